@@ -1,0 +1,123 @@
+import type { SerializedError } from './errors.js';
+import type { RunStatus, RunSummary, TaskEvidence, TaskResult, TokenUsage } from './types.js';
+
+/** Payload of each event type; the envelope (`type`, `runId`, `seq`, `at`) is added by {@link RunEvent}. */
+export interface EventPayloads {
+  'workflow:start': {
+    readonly workflowName: string;
+    readonly workflowId?: string;
+    readonly taskCount: number;
+    readonly maxParallelAgents: number;
+    /** True when this execution resumes an earlier, unfinished one. */
+    readonly resumed: boolean;
+    /** Tasks that already succeeded in an earlier execution and will not run again. */
+    readonly completedTaskCount: number;
+  };
+  'task:added': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly description: string;
+    readonly dependencies: readonly string[];
+    readonly priority: number;
+  };
+  'task:start': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly description: string;
+    /** 1 for the first attempt. */
+    readonly attempt: number;
+  };
+  'agent:invoke': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly model: string;
+    readonly runtime: string;
+    readonly attempt: number;
+  };
+  'agent:message': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly from: string;
+    readonly to: string;
+    readonly messageType: 'data' | 'request' | 'response' | 'broadcast';
+    readonly content: string;
+  };
+  'task:retry': {
+    readonly taskId: string;
+    readonly agentName: string;
+    /** The attempt that failed. */
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: SerializedError;
+  };
+  'task:complete': {
+    readonly taskId: string;
+    readonly agentName: string;
+    /** Duration of the successful attempt, in ms. */
+    readonly duration: number;
+    readonly tokensUsed: number;
+    readonly usage: TokenUsage;
+    readonly costUsd: number;
+    readonly model?: string;
+    readonly attempt: number;
+    readonly output: string;
+    readonly evidence?: TaskEvidence;
+  };
+  'task:error': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly duration: number;
+    readonly attempt: number;
+    readonly error: SerializedError;
+  };
+  'task:skipped': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly reason: 'dependency-failed' | 'cancelled' | 'run-timeout';
+    /** The failed task that made this one impossible, for `dependency-failed`. */
+    readonly blockedBy?: string;
+  };
+  'wave:start': { readonly wave: number; readonly taskCount: number };
+  'wave:complete': { readonly wave: number; readonly taskCount: number };
+  'workflow:results': { readonly results: readonly TaskResult[] };
+  'workflow:complete': { readonly status: RunStatus; readonly summary: RunSummary };
+  'workflow:error': { readonly status: RunStatus; readonly error: SerializedError; readonly summary: RunSummary };
+}
+
+export type RunEventType = keyof EventPayloads;
+
+export const RUN_EVENT_TYPES = [
+  'workflow:start',
+  'task:added',
+  'task:start',
+  'agent:invoke',
+  'agent:message',
+  'task:retry',
+  'task:complete',
+  'task:error',
+  'task:skipped',
+  'wave:start',
+  'wave:complete',
+  'workflow:results',
+  'workflow:complete',
+  'workflow:error',
+] as const satisfies readonly RunEventType[];
+
+export interface EventEnvelope<T extends RunEventType> {
+  readonly type: T;
+  readonly runId: string;
+  /** Increases by one per event of a run, starting at 1. */
+  readonly seq: number;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export type RunEventOf<T extends RunEventType> = EventEnvelope<T> & EventPayloads[T];
+
+/** The one event stream of ensemble: journal rows, CLI NDJSON and SSE frames all carry this shape. */
+export type RunEvent = { [T in RunEventType]: RunEventOf<T> }[RunEventType];
+
+/** Events after which a run has ended (for this execution). */
+export function isRunEndEvent(event: RunEvent): boolean {
+  return event.type === 'workflow:complete' || event.type === 'workflow:error';
+}

@@ -1,0 +1,57 @@
+/** Core of ensemble: graph validation, the scheduler, retry policy, events and ports. No I/O here. */
+export {
+  ERROR_CODES,
+  EnsembleError,
+  isEnsembleError,
+  toEnsembleError,
+  serializeError,
+  deserializeError,
+} from './errors.js';
+export type { ErrorCode, SerializedError, EnsembleErrorOptions } from './errors.js';
+export {
+  ID_PATTERN,
+  AGENT_NAME_PATTERN,
+  taskSpecSchema,
+  retryPolicySchema,
+  runConfigSchema,
+  contextStrategySchema,
+  formatIssuePath,
+  toInputIssues,
+} from './schema.js';
+export type {
+  TaskInput,
+  TaskSpec,
+  RetryPolicy,
+  ContextStrategy,
+  RunConfigInput,
+  RunConfig,
+  InputIssue,
+} from './schema.js';
+export { TERMINAL_RUN_STATUSES, ZERO_USAGE } from './types.js';
+export type {
+  RunStatus,
+  TaskStatus,
+  TokenUsage,
+  TaskEvidence,
+  TaskOutcome,
+  DependencyOutput,
+  PriorTaskResult,
+  RunSummary,
+  TaskResult,
+  RunOutcome,
+} from './types.js';
+export { RUN_EVENT_TYPES, isRunEndEvent } from './events.js';
+export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
+export type { Clock, TimerHandle, Journal, TaskRequest, InvocationInfo, TaskDispatcher } from './ports.js';
+export { buildTaskGraph } from './task-graph.js';
+export type { TaskGraph } from './task-graph.js';
+export { validateGraph, assertValidGraph } from './validate-graph.js';
+export type { GraphIssue, GraphValidation, GraphValidationOptions } from './validate-graph.js';
+export { computeCriticalPath, estimateTaskDurations, median } from './critical-path.js';
+export { decideRetry } from './retry-policy.js';
+export type { RetryDecision } from './retry-policy.js';
+export { ReadyQueue } from './ready-queue.js';
+export { RunScheduler } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
+export { EventHub } from './event-hub.js';
+export type { RunEventListener, AnyRunEventListener } from './event-hub.js';

@@ -1,0 +1,558 @@
+import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
+import { EnsembleError, isEnsembleError, serializeError, toEnsembleError, type SerializedError } from './errors.js';
+import type { EventPayloads, RunEvent, RunEventType } from './events.js';
+import type { Clock, Journal, TaskDispatcher, TimerHandle } from './ports.js';
+import { ReadyQueue } from './ready-queue.js';
+import { decideRetry } from './retry-policy.js';
+import type { RunConfig, TaskSpec } from './schema.js';
+import type { TaskGraph } from './task-graph.js';
+import type {
+  DependencyOutput,
+  PriorTaskResult,
+  RunOutcome,
+  RunStatus,
+  RunSummary,
+  TaskOutcome,
+  TaskResult,
+  TaskStatus,
+} from './types.js';
+
+const PENDING = 0;
+const RUNNING = 1;
+const RETRYING = 2;
+const SUCCEEDED = 3;
+const FAILED = 4;
+const SKIPPED = 5;
+const STATUS_NAMES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped'];
+
+export interface SchedulerOptions {
+  readonly runId: string;
+  readonly workflowName: string;
+  readonly workflowId?: string;
+  readonly graph: TaskGraph;
+  readonly config: RunConfig;
+  readonly dispatcher: TaskDispatcher;
+  readonly clock: Clock;
+  /** Where events are made durable before they are emitted; omit to run without a journal. */
+  readonly journal?: Journal;
+  /** Receives every event, in order, after it is journaled. */
+  readonly emit: (event: RunEvent) => void;
+  /** Source of jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  /** Median past duration per agent, in ms, used when a task has no `estimatedMs`. */
+  readonly agentMedianMs?: ReadonlyMap<string, number>;
+  /** For resume: tasks that already succeeded, and the seq the next event gets. */
+  readonly prior?: { readonly completed: ReadonlyMap<string, PriorTaskResult>; readonly nextSeq: number };
+}
+
+/**
+ * Runs one task graph: dependency-driven (a task starts as soon as its own dependencies are
+ * done and a slot is free), ordered by priority then remaining critical path. Every state
+ * change becomes an event that is journaled before it is emitted, and before the work it
+ * announces is started.
+ */
+export class RunScheduler {
+  private readonly options: SchedulerOptions;
+  private readonly graph: TaskGraph;
+  private readonly tasks: readonly TaskSpec[];
+  private readonly taskCount: number;
+  private readonly random: () => number;
+
+  private readonly status: Uint8Array;
+  private readonly waitingOn: Int32Array;
+  private readonly attempts: Int32Array;
+  private readonly startedAt: Float64Array;
+  private readonly durations: Float64Array;
+  private readonly tokens: Float64Array;
+  private readonly costs: Float64Array;
+  private readonly outputs: (string | undefined)[];
+  private readonly errors: (SerializedError | undefined)[];
+  private readonly controllers: (AbortController | undefined)[];
+  private readonly timers: (TimerHandle | undefined)[];
+  private readonly levelRemaining: Int32Array;
+  private readonly levelSize: Int32Array;
+  private readonly levelStarted: Uint8Array;
+  private readonly queue: ReadyQueue;
+
+  private seq: number;
+  private inFlight = 0;
+  private terminalCount = 0;
+  private runStartedAt = 0;
+  private globalTimer: TimerHandle | undefined;
+  private stopReason: EnsembleError | undefined;
+  private isFinished = false;
+  private isBroken = false;
+  private isFlushing = false;
+  private pendingEvents: RunEvent[] = [];
+  private pendingLaunches: number[] = [];
+  private resolveOutcome: ((outcome: RunOutcome) => void) | undefined;
+  private rejectOutcome: ((error: EnsembleError) => void) | undefined;
+  private outcome: RunOutcome | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.options = options;
+    this.graph = options.graph;
+    this.tasks = options.graph.tasks;
+    this.taskCount = this.tasks.length;
+    this.random = options.random ?? Math.random;
+    this.seq = options.prior?.nextSeq ?? 1;
+
+    const taskCount = this.taskCount;
+    this.status = new Uint8Array(taskCount);
+    this.waitingOn = new Int32Array(taskCount);
+    this.attempts = new Int32Array(taskCount);
+    this.startedAt = new Float64Array(taskCount);
+    this.durations = new Float64Array(taskCount);
+    this.tokens = new Float64Array(taskCount);
+    this.costs = new Float64Array(taskCount);
+    this.outputs = new Array<string | undefined>(taskCount);
+    this.errors = new Array<SerializedError | undefined>(taskCount);
+    this.controllers = new Array<AbortController | undefined>(taskCount);
+    this.timers = new Array<TimerHandle | undefined>(taskCount);
+    const priorities = new Uint8Array(taskCount);
+    for (let i = 0; i < taskCount; i++) {
+      this.waitingOn[i] = this.graph.dependencyOffsets[i + 1]! - this.graph.dependencyOffsets[i]!;
+      priorities[i] = (this.tasks[i] as TaskSpec).priority;
+    }
+    this.levelRemaining = new Int32Array(this.graph.levelCount);
+    this.levelSize = new Int32Array(this.graph.levelCount);
+    this.levelStarted = new Uint8Array(this.graph.levelCount);
+    for (let i = 0; i < taskCount; i++) this.levelSize[this.graph.levels[i]!]!++;
+    this.levelRemaining.set(this.levelSize);
+    const estimates = estimateTaskDurations(this.graph, options.agentMedianMs ?? new Map());
+    this.queue = new ReadyQueue(priorities, computeCriticalPath(this.graph, estimates));
+  }
+
+  /** Runs the graph to its end. Resolves with the outcome (also when tasks failed); rejects only if the journal fails. */
+  start(): Promise<RunOutcome> {
+    if (this.resolveOutcome !== undefined) throw new EnsembleError('INTERNAL', 'a run scheduler can be started once');
+    const promise = new Promise<RunOutcome>((resolve, reject) => {
+      this.resolveOutcome = resolve;
+      this.rejectOutcome = reject;
+    });
+    const { options } = this;
+    const prior = options.prior;
+    this.runStartedAt = options.clock.now();
+    this.record('workflow:start', {
+      workflowName: options.workflowName,
+      ...(options.workflowId === undefined ? {} : { workflowId: options.workflowId }),
+      taskCount: this.taskCount,
+      maxParallelAgents: options.config.maxParallelAgents,
+      resumed: prior !== undefined,
+      completedTaskCount: prior?.completed.size ?? 0,
+    });
+    if (prior === undefined) {
+      for (const task of this.tasks) {
+        this.record('task:added', {
+          taskId: task.id,
+          agentName: task.agentName,
+          description: task.description,
+          dependencies: task.dependencies,
+          priority: task.priority,
+        });
+      }
+    } else {
+      this.restorePrior(prior.completed);
+    }
+    for (let i = 0; i < this.taskCount; i++) {
+      if (this.status[i] === PENDING && this.waitingOn[i] === 0) this.queue.push(i);
+    }
+    if (options.config.globalTimeout !== undefined) {
+      const timeoutMs = options.config.globalTimeout;
+      this.globalTimer = options.clock.setTimer(timeoutMs, () => {
+        this.globalTimer = undefined;
+        this.stop(new EnsembleError('RUN_TIMEOUT', `run exceeded its global timeout of ${timeoutMs} ms`, { details: { timeoutMs } }));
+      });
+    }
+    this.pump();
+    this.finishIfDone();
+    this.flush();
+    return promise;
+  }
+
+  /** Stops the run promptly: running tasks are aborted, waiting ones skipped. */
+  cancel(reason?: string): void {
+    this.stop(new EnsembleError('RUN_CANCELLED', reason ?? 'run cancelled'));
+  }
+
+  /** Current state of one task, for observers. */
+  taskStatus(taskId: string): TaskStatus | undefined {
+    const index = this.graph.indexById.get(taskId);
+    return index === undefined ? undefined : STATUS_NAMES[this.status[index]!];
+  }
+
+  private restorePrior(completed: ReadonlyMap<string, PriorTaskResult>): void {
+    for (const [taskId, result] of completed) {
+      const index = this.graph.indexById.get(taskId);
+      if (index === undefined || this.status[index] !== PENDING) continue;
+      this.status[index] = SUCCEEDED;
+      this.outputs[index] = result.output;
+      this.tokens[index] = result.usage.totalTokens;
+      this.costs[index] = result.costUsd;
+      this.durations[index] = result.durationMs;
+      this.terminalCount++;
+      this.levelRemaining[this.graph.levels[index]!]!--;
+      for (let edge = this.graph.dependentOffsets[index]!; edge < this.graph.dependentOffsets[index + 1]!; edge++) {
+        this.waitingOn[this.graph.dependents[edge]!]!--;
+      }
+    }
+  }
+
+  private record<T extends RunEventType>(type: T, payload: EventPayloads[T]): void {
+    const event = {
+      type,
+      runId: this.options.runId,
+      seq: this.seq++,
+      at: Math.round(this.options.clock.now()),
+      ...payload,
+    } as unknown as RunEvent;
+    this.pendingEvents.push(event);
+  }
+
+  /** Journals pending events, then emits them, then launches the work they announced. */
+  private flush(): void {
+    if (this.isFlushing || this.isBroken) return;
+    this.isFlushing = true;
+    try {
+      for (;;) {
+        if (this.pendingEvents.length > 0) {
+          const batch = this.pendingEvents;
+          this.pendingEvents = [];
+          try {
+            this.options.journal?.append(batch);
+          } catch (error) {
+            this.breakRun(error);
+            return;
+          }
+          for (const event of batch) {
+            try {
+              this.options.emit(event);
+            } catch {
+              // A listener must never stop the run; the event hub reports listener errors itself.
+            }
+          }
+        } else if (this.pendingLaunches.length > 0) {
+          const launches = this.pendingLaunches;
+          this.pendingLaunches = [];
+          for (const index of launches) this.launch(index);
+        } else {
+          break;
+        }
+      }
+    } finally {
+      this.isFlushing = false;
+    }
+    if (this.outcome !== undefined && this.resolveOutcome !== undefined) {
+      const resolve = this.resolveOutcome;
+      this.resolveOutcome = undefined;
+      resolve(this.outcome);
+    }
+  }
+
+  /** The journal failed: nothing more can be announced, so stop all work and fail the run. */
+  private breakRun(cause: unknown): void {
+    this.isBroken = true;
+    this.isFinished = true;
+    const error = new EnsembleError('JOURNAL_ERROR', `could not write the run journal: ${toEnsembleError(cause).message}`, {
+      cause,
+    });
+    this.globalTimer?.cancel();
+    for (let i = 0; i < this.taskCount; i++) {
+      this.timers[i]?.cancel();
+      this.controllers[i]?.abort(error);
+    }
+    this.rejectOutcome?.(error);
+  }
+
+  private pump(): void {
+    const limit = this.options.config.maxParallelAgents;
+    while (this.inFlight < limit && this.stopReason === undefined) {
+      const index = this.queue.pop();
+      if (index === undefined) return;
+      this.begin(index);
+    }
+  }
+
+  private begin(index: number): void {
+    const task = this.tasks[index] as TaskSpec;
+    const attempt = ++this.attempts[index]!;
+    this.status[index] = RUNNING;
+    this.inFlight++;
+    this.startedAt[index] = this.options.clock.now();
+    const level = this.graph.levels[index]!;
+    if (this.levelStarted[level] === 0) {
+      this.levelStarted[level] = 1;
+      this.record('wave:start', { wave: level, taskCount: this.levelSize[level]! });
+    }
+    this.record('task:start', { taskId: task.id, agentName: task.agentName, description: task.description, attempt });
+    let invocation;
+    try {
+      invocation = this.options.dispatcher.describe(task);
+    } catch (error) {
+      this.failLaunch(index, error);
+      return;
+    }
+    this.record('agent:invoke', { taskId: task.id, agentName: task.agentName, attempt, ...invocation });
+    this.pendingLaunches.push(index);
+  }
+
+  private failLaunch(index: number, error: unknown): void {
+    // Defer so the failure is reported after task:start is journaled, like any other failure.
+    const attempt = this.attempts[index]!;
+    this.controllers[index] = new AbortController();
+    queueMicrotask(() => this.settle(index, attempt, undefined, error));
+  }
+
+  private launch(index: number): void {
+    if (this.status[index] !== RUNNING || this.controllers[index] !== undefined) return;
+    const task = this.tasks[index] as TaskSpec;
+    const attempt = this.attempts[index]!;
+    const controller = new AbortController();
+    this.controllers[index] = controller;
+    if (task.timeoutMs !== undefined) {
+      const timeoutMs = task.timeoutMs;
+      this.timers[index] = this.options.clock.setTimer(timeoutMs, () => {
+        this.abortAttempt(
+          index,
+          attempt,
+          new EnsembleError('TASK_TIMEOUT', `task "${task.id}" exceeded its timeout of ${timeoutMs} ms`, {
+            retryable: true,
+            details: { taskId: task.id, timeoutMs },
+          }),
+        );
+      });
+    }
+    let promise: Promise<TaskOutcome>;
+    try {
+      promise = this.options.dispatcher.dispatch(
+        { runId: this.options.runId, task, attempt, inputs: this.dependencyOutputs(index) },
+        controller.signal,
+      );
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (outcome) => this.settle(index, attempt, outcome, undefined),
+      (error: unknown) => this.settle(index, attempt, undefined, error),
+    );
+  }
+
+  private dependencyOutputs(index: number): DependencyOutput[] {
+    const inputs: DependencyOutput[] = [];
+    const { dependencyOffsets, dependencies } = this.graph;
+    for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
+      const dependency = dependencies[edge]!;
+      const task = this.tasks[dependency] as TaskSpec;
+      inputs.push({ taskId: task.id, agentName: task.agentName, output: this.outputs[dependency] ?? '' });
+    }
+    return inputs;
+  }
+
+  /** Aborts a running attempt; if the work ignores the signal, it is recorded as stopped after the grace period. */
+  private abortAttempt(index: number, attempt: number, reason: EnsembleError): void {
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    const controller = this.controllers[index];
+    if (controller === undefined || controller.signal.aborted) return;
+    this.timers[index]?.cancel();
+    controller.abort(reason);
+    this.timers[index] = this.options.clock.setTimer(this.options.config.abortGraceMs, () => {
+      this.settle(index, attempt, undefined, reason);
+    });
+  }
+
+  private settle(index: number, attempt: number, outcome: TaskOutcome | undefined, thrown: unknown): void {
+    if (this.isBroken || this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    const controller = this.controllers[index];
+    this.controllers[index] = undefined;
+    this.timers[index]?.cancel();
+    this.timers[index] = undefined;
+    this.inFlight--;
+    const task = this.tasks[index] as TaskSpec;
+    const duration = Math.max(0, Math.round(this.options.clock.now() - this.startedAt[index]!));
+    this.durations[index] = duration;
+
+    if (outcome !== undefined && controller?.signal.aborted !== true) {
+      this.succeed(index, task, attempt, duration, outcome);
+    } else {
+      // An aborted attempt fails with the abort's reason, whatever the work threw on its way out.
+      const reason: unknown = controller?.signal.aborted === true ? controller.signal.reason : thrown;
+      this.fail(index, task, attempt, duration, toAgentError(reason));
+    }
+    this.pump();
+    this.finishIfDone();
+    this.flush();
+  }
+
+  private succeed(index: number, task: TaskSpec, attempt: number, duration: number, outcome: TaskOutcome): void {
+    this.status[index] = SUCCEEDED;
+    const output = typeof outcome.output === 'string' ? outcome.output : String(outcome.output);
+    this.outputs[index] = output;
+    const usage = outcome.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    this.tokens[index] = usage.totalTokens;
+    this.costs[index] = outcome.costUsd ?? 0;
+    this.record('task:complete', {
+      taskId: task.id,
+      agentName: task.agentName,
+      duration,
+      tokensUsed: usage.totalTokens,
+      usage,
+      costUsd: outcome.costUsd ?? 0,
+      ...(outcome.model === undefined ? {} : { model: outcome.model }),
+      attempt,
+      output,
+      ...(outcome.evidence === undefined ? {} : { evidence: outcome.evidence }),
+    });
+    this.markTerminal(index);
+    if (this.stopReason !== undefined) return;
+    const { dependentOffsets, dependents } = this.graph;
+    for (let edge = dependentOffsets[index]!; edge < dependentOffsets[index + 1]!; edge++) {
+      const dependent = dependents[edge]!;
+      if (--this.waitingOn[dependent]! === 0 && this.status[dependent] === PENDING) this.queue.push(dependent);
+    }
+  }
+
+  private fail(index: number, task: TaskSpec, attempt: number, duration: number, error: EnsembleError): void {
+    if (this.stopReason === undefined) {
+      const decision = decideRetry(error, attempt, task.retry ?? this.options.config.retry, this.random());
+      if (decision.retry) {
+        this.status[index] = RETRYING;
+        this.record('task:retry', {
+          taskId: task.id,
+          agentName: task.agentName,
+          attempt,
+          delayMs: decision.delayMs,
+          error: serializeError(error),
+        });
+        this.timers[index] = this.options.clock.setTimer(decision.delayMs, () => {
+          this.timers[index] = undefined;
+          if (this.status[index] !== RETRYING || this.stopReason !== undefined) return;
+          this.status[index] = PENDING;
+          this.queue.push(index);
+          this.pump();
+          this.flush();
+        });
+        return;
+      }
+    }
+    this.status[index] = FAILED;
+    const serialized = serializeError(error);
+    this.errors[index] = serialized;
+    this.record('task:error', { taskId: task.id, agentName: task.agentName, duration, attempt, error: serialized });
+    this.markTerminal(index);
+    this.skipDependents(index);
+  }
+
+  /** A failed task never feeds its dependents: every task downstream of it is skipped. */
+  private skipDependents(failedIndex: number): void {
+    const blockedBy = (this.tasks[failedIndex] as TaskSpec).id;
+    const { dependentOffsets, dependents } = this.graph;
+    const stack = [failedIndex];
+    while (stack.length > 0) {
+      const index = stack.pop()!;
+      for (let edge = dependentOffsets[index]!; edge < dependentOffsets[index + 1]!; edge++) {
+        const dependent = dependents[edge]!;
+        if (this.status[dependent] !== PENDING) continue;
+        this.status[dependent] = SKIPPED;
+        const task = this.tasks[dependent] as TaskSpec;
+        this.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: 'dependency-failed', blockedBy });
+        this.markTerminal(dependent);
+        stack.push(dependent);
+      }
+    }
+  }
+
+  private markTerminal(index: number): void {
+    this.terminalCount++;
+    const level = this.graph.levels[index]!;
+    if (--this.levelRemaining[level]! === 0 && this.levelStarted[level] === 1) {
+      this.record('wave:complete', { wave: level, taskCount: this.levelSize[level]! });
+    }
+  }
+
+  private stop(reason: EnsembleError): void {
+    if (this.isFinished || this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    this.globalTimer?.cancel();
+    this.globalTimer = undefined;
+    this.queue.drain();
+    const skipReason = reason.code === 'RUN_TIMEOUT' ? 'run-timeout' : 'cancelled';
+    for (let index = 0; index < this.taskCount; index++) {
+      const state = this.status[index];
+      if (state === PENDING || state === RETRYING) {
+        this.timers[index]?.cancel();
+        this.timers[index] = undefined;
+        this.status[index] = SKIPPED;
+        const task = this.tasks[index] as TaskSpec;
+        this.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: skipReason });
+        this.markTerminal(index);
+      } else if (state === RUNNING) {
+        this.abortAttempt(index, this.attempts[index]!, reason);
+      }
+    }
+    this.finishIfDone();
+    this.flush();
+  }
+
+  private finishIfDone(): void {
+    if (this.isFinished || this.terminalCount < this.taskCount) return;
+    this.isFinished = true;
+    this.globalTimer?.cancel();
+    this.globalTimer = undefined;
+    const results: TaskResult[] = [];
+    let successfulTasks = 0;
+    let failedTasks = 0;
+    let skippedTasks = 0;
+    let totalTokens = 0;
+    let totalCost = 0;
+    for (let index = 0; index < this.taskCount; index++) {
+      const task = this.tasks[index] as TaskSpec;
+      const state = this.status[index]!;
+      if (state === SUCCEEDED) successfulTasks++;
+      else if (state === FAILED) failedTasks++;
+      else skippedTasks++;
+      totalTokens += this.tokens[index]!;
+      totalCost += this.costs[index]!;
+      const output = this.outputs[index];
+      const error = this.errors[index];
+      results.push({
+        taskId: task.id,
+        agentName: task.agentName,
+        status: STATUS_NAMES[state]!,
+        ...(output === undefined ? {} : { output }),
+        ...(error === undefined ? {} : { error }),
+        attempts: this.attempts[index]!,
+        durationMs: this.durations[index]!,
+        tokensUsed: this.tokens[index]!,
+        costUsd: this.costs[index]!,
+      });
+    }
+    const summary: RunSummary = {
+      totalTasks: this.taskCount,
+      successfulTasks,
+      failedTasks,
+      skippedTasks,
+      totalTokens,
+      totalCost,
+      totalDuration: Math.max(0, Math.round(this.options.clock.now() - this.runStartedAt)),
+    };
+    this.record('workflow:results', { results });
+    const runId = this.options.runId;
+    if (this.stopReason !== undefined) {
+      const status: RunStatus = this.stopReason.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
+      const error = serializeError(this.stopReason);
+      this.record('workflow:error', { status, error, summary });
+      this.outcome = { runId, status, summary, results, error };
+    } else {
+      const status: RunStatus = failedTasks > 0 || skippedTasks > 0 ? 'failed' : 'succeeded';
+      this.record('workflow:complete', { status, summary });
+      this.outcome = { runId, status, summary, results };
+    }
+  }
+}
+
+/** Anything an agent throws becomes an EnsembleError; unknown failures may be retried per policy. */
+function toAgentError(thrown: unknown): EnsembleError {
+  if (isEnsembleError(thrown)) return thrown;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new EnsembleError('AGENT_FAILED', message || 'agent failed', { retryable: true, cause: thrown });
+}

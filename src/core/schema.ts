@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** Task and agent ids: letters, digits and `-_.:`; they appear in file names, URLs and logs. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/** Agent names, as in Claude Code subagent files. */
+export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export const retryPolicySchema = z.strictObject({
+  /** Retries after the first attempt. */
+  max: z.int().min(0).max(100),
+  /** Delay before the first retry; doubles on each further retry (with jitter). */
+  backoffMs: z.int().min(0).max(3_600_000).default(1000),
+  /** Upper bound of one backoff delay. */
+  maxBackoffMs: z.int().min(0).max(86_400_000).default(60_000),
+});
+
+export const taskSpecSchema = z.strictObject({
+  id: z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, "-", "_", "." or ":"'),
+  agentName: z.string().regex(AGENT_NAME_PATTERN, 'must be letters, digits, "-" or "_"'),
+  description: z.string().max(2000).default(''),
+  prompt: z.string().max(1_000_000).default(''),
+  dependencies: z.array(z.string()).max(10_000).default([]),
+  priority: z.int().min(1).max(10).default(5),
+  maxTokens: z.int().positive().optional(),
+  model: z.string().min(1).optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  timeoutMs: z.int().positive().optional(),
+  retry: retryPolicySchema.optional(),
+  estimatedMs: z.number().nonnegative().finite().optional(),
+});
+
+export const contextStrategySchema = z.enum(['shared', 'isolated', 'hierarchical']);
+
+export const runConfigSchema = z.strictObject({
+  maxParallelAgents: z.int().min(1).max(1000).default(3),
+  contextStrategy: contextStrategySchema.default('shared'),
+  enableCommunication: z.boolean().default(true),
+  /** Whole-run deadline in ms. */
+  globalTimeout: z.int().positive().optional(),
+  pruningThreshold: z.int().positive().default(150_000),
+  /** Retry policy for tasks that set none. */
+  retry: retryPolicySchema.default({ max: 0, backoffMs: 1000, maxBackoffMs: 60_000 }),
+  /** How long an aborted task may take to stop before it is recorded as stopped anyway. */
+  abortGraceMs: z.int().min(0).max(600_000).default(5000),
+});
+
+/** A task as users write it (defaults not yet applied). */
+export type TaskInput = z.input<typeof taskSpecSchema>;
+/** A task with every default filled in. */
+export type TaskSpec = Readonly<z.output<typeof taskSpecSchema>>;
+export type RetryPolicy = Readonly<z.output<typeof retryPolicySchema>>;
+export type ContextStrategy = z.output<typeof contextStrategySchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
+
+/** One problem in user input, with the path of the offending field (`tasks[2].priority`). */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Renders a zod path as `tasks[2].dependencies[0]`. */
+export function formatIssuePath(prefix: string, path: readonly PropertyKey[]): string {
+  let result = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') result += `[${key}]`;
+    else result += result === '' ? String(key) : `.${String(key)}`;
+  }
+  return result === '' ? '(root)' : result;
+}
+
+export function toInputIssues(error: z.ZodError, prefix = ''): InputIssue[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        path: formatIssuePath(prefix, issue.path),
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`,
+      };
+    }
+    return { path: formatIssuePath(prefix, issue.path), message: issue.message };
+  });
+}

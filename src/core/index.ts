@@ -54,4 +54,5 @@ export { ReadyQueue } from './ready-queue.js';
 export { RunScheduler } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 export { EventHub } from './event-hub.js';
+export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';

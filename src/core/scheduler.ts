@@ -307,6 +307,11 @@ export class RunScheduler {
     if (this.status[index] !== RUNNING || this.controllers[index] !== undefined) return;
     const task = this.tasks[index] as TaskSpec;
     const attempt = this.attempts[index]!;
+    if (this.stopReason !== undefined) {
+      // Stopped between announcing the attempt and launching it: the work never starts.
+      this.settle(index, attempt, undefined, this.stopReason);
+      return;
+    }
     const controller = new AbortController();
     this.controllers[index] = controller;
     if (task.timeoutMs !== undefined) {

@@ -94,7 +94,7 @@ export function validateGraph(tasks: readonly TaskSpec[], options: GraphValidati
         const ids = cycle.map((index) => (tasks[index] as TaskSpec).id);
         report({
           code: 'GRAPH_CYCLE',
-          message: `dependency cycle: ${[...ids, ids[0]].join(' -> ')}`,
+          message: `dependency cycle: ${describeCycle(ids)}`,
           taskIds: ids,
         });
       }
@@ -149,6 +149,12 @@ function findCycles(graph: TaskGraph, limit: number): number[][] {
     }
   }
   return cycles;
+}
+
+/** `a -> b -> c -> a`; long cycles are shortened so the message stays readable. */
+function describeCycle(ids: readonly string[]): string {
+  const shown = ids.length > 12 ? [...ids.slice(0, 10), `... ${ids.length - 11} more ...`, ids.at(-1)!] : [...ids];
+  return [...shown, ids[0]].join(' -> ');
 }
 
 /** Throws the issues of a failed validation as one INVALID_WORKFLOW-family error. */

@@ -1,0 +1,22 @@
+/** Agents: definitions and their registry, the built-in catalogue, in-process agents, runtimes and the local dispatcher. */
+export { parseAgentDefinition } from './parse-agent-definition.js';
+export type { AgentDefinition } from './parse-agent-definition.js';
+export { AGENT_RUNTIMES, PROMPT_PLACEHOLDER } from './schema.js';
+export type { AgentRuntimeKind } from './schema.js';
+export { AgentRegistry } from './agent-registry.js';
+export type { AgentRegistryOptions } from './agent-registry.js';
+export { loadAgentRegistry } from './load-agent-registry.js';
+export type { LoadAgentRegistryOptions } from './load-agent-registry.js';
+export { builtinAgentsDir } from './builtin-agents-dir.js';
+export { registerAgent, unregisterAgent, inProcessAgents } from './in-process-agents.js';
+export type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
+export type { AgentRuntime, AgentInvocation } from './agent-runtime.js';
+export { createCommandRuntime } from './command-runtime.js';
+export type { CommandRuntimeOptions } from './command-runtime.js';
+export { createSimulatedRuntime } from './simulated-runtime.js';
+export type { SimulatedRuntimeOptions } from './simulated-runtime.js';
+export { SIMULATED_LABEL } from './compose-simulated-answer.js';
+export { LocalDispatcher } from './local-dispatcher.js';
+export type { LocalDispatcherOptions } from './local-dispatcher.js';
+export { estimateTokens } from './estimate-tokens.js';
+export { simulatedLatencyFromEnv } from './simulated-latency.js';

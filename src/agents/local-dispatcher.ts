@@ -1,0 +1,130 @@
+import { EnsembleError } from '../core/index.js';
+import type { InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { AgentRegistry } from './agent-registry.js';
+import type { AgentRuntime } from './agent-runtime.js';
+import { createCommandRuntime } from './command-runtime.js';
+import { inProcessAgents } from './in-process-agents.js';
+import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
+import type { AgentDefinition } from './parse-agent-definition.js';
+import { createSimulatedRuntime } from './simulated-runtime.js';
+
+/** Model tier used when neither the task, the run nor the agent names one. */
+const DEFAULT_MODEL_TIER = 'sonnet';
+
+const IN_PROCESS_INVOCATION: InvocationInfo = Object.freeze({ runtime: 'in-process', model: 'in-process' });
+const COMMAND_INVOCATION: InvocationInfo = Object.freeze({ runtime: 'command', model: 'n/a' });
+const CLI_INVOCATION: InvocationInfo = Object.freeze({ runtime: 'cli', model: 'n/a' });
+
+/** Options of {@link LocalDispatcher}. */
+export interface LocalDispatcherOptions {
+  /** File-defined agents. */
+  readonly registry: AgentRegistry;
+  /** In-process agents; they win over a file agent of the same name. @default inProcessAgents() (live) */
+  readonly inProcess?: ReadonlyMap<string, InProcessAgent>;
+  /** Working directory of `command` and `cli` agents. */
+  readonly workspaceDir: string;
+  /** Latency of simulated answers, in ms. @default a deterministic 300-1200 ms per task */
+  readonly simulatedLatencyMs?: number;
+  /** The run's model (`--model`), used when a task names none. */
+  readonly runModel?: string;
+}
+
+/**
+ * Executes tasks in this process: in-process agents directly, `command`/`cli` agents as child
+ * processes, `llm` and `simulated` agents on the simulated runtime (no model provider exists in
+ * this version, so `llm` agents are simulated and say so).
+ */
+export class LocalDispatcher implements TaskDispatcher {
+  private readonly registry: AgentRegistry;
+  private readonly inProcess: ReadonlyMap<string, InProcessAgent>;
+  private readonly workspaceDir: string;
+  private readonly runModel: string | undefined;
+  private readonly commandRuntime: AgentRuntime;
+  private readonly simulatedRuntime: AgentRuntime;
+
+  constructor(options: LocalDispatcherOptions) {
+    this.registry = options.registry;
+    this.inProcess = options.inProcess ?? inProcessAgents();
+    this.workspaceDir = options.workspaceDir;
+    this.runModel = options.runModel;
+    this.commandRuntime = createCommandRuntime();
+    this.simulatedRuntime = createSimulatedRuntime(
+      options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
+    );
+  }
+
+  describe(task: TaskSpec): InvocationInfo {
+    if (this.inProcess.has(task.agentName)) return IN_PROCESS_INVOCATION;
+    const agent = this.definitionOf(task.agentName);
+    if (agent.runtime === 'command') return COMMAND_INVOCATION;
+    if (agent.runtime === 'cli') return CLI_INVOCATION;
+    return { runtime: 'simulated', model: `simulated:${this.modelFor(task, agent)}` };
+  }
+
+  dispatch(request: TaskRequest, signal: AbortSignal): Promise<TaskOutcome> {
+    const inProcessAgent = this.inProcess.get(request.task.agentName);
+    if (inProcessAgent !== undefined) return runInProcess(inProcessAgent, request, signal);
+    let agent: AgentDefinition;
+    try {
+      agent = this.definitionOf(request.task.agentName);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const isProcess = agent.runtime === 'command' || agent.runtime === 'cli';
+    const runtime = isProcess ? this.commandRuntime : this.simulatedRuntime;
+    return runtime.run(
+      { request, agent, workspaceDir: this.workspaceDir, model: isProcess ? 'n/a' : this.modelFor(request.task, agent) },
+      signal,
+    );
+  }
+
+  private definitionOf(agentName: string): AgentDefinition {
+    const agent = this.registry.get(agentName);
+    if (agent === undefined) {
+      throw new EnsembleError('UNKNOWN_AGENT', `unknown agent "${agentName}"`, { details: { agentName } });
+    }
+    return agent;
+  }
+
+  private modelFor(task: TaskSpec, agent: AgentDefinition): string {
+    return task.model ?? this.runModel ?? agent.model ?? DEFAULT_MODEL_TIER;
+  }
+}
+
+// Hot path (tens of thousands of no-op tasks per run): one context object, one outcome, no closures.
+function runInProcess(agent: InProcessAgent, request: TaskRequest, signal: AbortSignal): Promise<TaskOutcome> {
+  const context: InProcessAgentContext = { signal, inputs: request.inputs, runId: request.runId, attempt: request.attempt };
+  let result: Promise<string | TaskOutcome> | string | TaskOutcome;
+  try {
+    result = agent.run(request.task, context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (typeof result === 'string') return Promise.resolve({ output: result });
+  // Promise.resolve returns a native promise as it is: no extra allocation.
+  if (isThenable(result)) return Promise.resolve(result).then((value) => toOutcome(agent, value));
+  try {
+    return Promise.resolve(toOutcome(agent, result));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function toOutcome(agent: InProcessAgent, value: string | TaskOutcome): TaskOutcome {
+  if (typeof value === 'string') return { output: value };
+  if (typeof value === 'object' && value !== null && typeof (value as { output?: unknown }).output === 'string') return value;
+  throw new EnsembleError('AGENT_FAILED', `in-process agent "${agent.name}" returned ${describeValue(value)}; expected a string or {output: string}`, {
+    details: { agentName: agent.name },
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<string | TaskOutcome> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object without a string "output"';
+  return typeof value;
+}

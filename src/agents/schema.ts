@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { AGENT_NAME_PATTERN } from '../core/index.js';
+
+/** How an agent's work is executed: `llm` (a model), `cli` (a coding-agent CLI), `command` (a plain program), `simulated` (offline). */
+export const AGENT_RUNTIMES = ['llm', 'cli', 'command', 'simulated'] as const;
+/** One of {@link AGENT_RUNTIMES}. */
+export type AgentRuntimeKind = (typeof AGENT_RUNTIMES)[number];
+
+/** The placeholder a `cli`/`command` argv element may be, replaced by the task's prompt. */
+export const PROMPT_PLACEHOLDER = '{prompt}';
+
+/** Front-matter keys ensemble reads; every other key is kept in `extra` and ignored. */
+export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'description',
+  'category',
+  'runtime',
+  'command',
+  'model',
+  'tools',
+  'timeoutMs',
+]);
+
+const requiredString = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'required' : `expected ${what}`) });
+
+const argvSchema = z
+  .array(requiredString('a string').min(1, 'must not be empty'), {
+    error: 'expected a list of arguments (argv), e.g. ["npm", "test"]; a command is never run through a shell',
+  })
+  .min(1, 'must name a program')
+  .superRefine((argv, context) => {
+    argv.forEach((argument, index) => {
+      if (argument !== PROMPT_PLACEHOLDER && argument.includes(PROMPT_PLACEHOLDER)) {
+        context.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `"${PROMPT_PLACEHOLDER}" must be a whole argument, not part of ${JSON.stringify(argument)}`,
+        });
+      }
+    });
+  });
+
+// Claude Code writes `tools: Read, Grep`; YAML lists work too. Empty means "not restricted".
+const toolsSchema = z
+  .union([z.string(), z.array(requiredString('a tool name'))], { error: 'expected a comma-separated string or a list of tool names' })
+  .transform((tools) => (typeof tools === 'string' ? tools.split(',') : tools).map((tool) => tool.trim()).filter((tool) => tool !== ''));
+
+/** The fields of an agent definition's YAML front matter that ensemble reads (other keys pass through). */
+export const agentFrontMatterSchema = z
+  .looseObject({
+    name: requiredString('a string').regex(AGENT_NAME_PATTERN, 'must be 1-128 letters, digits, "-" or "_", starting with a letter or digit'),
+    description: requiredString('a string').transform((text) => text.trim()),
+    category: requiredString('a string')
+      .transform((text) => text.trim().toLowerCase())
+      .pipe(z.string().regex(/^[a-z0-9][a-z0-9 _-]{0,63}$/, 'must be 1-64 letters, digits, spaces, "-" or "_"'))
+      .default('general'),
+    runtime: z.enum(AGENT_RUNTIMES, { error: `expected one of ${AGENT_RUNTIMES.join(', ')}` }).default('llm'),
+    command: argvSchema.optional(),
+    // `inherit` is Claude Code's "use the caller's model": for us, the run's model.
+    model: requiredString('a model tier or provider:model')
+      .transform((model) => model.trim())
+      .transform((model) => (model === 'inherit' || model === '' ? undefined : model))
+      .optional(),
+    tools: toolsSchema.default([]),
+    timeoutMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
+  })
+  .superRefine((frontMatter, context) => {
+    if ((frontMatter.runtime === 'cli' || frontMatter.runtime === 'command') && frontMatter.command === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: `required for runtime "${frontMatter.runtime}" (an argv list such as ["npm", "test"])`,
+      });
+    }
+  });
+
+export type AgentFrontMatter = z.output<typeof agentFrontMatterSchema>;
+
+/** Options of the command runtime, with their defaults. */
+export const commandRuntimeOptionsSchema = z.strictObject({
+  maxOutputBytes: z.int().positive().default(10 * 1024 * 1024),
+  killGraceMs: z.int().min(0).max(600_000).default(2000),
+});
+
+/** Options of the simulated runtime. */
+export const simulatedRuntimeOptionsSchema = z.strictObject({
+  latencyMs: z.int().min(0).max(600_000).optional(),
+});
+
+/** Largest accepted ENSEMBLE_SIMULATED_LATENCY_MS: ten minutes. */
+export const MAX_SIMULATED_LATENCY_MS = 600_000;
+
+/** ENSEMBLE_SIMULATED_LATENCY_MS: a whole number of ms. */
+export const simulatedLatencySchema = z
+  .string()
+  .trim()
+  .regex(/^\d+$/)
+  .transform(Number)
+  .pipe(z.int().max(MAX_SIMULATED_LATENCY_MS));

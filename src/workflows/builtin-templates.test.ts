@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { isEnsembleError, validateGraph } from '../core/index.js';
+import { BUILTIN_TEMPLATES, getTemplate, listTemplates } from './builtin-templates.js';
+import { coerceParameterValue } from './coerce-parameters.js';
+import { resolveWorkflow } from './resolve-workflow.js';
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('built-in templates', () => {
+  it('have unique ids and build valid graphs from their defaults', () => {
+    expect(new Set(BUILTIN_TEMPLATES.map((template) => template.id)).size).toBe(BUILTIN_TEMPLATES.length);
+    for (const template of BUILTIN_TEMPLATES) {
+      const required = Object.entries(template.parameters).filter(([, parameter]) => parameter.required === true && parameter.default === undefined);
+      const params = Object.fromEntries(required.map(([name]) => [name, 'example']));
+      const workflow = resolveWorkflow(template.id, { params });
+      expect(validateGraph(workflow.tasks).ok, template.id).toBe(true);
+      for (const task of workflow.tasks) {
+        expect(task.description, `${template.id}/${task.id}`).not.toBe('');
+        expect(task.prompt.length, `${template.id}/${task.id}`).toBeGreaterThan(200);
+      }
+    }
+  });
+
+  it('declare defaults that fit their parameter types', () => {
+    for (const template of BUILTIN_TEMPLATES) {
+      for (const [name, parameter] of Object.entries(template.parameters)) {
+        if (parameter.default === undefined) continue;
+        expect(coerceParameterValue(parameter.type, parameter.default), `${template.id}.${name}`).toEqual({ ok: true, value: parameter.default });
+      }
+    }
+  });
+
+  it('feature: analyze → design → implement → test → review, with the parameters in the prompts', () => {
+    const workflow = resolveWorkflow('feature', { params: { feature: 'Export invoices as CSV', context: 'Monorepo; billing lives in packages/billing', language: 'Go' } });
+    expect(workflow).toMatchObject({ workflowId: 'feature', name: 'Feature Development', source: 'builtin', config: {} });
+    expect(workflow.parameters).toEqual({ feature: 'Export invoices as CSV', context: 'Monorepo; billing lives in packages/billing', language: 'Go' });
+    expect(workflow.tasks.map((task) => [task.id, task.agentName, task.dependencies])).toEqual([
+      ['analyze', 'analyzer', []],
+      ['design', 'designer', ['analyze']],
+      ['implement', 'developer', ['design']],
+      ['test', 'tester', ['implement']],
+      ['review', 'reviewer', ['test']],
+    ]);
+    for (const task of workflow.tasks) {
+      expect(task.prompt).toContain('Export invoices as CSV');
+      expect(task.prompt).toContain('Codebase notes: Monorepo; billing lives in packages/billing');
+    }
+    expect(workflow.tasks.find((task) => task.id === 'implement')?.prompt).toContain('in Go');
+  });
+
+  it('feature: language defaults to TypeScript, context is left out when not given, "{{" in user text stays literal', () => {
+    const workflow = resolveWorkflow('feature', { params: { feature: 'Support {{name}} in greeting templates' } });
+    expect(workflow.parameters).toEqual({ feature: 'Support {{name}} in greeting templates', language: 'TypeScript' });
+    expect(workflow.tasks[0]?.prompt).toContain('Language: TypeScript');
+    expect(workflow.tasks[0]?.prompt).toContain('Support {{name}} in greeting templates');
+    expect(workflow.tasks[0]?.prompt).not.toContain('Codebase notes');
+  });
+
+  it('feature: a missing feature parameter is an INVALID_INPUT error naming it', () => {
+    const error = catchError(() => resolveWorkflow('feature', { params: { langauge: 'Go' } }));
+    expect(isEnsembleError(error) && error.code).toBe('INVALID_INPUT');
+    expect(isEnsembleError(error) && error.message.split('\n')).toEqual([
+      'parameters.feature: required (string: The feature to build, as you would describe it in a ticket.)',
+      'parameters.langauge: unknown parameter (did you mean "language"?); known parameters: feature, context, language',
+    ]);
+  });
+
+  it('code-review: five parallel reviewers feed the summary', () => {
+    const workflow = resolveWorkflow('code-review', {
+      params: { changedFiles: 'src/api/auth.ts, src/components/Login.tsx', prUrl: 'https://github.com/user/repo/pull/123', reviewDepth: 'quick' },
+    });
+    expect(workflow.config).toEqual({ maxParallelAgents: 5 });
+    expect(workflow.parameters).toEqual({
+      target: '.',
+      changedFiles: ['src/api/auth.ts', 'src/components/Login.tsx'],
+      prUrl: 'https://github.com/user/repo/pull/123',
+      reviewDepth: 'quick',
+    });
+    expect(workflow.tasks.map((task) => [task.id, task.agentName, task.dependencies])).toEqual([
+      ['code-quality', 'code-reviewer', []],
+      ['security', 'security-auditor', []],
+      ['performance', 'performance-engineer', []],
+      ['test-coverage', 'test-automator', []],
+      ['documentation', 'docs-architect', []],
+      ['review-summary', 'code-reviewer', ['code-quality', 'security', 'performance', 'test-coverage', 'documentation']],
+    ]);
+    const security = workflow.tasks.find((task) => task.id === 'security');
+    expect(security?.prompt).toContain('src/api/auth.ts, src/components/Login.tsx');
+    expect(security?.prompt).toContain('Pull request: https://github.com/user/repo/pull/123');
+    expect(security?.prompt).toContain('quick review');
+  });
+
+  it('code-review: takes typed JSON parameters as the HTTP API sends them, and defaults', () => {
+    const workflow = resolveWorkflow('code-review', { params: { changedFiles: ['a.ts'], target: 'packages/api' } });
+    expect(workflow.parameters).toEqual({ target: 'packages/api', changedFiles: ['a.ts'], reviewDepth: 'thorough' });
+    expect(workflow.tasks[0]?.prompt).toContain('Review target: packages/api, focusing on the changed files: a.ts.');
+    expect(resolveWorkflow('code-review', {}).tasks[0]?.prompt).toContain('Review target: . (all of it).');
+  });
+
+  it('gives the caller a copy of the template config', () => {
+    const workflow = resolveWorkflow('code-review', {});
+    expect(workflow.config).not.toBe(getTemplate('code-review')?.config);
+  });
+});
+
+describe('listTemplates and getTemplate', () => {
+  it('lists summaries without the build function', () => {
+    const summaries = listTemplates();
+    expect(summaries.map((summary) => summary.id)).toEqual(['feature', 'code-review']);
+    expect(summaries[1]).toEqual({
+      id: 'code-review',
+      name: 'Code Review',
+      description: expect.any(String),
+      category: 'quality',
+      tags: ['review', 'quality', 'security', 'performance', 'parallel'],
+      estimatedDuration: 150,
+      complexity: 'moderate',
+    });
+  });
+
+  it('filters by category and by all given tags, ignoring case and blank tags', () => {
+    expect(listTemplates({ category: 'Quality' }).map((summary) => summary.id)).toEqual(['code-review']);
+    expect(listTemplates({ category: 'devops' })).toEqual([]);
+    expect(listTemplates({ tags: ['SECURITY', 'parallel', ''] }).map((summary) => summary.id)).toEqual(['code-review']);
+    expect(listTemplates({ tags: ['security', 'sequential'] })).toEqual([]);
+    expect(listTemplates({ category: 'development', tags: ['feature'] }).map((summary) => summary.id)).toEqual(['feature']);
+  });
+
+  it('finds templates by exact id only', () => {
+    expect(getTemplate('feature')?.name).toBe('Feature Development');
+    expect(getTemplate('Feature')).toBeUndefined();
+    expect(getTemplate('toString')).toBeUndefined();
+  });
+});

@@ -1,0 +1,92 @@
+import type { TaskInput } from '../../core/index.js';
+import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
+import type { WorkflowTemplate } from '../types.js';
+
+const REVIEWER_IDS = ['code-quality', 'security', 'performance', 'test-coverage', 'documentation'];
+
+// Known depths get a concrete instruction; any other value is passed on in the reviewers' words.
+const DEPTH_INSTRUCTIONS: Readonly<Record<string, string>> = {
+  quick: 'This is a quick review: report only blocking problems and skip style remarks.',
+  standard: 'This is a standard review: report blocking problems and clear improvements, briefly.',
+  thorough: 'This is a thorough review: read every changed line and report minor issues too, ranked by severity.',
+};
+
+/** Five specialist reviews in parallel, then one summary with a verdict. */
+export const codeReviewTemplate: WorkflowTemplate = {
+  id: 'code-review',
+  name: 'Code Review',
+  description: 'Reviews code for quality, security, performance, test coverage and documentation in parallel, then consolidates one verdict.',
+  category: 'quality',
+  tags: ['review', 'quality', 'security', 'performance', 'parallel'],
+  // Reviewers run side by side (100 s), then the summary (50 s).
+  estimatedDuration: 150,
+  complexity: 'moderate',
+  parameters: {
+    target: { type: 'string', default: '.', description: 'What to review: a path in the workspace, a module, or a branch.' },
+    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target.' },
+    prUrl: { type: 'string', description: 'The pull request under review, if any.' },
+    reviewDepth: { type: 'string', default: 'thorough', description: 'quick, standard or thorough.' },
+  },
+  // All five reviewers at once; the summary waits for them.
+  config: { maxParallelAgents: 5 },
+  buildTasks(params): TaskInput[] {
+    const target = readOptionalStringParameter(params, 'target') ?? '.';
+    const changedFiles = readListParameter(params, 'changedFiles');
+    const prUrl = readOptionalStringParameter(params, 'prUrl');
+    const depth = readOptionalStringParameter(params, 'reviewDepth') ?? 'thorough';
+    const scope = [
+      changedFiles.length === 0 ? `Review target: ${target} (all of it).` : `Review target: ${target}, focusing on the changed files: ${changedFiles.join(', ')}.`,
+      ...(prUrl === undefined ? [] : [`Pull request: ${prUrl}`]),
+      DEPTH_INSTRUCTIONS[depth.toLowerCase()] ?? `Review depth: ${depth}.`,
+    ].join('\n');
+    const findingsFormat =
+      'Report each finding with its file and line, a severity (critical, warning, suggestion), what is wrong and a concrete fix. ' +
+      'Also note what is done well, so the summary can approve it.';
+    const reviewer = (id: string, agentName: string, description: string, priority: number, focus: string): TaskInput => ({
+      id,
+      agentName,
+      description,
+      prompt: `${scope}\n\n${focus}\n\n${findingsFormat}`,
+      priority,
+      maxTokens: 8000,
+      estimatedMs: 100_000,
+    });
+    return [
+      reviewer('code-quality', 'code-reviewer', 'Review code quality', 8,
+        'Review the code for correctness and maintainability: logic errors, unhandled edge cases, error handling, naming, ' +
+        'duplication, dead code, and functions or modules that do too much. Check that the code follows the conventions of the ' +
+        'surrounding codebase and that types are precise rather than loose.'),
+      reviewer('security', 'security-auditor', 'Review security', 9,
+        'Audit the code for security problems: injection (SQL, shell, path traversal), missing input validation, broken ' +
+        'authentication or authorization, secrets in code or logs, unsafe deserialization, and vulnerable dependencies. Use the ' +
+        'OWASP Top 10 as a checklist and explain how each finding could be exploited.'),
+      reviewer('performance', 'performance-engineer', 'Review performance', 7,
+        'Review the code for performance problems: needless work in hot paths, N+1 queries, unbounded memory growth, blocking ' +
+        'I/O, missing caching or pagination, and algorithms with poor complexity for realistic input sizes. Estimate the impact ' +
+        'of each finding rather than flagging micro-optimizations.'),
+      reviewer('test-coverage', 'test-automator', 'Review test coverage', 6,
+        'Review the tests that cover this code: which behaviours, edge cases and error paths are tested and which are not, ' +
+        'whether tests assert outcomes rather than implementation details, and whether any are flaky or over-mocked. Propose ' +
+        'the specific missing test cases, most valuable first.'),
+      reviewer('documentation', 'docs-architect', 'Review documentation', 5,
+        'Review the documentation of this code: public API docs, comments that explain why rather than what, README and usage ' +
+        'examples, and changelog or migration notes for behaviour changes. Flag documentation that is missing, out of date, ' +
+        'or contradicts the code.'),
+      {
+        id: 'review-summary',
+        agentName: 'code-reviewer',
+        description: 'Consolidate the review',
+        prompt:
+          `${scope}\n\n` +
+          'Consolidate the five reviews (code quality, security, performance, test coverage, documentation) into one review. ' +
+          'Merge duplicate findings, resolve contradictions between reviewers, and group the result under Critical issues, ' +
+          'Warnings, Suggestions and Approvals, each finding with its file and the fix. Finish with a verdict: approve, ' +
+          'approve with comments, or request changes, naming the items that must be fixed before merging.',
+        dependencies: [...REVIEWER_IDS],
+        priority: 10,
+        maxTokens: 8000,
+        estimatedMs: 50_000,
+      },
+    ];
+  },
+};

@@ -121,3 +121,8 @@ export type RunEvent = { [T in RunEventType]: RunEventOf<T> }[RunEventType];
 export function isRunEndEvent(event: RunEvent): boolean {
   return event.type === 'workflow:complete' || event.type === 'workflow:error';
 }
+
+/** The one serializer of events: journal rows, NDJSON lines and SSE `data:` frames use it. */
+export function toEventJson(event: RunEvent): string {
+  return JSON.stringify(event);
+}

@@ -40,7 +40,7 @@ export type {
   TaskResult,
   RunOutcome,
 } from './types.js';
-export { RUN_EVENT_TYPES, isRunEndEvent } from './events.js';
+export { RUN_EVENT_TYPES, isRunEndEvent, toEventJson } from './events.js';
 export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
 export type { Clock, TimerHandle, Journal, TaskRequest, InvocationInfo, TaskDispatcher } from './ports.js';
 export { buildTaskGraph } from './task-graph.js';

@@ -67,12 +67,11 @@ function createHarness(
       });
     },
   };
-  let scheduler: RunScheduler;
   const emit = (event: RunEvent): void => {
     events.push(event);
     options.onEvent?.(event, scheduler);
   };
-  scheduler = new RunScheduler({
+  const scheduler: RunScheduler = new RunScheduler({
     runId: 'run-1',
     workflowName: 'test',
     graph: validation.graph,
@@ -257,11 +256,10 @@ describe('RunScheduler', () => {
   });
 
   it('cancels promptly: running tasks are aborted, waiting ones skipped, the run ends cancelled', async () => {
-    let harness: Harness | undefined;
-    harness = createHarness([task('a', [], { estimatedMs: 100 }), task('b', [], { estimatedMs: 100 }), task('c', ['a'])], {
+    const harness: Harness = createHarness([task('a', [], { estimatedMs: 100 }), task('b', [], { estimatedMs: 100 }), task('c', ['a'])], {
       config: { maxParallelAgents: 1 },
       onEvent: (event, scheduler) => {
-        if (event.type === 'task:start' && event.taskId === 'a') harness!.clock.setTimer(30, () => scheduler.cancel('user asked'));
+        if (event.type === 'task:start' && event.taskId === 'a') harness.clock.setTimer(30, () => scheduler.cancel('user asked'));
       },
     });
     const outcome = await harness.run();

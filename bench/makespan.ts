@@ -1,0 +1,106 @@
+import { AgentOrchestrator } from '../src/index.js';
+import { layeredDag, type LayeredDag } from './random-dag.js';
+
+interface Timing {
+  start: number;
+  end: number;
+}
+
+export interface MakespanSample {
+  readonly seed: number;
+  readonly concurrency: number;
+  readonly ensembleRatio: number;
+  readonly levelByLevelRatio: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+
+/** Lower bound from the durations the tasks really took: max(critical path, total work / concurrency). */
+function lowerBound(dag: LayeredDag, timings: ReadonlyMap<string, Timing>, concurrency: number): number {
+  const finish = new Map<string, number>();
+  let work = 0;
+  let criticalPath = 0;
+  for (const task of dag.tasks) {
+    const timing = timings.get(task.id)!;
+    const duration = timing.end - timing.start;
+    work += duration;
+    const ready = Math.max(0, ...(task.dependencies ?? []).map((dependency) => finish.get(dependency)!));
+    finish.set(task.id, ready + duration);
+    criticalPath = Math.max(criticalPath, ready + duration);
+  }
+  return Math.max(criticalPath, work / concurrency);
+}
+
+function span(timings: ReadonlyMap<string, Timing>): number {
+  let first = Infinity;
+  let last = 0;
+  for (const timing of timings.values()) {
+    first = Math.min(first, timing.start);
+    last = Math.max(last, timing.end);
+  }
+  return last - first;
+}
+
+async function runEnsemble(dag: LayeredDag, concurrency: number): Promise<Map<string, Timing>> {
+  const timings = new Map<string, Timing>();
+  const orchestrator = new AgentOrchestrator({ maxParallelAgents: concurrency, store: false, agentDirs: [] });
+  orchestrator.registerAgent({
+    name: 'sleeper',
+    run: async (task, context) => {
+      const start = performance.now();
+      await sleep(dag.latencyMs.get(task.id)!, context.signal);
+      timings.set(task.id, { start, end: performance.now() });
+      return '';
+    },
+  });
+  orchestrator.addTasks(dag.tasks);
+  const outcome = await orchestrator.execute();
+  if (outcome.status !== 'succeeded') throw new Error(`makespan run ${outcome.status}`);
+  return timings;
+}
+
+/** Baseline: topological levels one after another, each level run with the same concurrency limit. */
+async function runLevelByLevel(dag: LayeredDag, concurrency: number): Promise<Map<string, Timing>> {
+  const timings = new Map<string, Timing>();
+  const level = new Map<string, number>();
+  for (const task of dag.tasks) level.set(task.id, Math.max(-1, ...(task.dependencies ?? []).map((dependency) => level.get(dependency)!)) + 1);
+  const levels: string[][] = [];
+  for (const [id, index] of level) (levels[index] ??= []).push(id);
+  for (const ids of levels) {
+    const queue = [...ids];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const start = performance.now();
+        await sleep(dag.latencyMs.get(id)!);
+        timings.set(id, { start, end: performance.now() });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  }
+  return timings;
+}
+
+export async function benchMakespan(graphCount = 20, taskCount = 60, medianMs = 20): Promise<MakespanSample[]> {
+  const samples: MakespanSample[] = [];
+  for (const concurrency of [4, 16]) {
+    for (let seed = 1; seed <= graphCount; seed++) {
+      const dag = layeredDag(taskCount, seed, 'sleeper', medianMs);
+      const ensembleTimings = await runEnsemble(dag, concurrency);
+      const baselineTimings = await runLevelByLevel(dag, concurrency);
+      samples.push({
+        seed,
+        concurrency,
+        ensembleRatio: span(ensembleTimings) / lowerBound(dag, ensembleTimings, concurrency),
+        levelByLevelRatio: span(baselineTimings) / lowerBound(dag, baselineTimings, concurrency),
+      });
+    }
+  }
+  return samples;
+}

@@ -1,0 +1,169 @@
+import { EnsembleError, type RunStatus } from '../../core/index.js';
+import { isOwnerAlive } from '../../orchestrator/index.js';
+import { openRunStore, type RunRecord, type RunStore } from '../../store/index.js';
+import type { ActionFactory, Command } from '../action.js';
+import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { formatCost, formatDuration, formatNumber, formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
+
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export function registerRunsCommands(program: Command, action: ActionFactory): void {
+  const runs = program
+    .command('runs')
+    .description('list recorded runs, newest first')
+    .option('-n, --limit <n>', 'how many runs to list', '20')
+    .option('--status <status>', `only runs in this state (${RUN_STATUSES.join(', ')})`)
+    .action(action((context, flags: { limit: string; status?: string }) => listRuns(context, flags)));
+  runs
+    .command('show')
+    .description("show one run: its tasks, their states, durations, tokens and errors")
+    .argument('<runId>')
+    .option('--output', 'print every task output in full')
+    .action(action((context, runId: string, flags: { output?: boolean }) => showRun(context, runId, flags.output === true)));
+
+  program
+    .command('cancel')
+    .description('cancel a running run (it stops within a second, wherever it runs on this machine)')
+    .argument('<runId>')
+    .action(action((context, runId: string) => cancelRun(context, runId)));
+}
+
+/** Opens the journal, first marking runs whose process died as `interrupted`. */
+export function withStore<T>(context: CliContext, body: (store: RunStore) => T): T {
+  const store = openRunStore(context.storePath);
+  try {
+    store.reconcileInterrupted(isOwnerAlive);
+    return body(store);
+  } finally {
+    store.close();
+  }
+}
+
+function statusColour(status: string, palette: Palette): string {
+  if (status === 'succeeded') return palette.green(status);
+  if (status === 'running') return palette.cyan(status);
+  if (status === 'interrupted' || status === 'cancelled') return palette.yellow(status);
+  return palette.red(status);
+}
+
+async function listRuns(context: CliContext, flags: { limit: string; status?: string }): Promise<number> {
+  const limit = parseIntegerFlag('--limit', flags.limit, 1, 10_000);
+  if (flags.status !== undefined && !RUN_STATUSES.includes(flags.status as RunStatus)) {
+    throw new EnsembleError('INVALID_INPUT', `--status: expected one of ${RUN_STATUSES.join(', ')}, got "${flags.status}"`);
+  }
+  const runs = withStore(context, (store) => store.listRuns({ limit, ...(flags.status === undefined ? {} : { status: flags.status as RunStatus }) }));
+  if (context.options.json) {
+    context.printJson({ runs: runs.map(toRunJson) });
+    return EXIT_OK;
+  }
+  if (runs.length === 0) {
+    context.print(`no runs recorded in ${context.storePath}`);
+    return EXIT_OK;
+  }
+  const { palette } = context;
+  const rows = [['RUN', 'STATUS', 'WORKFLOW', 'TASKS', 'TOKENS', 'STARTED', 'DURATION']];
+  for (const run of runs) {
+    const summary = run.summary;
+    rows.push([
+      run.runId,
+      statusColour(run.status, palette),
+      truncate(run.workflowName, 32),
+      summary === undefined ? `${run.taskCount}` : `${summary.successfulTasks}/${summary.totalTasks}`,
+      summary === undefined ? '-' : formatNumber(summary.totalTokens),
+      formatTimestamp(run.createdAt),
+      formatDuration(summary?.totalDuration),
+    ]);
+  }
+  context.print(renderTable(rows, palette));
+  return EXIT_OK;
+}
+
+function toRunJson(run: RunRecord): Record<string, unknown> {
+  const { spec, ...rest } = run;
+  return { ...rest, parameters: spec.parameters, config: spec.config };
+}
+
+async function showRun(context: CliContext, runId: string, showOutputs: boolean): Promise<number> {
+  const { run, tasks } = withStore(context, (store) => {
+    const found = store.getRun(runId);
+    if (found === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
+    return { run: found, tasks: store.listTasks(runId) };
+  });
+  if (context.options.json) {
+    context.printJson({ run: toRunJson(run), tasks });
+    return EXIT_OK;
+  }
+  const { palette } = context;
+  context.print(palette.bold(`${run.runId} · ${run.workflowName}${run.workflowId === undefined ? '' : ` (${run.workflowId})`}`));
+  context.print(`status    ${statusColour(run.status, palette)}`);
+  context.print(`started   ${formatTimestamp(run.createdAt)}${run.finishedAt === undefined ? '' : ` · finished ${formatTimestamp(run.finishedAt)}`}`);
+  if (run.summary !== undefined) {
+    const summary = run.summary;
+    context.print(
+      `summary   ${summary.successfulTasks}/${summary.totalTasks} succeeded, ${summary.failedTasks} failed, ${summary.skippedTasks} skipped · ` +
+        `${formatNumber(summary.totalTokens)} tokens · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
+    );
+  }
+  if (run.error !== undefined) context.print(palette.red(`error     ${run.error.code}: ${run.error.message}`));
+  context.print('');
+  const rows = [['TASK', 'AGENT', 'STATUS', 'ATTEMPTS', 'DURATION', 'TOKENS', 'DEPENDS ON']];
+  for (const task of tasks) {
+    rows.push([
+      task.taskId,
+      task.agentName,
+      statusColour(task.status, palette),
+      String(task.attempts),
+      formatDuration(task.durationMs),
+      formatNumber(task.usage.totalTokens),
+      task.dependencies.join(', ') || '-',
+    ]);
+  }
+  context.print(renderTable(rows, palette));
+  for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {
+    context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${task.error!.message}`));
+  }
+  if (showOutputs) {
+    for (const task of tasks.filter((candidate) => candidate.output !== undefined)) {
+      context.print(`\n${palette.bold(`── ${task.taskId} (${task.agentName}) ──`)}\n${task.output}`);
+    }
+  } else if (tasks.some((task) => task.output !== undefined)) {
+    context.print(palette.dim(`\noutputs: ensemble runs show ${runId} --output`));
+  }
+  return EXIT_OK;
+}
+
+async function cancelRun(context: CliContext, runId: string): Promise<number> {
+  const result = withStore(context, (store) => {
+    const run = store.getRun(runId);
+    if (run === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
+    if (run.status === 'interrupted') {
+      // Nobody is running it: record the decision so it is not mistaken for a crash.
+      store.markRunStatus(runId, 'cancelled');
+      return 'cancelled (it was interrupted; nothing was running)';
+    }
+    if (run.status !== 'running') {
+      throw new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" is not running (status ${run.status}); there is nothing to cancel`, {
+        details: { runId, status: run.status },
+      });
+    }
+    store.requestCancel(runId);
+    return undefined;
+  });
+  if (result !== undefined) {
+    context.print(`${runId}: ${result}`);
+    return EXIT_OK;
+  }
+  // The owning process polls the journal; wait (bounded) for it to record the end.
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const status = withStore(context, (store) => store.getRun(runId)?.status);
+    if (status !== 'running') {
+      if (context.options.json) context.printJson({ runId, status });
+      else context.print(`${runId}: ${status}`);
+      return EXIT_OK;
+    }
+  }
+  context.print(`${runId}: cancel requested; the run has not stopped yet (its process checks every 250 ms)`);
+  return EXIT_OK;
+}

@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { collect, type ActionFactory } from './action.js';
+import { createCliContext, EXIT_INVALID_INPUT, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
+import { registerAgentsCommands } from './commands/agents-command.js';
+import { registerResumeCommand } from './commands/resume-command.js';
+import { registerRunCommand } from './commands/run-command.js';
+import { registerRunsCommands } from './commands/runs-command.js';
+import { registerWorkflowsCommands } from './commands/workflows-command.js';
+
+const VERSION = '0.1.0';
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('ensemble');
+  program
+    .description('Run many AI agents together on software work.')
+    .version(VERSION)
+    .option('--agents-dir <dir>', 'folder of agent definitions, searched first (repeatable)', collect, [])
+    .option('--db <path>', 'SQLite journal file (default $ENSEMBLE_HOME/ensemble.db, ENSEMBLE_HOME defaults to ./.ensemble)')
+    .option('--json', 'machine-readable output (NDJSON events for run/resume)', false)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+    });
+
+  const action: ActionFactory = (handler) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const globals = command.optsWithGlobals<{ agentsDir: string[]; db?: string; json: boolean }>();
+    const options: GlobalOptions = { agentsDir: globals.agentsDir, json: globals.json === true, ...(globals.db === undefined ? {} : { db: globals.db }) };
+    try {
+      // Commander passes the positional arguments, then the options object, then the command.
+      const run = handler as (context: CliContext, ...positional: unknown[]) => Promise<number>;
+      exitCode = await run(createCliContext(io, options), ...args.slice(0, -1));
+    } catch (error) {
+      exitCode = reportError(io, error, options.json);
+    }
+  };
+
+  registerRunCommand(program, action);
+  registerResumeCommand(program, action);
+  registerRunsCommands(program, action);
+  registerWorkflowsCommands(program, action);
+  registerAgentsCommands(program, action);
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return EXIT_INVALID_INPUT;
+    }
+    return reportError(io, error, false);
+  }
+  return exitCode;
+}
+
+function defaultIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

@@ -1,0 +1,41 @@
+/**
+ * ensemble as a library: build a graph of agent tasks, run it with `AgentOrchestrator`, follow
+ * its events. See README.md for a walkthrough.
+ */
+export { AgentOrchestrator, systemClock } from './orchestrator/index.js';
+export type { OrchestratorConfig, OrchestratorOptions } from './orchestrator/index.js';
+export { registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
+export type { InProcessAgent, InProcessAgentContext, AgentDefinition } from './agents/index.js';
+export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
+export type { RunRecord, TaskRecord } from './store/index.js';
+export { resolveWorkflow, listTemplates, getTemplate, BUILTIN_TEMPLATES } from './workflows/index.js';
+export type { WorkflowTemplate, ResolvedWorkflow, WorkflowParameter } from './workflows/index.js';
+export {
+  EnsembleError,
+  isEnsembleError,
+  validateGraph,
+  taskSpecSchema,
+  runConfigSchema,
+  RUN_EVENT_TYPES,
+  ManualClock,
+  toEventJson,
+} from './core/index.js';
+export type {
+  ErrorCode,
+  SerializedError,
+  TaskInput,
+  TaskSpec,
+  RunConfig,
+  RunConfigInput,
+  RunEvent,
+  RunEventType,
+  RunEventOf,
+  RunOutcome,
+  RunStatus,
+  RunSummary,
+  TaskResult,
+  TaskStatus,
+  TaskOutcome,
+  TokenUsage,
+  Clock,
+} from './core/index.js';

@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { EnsembleError } from '../core/index.js';
+
+/**
+ * Schema migrations, in order; migration `i` takes the database from `user_version` i to i + 1.
+ * Append new migrations (memories, escalations, tickets, locks); never edit a shipped one.
+ */
+const MIGRATIONS: readonly string[] = [
+  // v1: runs, their events, and the task projection of those events.
+  `
+  CREATE TABLE runs (
+    -- Numbers the run's events (see events.event_key).
+    run_key INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    workflow_name TEXT NOT NULL,
+    workflow_id TEXT,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    owner_pid INTEGER NOT NULL,
+    owner_host TEXT NOT NULL,
+    cancel_requested_at INTEGER,
+    task_count INTEGER NOT NULL,
+    summary_json TEXT,
+    error_json TEXT,
+    -- Last: the spec can be megabytes, and columns before it are read without touching its overflow pages.
+    spec_json TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_created_at ON runs (created_at, run_id);
+
+  -- event_key = run_key * 2^32 + seq is the (run, seq) primary key packed into the rowid: a duplicate
+  -- seq fails loudly, and an append touches one b-tree at its right edge (SQLite's quick balance)
+  -- instead of a table plus an index, about halving the pages each small commit writes.
+  CREATE TABLE events (
+    event_key INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    task_id TEXT,
+    event_json TEXT NOT NULL
+  );
+
+  CREATE TABLE tasks (
+    run_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    agent_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    dependencies_json TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER,
+    finished_at INTEGER,
+    duration_ms REAL,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    total_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    model TEXT,
+    error_json TEXT,
+    evidence_json TEXT,
+    output TEXT,
+    PRIMARY KEY (run_id, task_id)
+  );
+  -- Partial: only a task's move to 'succeeded' touches it, not every status change on the write path.
+  CREATE INDEX tasks_succeeded_by_agent ON tasks (agent_name, finished_at, duration_ms) WHERE status = 'succeeded';
+  `,
+];
+
+/** The schema version this build writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION}. Each step runs in an IMMEDIATE transaction that
+ * re-reads `user_version`, so two processes opening a new file at once migrate it once.
+ */
+export function migrateSchema(database: Database.Database, path: string): void {
+  const readVersion = (): number => database.pragma('user_version', { simple: true }) as number;
+  assertKnownVersion(readVersion(), path);
+  const step = database.transaction((): boolean => {
+    const version = readVersion();
+    assertKnownVersion(version, path);
+    const migration = MIGRATIONS[version];
+    if (migration === undefined) return false;
+    database.exec(migration);
+    database.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  let isMigrating = true;
+  while (isMigrating) isMigrating = step.immediate();
+}
+
+function assertKnownVersion(version: number, path: string): void {
+  if (version > SCHEMA_VERSION) {
+    throw new EnsembleError(
+      'JOURNAL_ERROR',
+      `${path} has journal schema version ${version}, newer than this ensemble understands (${SCHEMA_VERSION}); upgrade ensemble`,
+      { details: { path, version, supportedVersion: SCHEMA_VERSION } },
+    );
+  }
+}

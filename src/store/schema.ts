@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import {
+  ERROR_CODES,
+  runConfigSchema,
+  taskSpecSchema,
+  type RunEvent,
+  type RunEventType,
+  type RunStatus,
+  type RunSummary,
+  type SerializedError,
+  type TaskEvidence,
+  type TaskStatus,
+  type TokenUsage,
+} from '../core/index.js';
+
+// Journal rows read back are a boundary: every JSON column and row goes through these schemas.
+
+export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped']);
+
+export const serializedErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryable: z.boolean(),
+  retryAfterMs: z.number().exactOptional(),
+  details: z.record(z.string(), z.unknown()).exactOptional(),
+});
+
+export const tokenUsageSchema = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  totalTokens: z.number(),
+});
+
+export const taskEvidenceSchema = z.object({
+  exitCode: z.number().exactOptional(),
+  command: z.array(z.string()).exactOptional(),
+  stderr: z.string().exactOptional(),
+  diff: z.string().exactOptional(),
+  runtime: z.string().exactOptional(),
+  simulated: z.boolean().exactOptional(),
+});
+
+export const runSummarySchema = z.object({
+  totalTasks: z.number(),
+  successfulTasks: z.number(),
+  failedTasks: z.number(),
+  skippedTasks: z.number(),
+  totalTokens: z.number(),
+  totalCost: z.number(),
+  totalDuration: z.number(),
+});
+
+export const taskResultSchema = z.object({
+  taskId: z.string(),
+  agentName: z.string(),
+  status: taskStatusSchema,
+  output: z.string().exactOptional(),
+  error: serializedErrorSchema.exactOptional(),
+  attempts: z.number(),
+  durationMs: z.number(),
+  tokensUsed: z.number(),
+  costUsd: z.number(),
+});
+
+/** What a run was started with: enough to resume it in another process. */
+export const runSpecSchema = z.object({
+  tasks: z.array(taskSpecSchema),
+  config: runConfigSchema,
+  parameters: z.record(z.string(), z.unknown()),
+});
+
+export const dependenciesSchema = z.array(z.string());
+
+/** A `runs` row as selected by the run store. */
+export const runRowSchema = z.object({
+  run_id: z.string(),
+  workflow_name: z.string(),
+  workflow_id: z.string().nullable(),
+  status: runStatusSchema,
+  created_at: z.number(),
+  updated_at: z.number(),
+  finished_at: z.number().nullable(),
+  owner_pid: z.number(),
+  owner_host: z.string(),
+  cancel_requested_at: z.number().nullable(),
+  summary_json: z.string().nullable(),
+  error_json: z.string().nullable(),
+  spec_json: z.string(),
+  task_count: z.number(),
+  last_seq: z.number().nullable(),
+});
+
+/** A `tasks` row as selected by the run store. */
+export const taskRowSchema = z.object({
+  task_id: z.string(),
+  agent_name: z.string(),
+  description: z.string(),
+  dependencies_json: z.string(),
+  priority: z.number(),
+  ordinal: z.number(),
+  status: taskStatusSchema,
+  attempts: z.number(),
+  started_at: z.number().nullable(),
+  finished_at: z.number().nullable(),
+  duration_ms: z.number().nullable(),
+  output: z.string().nullable(),
+  error_json: z.string().nullable(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+  model: z.string().nullable(),
+  evidence_json: z.string().nullable(),
+});
+
+/** A succeeded `tasks` row, as selected for resume. */
+export const completedTaskRowSchema = z.object({
+  task_id: z.string(),
+  output: z.string().nullable(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+  duration_ms: z.number().nullable(),
+});
+
+/** A run's owner, as selected to find interrupted runs. */
+export const ownerRowSchema = z.object({ run_id: z.string(), owner_pid: z.number(), owner_host: z.string() });
+
+/** An `events` row as selected for reading back. */
+export const eventRowSchema = z.object({ seq: z.number(), event_json: z.string() });
+
+/** Options of `RunStore.listRuns`. */
+export const listRunsOptionsSchema = z.strictObject({
+  limit: z.int().min(1).max(100_000).default(50),
+  status: runStatusSchema.optional(),
+});
+
+/** Options of `RunStore.readEvents`. */
+export const readEventsOptionsSchema = z.strictObject({
+  afterSeq: z.int().min(0).default(0),
+  limit: z.int().min(1).optional(),
+});
+
+/** Arguments of `RunStore.agentMedianDurations`. */
+export const sampleSizeSchema = z.int().min(1).max(100_000).default(50);
+
+/** The environment variables the store reads; an empty value counts as unset. */
+export const storeEnvironmentSchema = z.looseObject({
+  ENSEMBLE_HOME: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
+});
+
+const envelope = {
+  runId: z.string(),
+  seq: z.int().min(1),
+  at: z.number(),
+};
+const taskRef = { taskId: z.string(), agentName: z.string() };
+
+/** Every journaled event, read back. Unknown fields are kept, so events from a newer writer replay whole. */
+export const runEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('workflow:start'),
+    ...envelope,
+    workflowName: z.string(),
+    workflowId: z.string().exactOptional(),
+    taskCount: z.number(),
+    maxParallelAgents: z.number(),
+    resumed: z.boolean(),
+    completedTaskCount: z.number(),
+  }),
+  z.looseObject({
+    type: z.literal('task:added'),
+    ...envelope,
+    ...taskRef,
+    description: z.string(),
+    dependencies: z.array(z.string()),
+    priority: z.number(),
+  }),
+  z.looseObject({ type: z.literal('task:start'), ...envelope, ...taskRef, description: z.string(), attempt: z.number() }),
+  z.looseObject({
+    type: z.literal('agent:invoke'),
+    ...envelope,
+    ...taskRef,
+    model: z.string(),
+    runtime: z.string(),
+    attempt: z.number(),
+  }),
+  z.looseObject({
+    type: z.literal('agent:message'),
+    ...envelope,
+    ...taskRef,
+    from: z.string(),
+    to: z.string(),
+    messageType: z.enum(['data', 'request', 'response', 'broadcast']),
+    content: z.string(),
+  }),
+  z.looseObject({
+    type: z.literal('task:retry'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    delayMs: z.number(),
+    error: serializedErrorSchema,
+  }),
+  z.looseObject({
+    type: z.literal('task:complete'),
+    ...envelope,
+    ...taskRef,
+    duration: z.number(),
+    tokensUsed: z.number(),
+    usage: tokenUsageSchema,
+    costUsd: z.number(),
+    model: z.string().exactOptional(),
+    attempt: z.number(),
+    output: z.string(),
+    evidence: taskEvidenceSchema.exactOptional(),
+  }),
+  z.looseObject({
+    type: z.literal('task:error'),
+    ...envelope,
+    ...taskRef,
+    duration: z.number(),
+    attempt: z.number(),
+    error: serializedErrorSchema,
+  }),
+  z.looseObject({
+    type: z.literal('task:skipped'),
+    ...envelope,
+    ...taskRef,
+    reason: z.enum(['dependency-failed', 'cancelled', 'run-timeout']),
+    blockedBy: z.string().exactOptional(),
+  }),
+  z.looseObject({ type: z.literal('wave:start'), ...envelope, wave: z.number(), taskCount: z.number() }),
+  z.looseObject({ type: z.literal('wave:complete'), ...envelope, wave: z.number(), taskCount: z.number() }),
+  z.looseObject({ type: z.literal('workflow:results'), ...envelope, results: z.array(taskResultSchema) }),
+  z.looseObject({ type: z.literal('workflow:complete'), ...envelope, status: runStatusSchema, summary: runSummarySchema }),
+  z.looseObject({
+    type: z.literal('workflow:error'),
+    ...envelope,
+    status: runStatusSchema,
+    error: serializedErrorSchema,
+    summary: runSummarySchema,
+  }),
+]);
+
+// The schemas must produce the core types; tsc fails here when core and store drift apart.
+type Assert<T extends true> = T;
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Extends<A, B> = [A] extends [B] ? true : false;
+type ParsedEvent = z.output<typeof runEventSchema>;
+type _SchemaChecks = [
+  Assert<Equals<z.output<typeof runStatusSchema>, RunStatus>>,
+  Assert<Equals<z.output<typeof taskStatusSchema>, TaskStatus>>,
+  Assert<Extends<z.output<typeof serializedErrorSchema>, SerializedError>>,
+  Assert<Extends<z.output<typeof taskEvidenceSchema>, TaskEvidence>>,
+  Assert<Extends<z.output<typeof runSummarySchema>, RunSummary>>,
+  Assert<Extends<z.output<typeof tokenUsageSchema>, TokenUsage>>,
+  Assert<Extends<ParsedEvent, RunEvent>>,
+  Assert<Equals<ParsedEvent['type'], RunEventType>>,
+];

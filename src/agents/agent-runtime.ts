@@ -1,4 +1,5 @@
-import type { TaskOutcome, TaskRequest } from '../core/index.js';
+import type { BudgetLedger, TaskOutcome, TaskRequest } from '../core/index.js';
+import type { ProviderGate } from './provider-gate.js';
 import type { AgentDefinition } from './parse-agent-definition.js';
 
 /** One attempt of a task by a file-defined agent, with everything a runtime needs. */
@@ -9,6 +10,12 @@ export interface AgentInvocation {
   readonly workspaceDir: string;
   /** The resolved model (tier alias or provider:model); `n/a` for process agents. */
   readonly model: string;
+  /** Streams partial output into `task:output` events; runtimes coalesce (at most every ~250 ms). */
+  readonly reportOutput?: (delta: string) => void;
+  /** The run's spending caps; model runtimes reserve before each call. */
+  readonly budget?: BudgetLedger;
+  /** The shared provider edge (rate limits, circuit breaker, adaptive concurrency). */
+  readonly gate?: ProviderGate;
 }
 
 /** Executes invocations of one kind of agent (`command`, `simulated`, …). */

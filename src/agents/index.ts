@@ -11,6 +11,7 @@ export { builtinAgentsDir } from './builtin-agents-dir.js';
 export { registerAgent, unregisterAgent, inProcessAgents } from './in-process-agents.js';
 export type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
 export type { AgentRuntime, AgentInvocation } from './agent-runtime.js';
+export type { ProviderGate } from './provider-gate.js';
 export { createCommandRuntime } from './command-runtime.js';
 export type { CommandRuntimeOptions } from './command-runtime.js';
 export { createSimulatedRuntime } from './simulated-runtime.js';

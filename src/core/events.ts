@@ -42,6 +42,13 @@ export interface EventPayloads {
     readonly messageType: 'data' | 'request' | 'response' | 'broadcast';
     readonly content: string;
   };
+  /** Partial output of a running attempt, as a model or process streams it (coalesced by the runtime). */
+  'task:output': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly delta: string;
+  };
   'task:retry': {
     readonly taskId: string;
     readonly agentName: string;
@@ -92,6 +99,7 @@ export const RUN_EVENT_TYPES = [
   'task:start',
   'agent:invoke',
   'agent:message',
+  'task:output',
   'task:retry',
   'task:complete',
   'task:error',

@@ -15,6 +15,7 @@ export {
   retryPolicySchema,
   runConfigSchema,
   contextStrategySchema,
+  budgetCapSchema,
   formatIssuePath,
   toInputIssues,
 } from './schema.js';
@@ -22,6 +23,7 @@ export type {
   TaskInput,
   TaskSpec,
   RetryPolicy,
+  BudgetCap,
   ContextStrategy,
   RunConfigInput,
   RunConfig,
@@ -37,6 +39,7 @@ export type {
   DependencyOutput,
   PriorTaskResult,
   RunSummary,
+  BudgetStop,
   TaskResult,
   RunOutcome,
 } from './types.js';
@@ -56,3 +59,5 @@ export type { SchedulerOptions } from './scheduler.js';
 export { EventHub } from './event-hub.js';
 export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
+export { BudgetLedger } from './budget-ledger.js';
+export type { BudgetCaps, BudgetCharge, BudgetReservation, BudgetScope } from './budget-ledger.js';

@@ -41,6 +41,10 @@ export interface InvocationInfo {
 /** Executes task attempts: locally through the agent runtimes, or through a queue of workers. */
 export interface TaskDispatcher {
   describe(task: TaskSpec): InvocationInfo;
-  /** Must stop promptly when `signal` aborts and then reject (any rejection is mapped to the abort reason). */
-  dispatch(request: TaskRequest, signal: AbortSignal): Promise<TaskOutcome>;
+  /**
+   * Must stop promptly when `signal` aborts and then reject (any rejection is mapped to the abort
+   * reason). `reportOutput` streams partial output into `task:output` events; call it sparingly
+   * (every event is journaled), e.g. at most every 250 ms.
+   */
+  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: (delta: string) => void): Promise<TaskOutcome>;
 }

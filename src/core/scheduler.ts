@@ -7,6 +7,7 @@ import { decideRetry } from './retry-policy.js';
 import type { RunConfig, TaskSpec } from './schema.js';
 import type { TaskGraph } from './task-graph.js';
 import type {
+  BudgetStop,
   DependencyOutput,
   PriorTaskResult,
   RunOutcome,
@@ -332,6 +333,7 @@ export class RunScheduler {
       promise = this.options.dispatcher.dispatch(
         { runId: this.options.runId, task, attempt, inputs: this.dependencyOutputs(index) },
         controller.signal,
+        (delta) => this.reportOutput(index, attempt, delta),
       );
     } catch (error) {
       promise = Promise.reject(error);
@@ -340,6 +342,15 @@ export class RunScheduler {
       (outcome) => this.settle(index, attempt, outcome, undefined),
       (error: unknown) => this.settle(index, attempt, undefined, error),
     );
+  }
+
+  private reportOutput(index: number, attempt: number, delta: string): void {
+    // Late output of an attempt that already ended (or was aborted) is dropped.
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || delta === '') return;
+    if (this.controllers[index]?.signal.aborted === true) return;
+    const task = this.tasks[index] as TaskSpec;
+    this.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta });
+    this.flush();
   }
 
   private dependencyOutputs(index: number): DependencyOutput[] {
@@ -531,6 +542,14 @@ export class RunScheduler {
         costUsd: this.costs[index]!,
       });
     }
+    const budgetStops: BudgetStop[] = [];
+    for (let index = 0; index < this.taskCount; index++) {
+      const error = this.errors[index];
+      if (error?.code !== 'BUDGET_EXCEEDED') continue;
+      const cap = error.details?.['cap'];
+      const name = error.details?.['name'];
+      budgetStops.push({ taskId: (this.tasks[index] as TaskSpec).id, cap: typeof cap === 'string' ? cap : 'unknown', name: typeof name === 'string' ? name : '' });
+    }
     const summary: RunSummary = {
       totalTasks: this.taskCount,
       successfulTasks,
@@ -539,6 +558,7 @@ export class RunScheduler {
       totalTokens,
       totalCost,
       totalDuration: Math.max(0, Math.round(this.options.clock.now() - this.runStartedAt)),
+      ...(budgetStops.length === 0 ? {} : { budgetStops }),
     };
     this.record('workflow:results', { results });
     const runId = this.options.runId;

@@ -14,6 +14,14 @@ export const retryPolicySchema = z.strictObject({
   maxBackoffMs: z.int().min(0).max(86_400_000).default(60_000),
 });
 
+/** A spending cap. Either bound may be omitted. */
+export const budgetCapSchema = z.strictObject({
+  /** Total tokens (input + output). */
+  tokens: z.int().positive().optional(),
+  /** Dollars. */
+  costUsd: z.number().positive().finite().optional(),
+});
+
 export const taskSpecSchema = z.strictObject({
   id: z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, "-", "_", "." or ":"'),
   agentName: z.string().regex(AGENT_NAME_PATTERN, 'must be letters, digits, "-" or "_"'),
@@ -27,6 +35,8 @@ export const taskSpecSchema = z.strictObject({
   timeoutMs: z.int().positive().optional(),
   retry: retryPolicySchema.optional(),
   estimatedMs: z.number().nonnegative().finite().optional(),
+  /** Cap on what this task's model calls may spend. */
+  budget: budgetCapSchema.optional(),
 });
 
 export const contextStrategySchema = z.enum(['shared', 'isolated', 'hierarchical']);
@@ -42,6 +52,13 @@ export const runConfigSchema = z.strictObject({
   retry: retryPolicySchema.default({ max: 0, backoffMs: 1000, maxBackoffMs: 60_000 }),
   /** How long an aborted task may take to stop before it is recorded as stopped anyway. */
   abortGraceMs: z.int().min(0).max(600_000).default(5000),
+  /** Caps on model spending: for the whole run, and per agent name. */
+  budget: z
+    .strictObject({
+      run: budgetCapSchema.optional(),
+      agents: z.record(z.string(), budgetCapSchema).optional(),
+    })
+    .optional(),
 });
 
 /** A task as users write it (defaults not yet applied). */
@@ -49,6 +66,7 @@ export type TaskInput = z.input<typeof taskSpecSchema>;
 /** A task with every default filled in. */
 export type TaskSpec = Readonly<z.output<typeof taskSpecSchema>>;
 export type RetryPolicy = Readonly<z.output<typeof retryPolicySchema>>;
+export type BudgetCap = Readonly<z.output<typeof budgetCapSchema>>;
 export type ContextStrategy = z.output<typeof contextStrategySchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;

@@ -58,6 +58,16 @@ export interface RunSummary {
   readonly totalCost: number;
   /** Wall time of this execution of the run, in ms. */
   readonly totalDuration: number;
+  /** Tasks a spending cap stopped, and which cap (present only when one did). */
+  readonly budgetStops?: readonly BudgetStop[];
+}
+
+export interface BudgetStop {
+  readonly taskId: string;
+  /** `run`, `agent` or `task`. */
+  readonly cap: string;
+  /** The agent name for an agent cap, the task id for a task cap, `run` for the run. */
+  readonly name: string;
 }
 
 export interface TaskResult {

@@ -49,6 +49,7 @@ export const runSummarySchema = z.object({
   totalTokens: z.number(),
   totalCost: z.number(),
   totalDuration: z.number(),
+  budgetStops: z.array(z.object({ taskId: z.string(), cap: z.string(), name: z.string() })).exactOptional(),
 });
 
 export const taskResultSchema = z.object({
@@ -199,6 +200,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
     messageType: z.enum(['data', 'request', 'response', 'broadcast']),
     content: z.string(),
   }),
+  z.looseObject({ type: z.literal('task:output'), ...envelope, ...taskRef, attempt: z.number(), delta: z.string() }),
   z.looseObject({
     type: z.literal('task:retry'),
     ...envelope,

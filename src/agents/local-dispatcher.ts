@@ -1,5 +1,6 @@
 import { EnsembleError } from '../core/index.js';
-import type { InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { BudgetLedger, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { ProviderGate } from './provider-gate.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './command-runtime.js';
@@ -27,6 +28,10 @@ export interface LocalDispatcherOptions {
   readonly simulatedLatencyMs?: number;
   /** The run's model (`--model`), used when a task names none. */
   readonly runModel?: string;
+  /** The run's spending caps, handed to model runtimes. */
+  readonly budget?: BudgetLedger;
+  /** The process-wide provider edge, handed to model runtimes. */
+  readonly gate?: ProviderGate;
 }
 
 /**
@@ -41,12 +46,16 @@ export class LocalDispatcher implements TaskDispatcher {
   private readonly runModel: string | undefined;
   private readonly commandRuntime: AgentRuntime;
   private readonly simulatedRuntime: AgentRuntime;
+  private readonly budget: BudgetLedger | undefined;
+  private readonly gate: ProviderGate | undefined;
 
   constructor(options: LocalDispatcherOptions) {
     this.registry = options.registry;
     this.inProcess = options.inProcess ?? inProcessAgents();
     this.workspaceDir = options.workspaceDir;
     this.runModel = options.runModel;
+    this.budget = options.budget;
+    this.gate = options.gate;
     this.commandRuntime = createCommandRuntime();
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
@@ -61,7 +70,7 @@ export class LocalDispatcher implements TaskDispatcher {
     return { runtime: 'simulated', model: `simulated:${this.modelFor(task, agent)}` };
   }
 
-  dispatch(request: TaskRequest, signal: AbortSignal): Promise<TaskOutcome> {
+  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: (delta: string) => void): Promise<TaskOutcome> {
     const inProcessAgent = this.inProcess.get(request.task.agentName);
     if (inProcessAgent !== undefined) return runInProcess(inProcessAgent, request, signal);
     let agent: AgentDefinition;
@@ -73,7 +82,15 @@ export class LocalDispatcher implements TaskDispatcher {
     const isProcess = agent.runtime === 'command' || agent.runtime === 'cli';
     const runtime = isProcess ? this.commandRuntime : this.simulatedRuntime;
     return runtime.run(
-      { request, agent, workspaceDir: this.workspaceDir, model: isProcess ? 'n/a' : this.modelFor(request.task, agent) },
+      {
+        request,
+        agent,
+        workspaceDir: this.workspaceDir,
+        model: isProcess ? 'n/a' : this.modelFor(request.task, agent),
+        ...(reportOutput === undefined ? {} : { reportOutput }),
+        ...(this.budget === undefined ? {} : { budget: this.budget }),
+        ...(this.gate === undefined ? {} : { gate: this.gate }),
+      },
       signal,
     );
   }

@@ -1,4 +1,5 @@
 import {
+  BudgetLedger,
   EnsembleError,
   EventHub,
   RunScheduler,
@@ -44,6 +45,17 @@ export interface OrchestratorConfig extends OrchestratorOptions {
   readonly clock?: Clock;
   /** Called when an event listener throws; the run goes on. @default writes to stderr */
   readonly onListenerError?: (error: unknown, event: RunEventOf<RunEventType>) => void;
+}
+
+/** The run's spending caps (run, per agent, per task), or undefined when none is set. */
+function createBudgetLedger(config: RunConfig, tasks: readonly TaskSpec[]): BudgetLedger | undefined {
+  const taskCaps = Object.fromEntries(tasks.filter((task) => task.budget !== undefined).map((task) => [task.id, task.budget!]));
+  const ledger = new BudgetLedger({
+    ...(config.budget?.run === undefined ? {} : { run: config.budget.run }),
+    ...(config.budget?.agents === undefined ? {} : { agents: config.budget.agents }),
+    tasks: taskCaps,
+  });
+  return ledger.isCapped ? ledger : undefined;
 }
 
 /**
@@ -179,8 +191,8 @@ export class AgentOrchestrator {
   }
 
   private overrides(): Partial<RunConfig> {
-    const { maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs } = this.options;
-    const entries = Object.entries({ maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs });
+    const { maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = this.options;
+    const entries = Object.entries({ maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
     return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
   }
 
@@ -239,12 +251,14 @@ export class AgentOrchestrator {
     this.currentRunId = runId;
     const registry = this.agentRegistry();
     const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
+    const budget = createBudgetLedger(config, graph.tasks);
     const dispatcher = new LocalDispatcher({
       registry,
       inProcess: this.inProcess(),
       workspaceDir: this.options.workspaceDir ?? process.cwd(),
       ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
       ...(this.options.model === undefined ? {} : { runModel: this.options.model }),
+      ...(budget === undefined ? {} : { budget }),
     });
     const workflowName = prior?.workflowName ?? this.options.workflowName ?? 'workflow';
     const workflowId = prior?.workflowId ?? this.options.workflowId;

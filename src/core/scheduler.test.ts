@@ -16,6 +16,8 @@ interface Behaviour {
   readonly failures?: readonly (EnsembleError | undefined)[];
   /** Never settles, even when aborted. */
   readonly ignoresAbort?: boolean;
+  /** Partial output reported right after the attempt starts. */
+  readonly streams?: readonly string[];
 }
 
 interface Harness {
@@ -47,8 +49,9 @@ function createHarness(
   const aborted: string[] = [];
   const dispatcher: TaskDispatcher = {
     describe: () => ({ model: 'test-model', runtime: 'test' }),
-    dispatch(request, signal) {
+    dispatch(request, signal, reportOutput) {
       dispatched.push(request);
+      for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) reportOutput?.(delta);
       const behaviour = options.behaviours?.[request.task.id] ?? {};
       const durations = behaviour.durationsMs ?? [request.task.estimatedMs ?? 10];
       const durationMs = durations[Math.min(request.attempt - 1, durations.length - 1)]!;
@@ -344,6 +347,25 @@ describe('RunScheduler', () => {
     expect(harness.events[0]).toMatchObject({ type: 'workflow:start', seq: 42, resumed: true, completedTaskCount: 1 });
     expect(harness.events.some((event) => event.type === 'task:added')).toBe(false);
     expect(outcome.summary).toMatchObject({ successfulTasks: 3, totalTokens: 16 });
+  });
+
+  it('journals streamed partial output as task:output events of the running attempt', async () => {
+    const harness = createHarness([task('talks')], { behaviours: { talks: { streams: ['Hel', 'lo', ''] } } });
+    await harness.run();
+    const outputs = harness.events.filter((event) => event.type === 'task:output');
+    expect(outputs.map((event) => event.delta)).toEqual(['Hel', 'lo']);
+    expect(outputs[0]).toMatchObject({ taskId: 'talks', attempt: 1 });
+    const types = harness.events.map((event) => event.type);
+    expect(types.indexOf('task:output')).toBeGreaterThan(types.indexOf('agent:invoke'));
+    expect(types.lastIndexOf('task:output')).toBeLessThan(types.indexOf('task:complete'));
+  });
+
+  it('says in the summary which cap stopped which task', async () => {
+    const stopped = new EnsembleError('BUDGET_EXCEEDED', 'over budget', { retryable: false, details: { cap: 'agent', name: 'worker' } });
+    const harness = createHarness([task('pricey', [], { retry: { max: 3 } }), task('cheap')], { behaviours: { pricey: { failures: [stopped] } } });
+    const outcome = await harness.run();
+    expect(outcome.summary.budgetStops).toEqual([{ taskId: 'pricey', cap: 'agent', name: 'worker' }]);
+    expect(outcome.results[0]).toMatchObject({ attempts: 1, status: 'failed' });
   });
 
   it('marks waves as topological levels: first start and last finish', async () => {

@@ -57,8 +57,9 @@ export const RUN_COLUMNS =
 export function toRunRecord(value: unknown): RunRecord {
   const runId = typeof value === 'object' && value !== null && 'run_id' in value ? String(value.run_id) : '(unknown)';
   const row = parseStoredValue(runRowSchema, value, { runId, field: 'row' });
-  const spec = parseStoredJson(runSpecSchema, row.spec_json, { runId, field: 'spec_json' });
-  return {
+  // A 50,000-task spec takes ~100 ms to validate: parse it only when someone reads it (listings do not).
+  let spec: RunSpec | undefined;
+  const record = {
     runId: row.run_id,
     workflowName: row.workflow_name,
     ...(row.workflow_id === null ? {} : { workflowId: row.workflow_id }),
@@ -70,8 +71,11 @@ export function toRunRecord(value: unknown): RunRecord {
     ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
     ...(row.summary_json === null ? {} : { summary: parseStoredJson(runSummarySchema, row.summary_json, { runId, field: 'summary_json' }) }),
     ...(row.error_json === null ? {} : { error: parseStoredJson(serializedErrorSchema, row.error_json, { runId, field: 'error_json' }) }),
-    spec,
     taskCount: row.task_count,
     lastSeq: row.last_seq ?? 0,
   };
+  return Object.defineProperty(record, 'spec', {
+    enumerable: true,
+    get: () => (spec ??= parseStoredJson(runSpecSchema, row.spec_json, { runId, field: 'spec_json' })),
+  }) as typeof record & { readonly spec: RunSpec };
 }

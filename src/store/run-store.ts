@@ -110,7 +110,11 @@ export class RunStore {
   getRun(runId: string): RunRecord | undefined {
     return this.guard(`read run "${runId}"`, () => {
       const row: unknown = this.statements.selectRun.get(runId);
-      return row === undefined ? undefined : toRunRecord(row);
+      if (row === undefined) return undefined;
+      const record = toRunRecord(row);
+      // One run is read to be used: validate its spec now, so corruption surfaces here, named.
+      void record.spec;
+      return record;
     });
   }
 

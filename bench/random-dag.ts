@@ -1,16 +1,4 @@
-import type { TaskInput } from '../src/index.js';
-
-/** mulberry32: small, fast, seedable; the benchmarks' graphs are reproducible from their seeds. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom, type TaskInput } from '../src/index.js';
 
 /** Lognormal sample with the given median (sigma in log space), via Box-Muller. */
 export function sampleLognormal(random: () => number, medianMs: number, sigma: number): number {

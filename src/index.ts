@@ -19,6 +19,7 @@ export {
   RUN_EVENT_TYPES,
   ManualClock,
   toEventJson,
+  createRandom,
 } from './core/index.js';
 export type {
   ErrorCode,

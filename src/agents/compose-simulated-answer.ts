@@ -1,5 +1,5 @@
 import type { DependencyOutput } from '../core/index.js';
-import { createRandom } from './create-random.js';
+import { createRandom } from '../core/index.js';
 import { detectSimulatedRole } from './detect-simulated-role.js';
 import { extractKeywords } from './extract-keywords.js';
 import { SIMULATED_ROLE_SECTIONS, toTitleCase } from './simulated-role-sections.js';

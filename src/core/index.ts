@@ -61,3 +61,4 @@ export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
 export { BudgetLedger } from './budget-ledger.js';
 export type { BudgetCaps, BudgetCharge, BudgetReservation, BudgetScope } from './budget-ledger.js';
+export { createRandom } from './create-random.js';

@@ -1,5 +1,6 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from './create-random.js';
 import { EnsembleError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { ManualClock } from './manual-clock.js';
@@ -380,18 +381,6 @@ describe('RunScheduler', () => {
     ]);
   });
 });
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce from the printed seed. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('RunScheduler on random DAGs', () => {
   for (let seed = 1; seed <= 25; seed++) {

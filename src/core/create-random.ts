@@ -1,4 +1,4 @@
-/** mulberry32: a small, fast, deterministic generator; quality is ample for picking phrasings. */
+/** mulberry32: small, fast and seedable, so simulated answers, tests and benchmark graphs reproduce from a seed. */
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

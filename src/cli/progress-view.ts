@@ -111,6 +111,10 @@ export function renderSummary(progress: RunProgress, palette: Palette, options: 
         ` · ${formatNumber(summary.totalTokens)} tokens · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
     );
   }
+  for (const stop of summary?.budgetStops ?? []) {
+    const cap = stop.cap === 'run' ? 'the run budget' : `the ${stop.cap} budget of "${stop.name}"`;
+    lines.push(palette.yellow(`budget: ${stop.taskId} was stopped by ${cap}`));
+  }
   if (progress.error !== undefined) lines.push(palette.red(`${progress.error.code}: ${progress.error.message}`));
   if (progress.usesSimulated) lines.push(palette.yellow(`note: ${SIMULATED_NOTICE}.`));
   lines.push(palette.dim(`run ${progress.runId}`) + (progress.status !== 'succeeded' ? palette.dim(` · resume with: ensemble resume ${progress.runId}`) : ''));

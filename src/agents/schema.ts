@@ -6,6 +6,14 @@ export const AGENT_RUNTIMES = ['llm', 'cli', 'command', 'simulated'] as const;
 /** One of {@link AGENT_RUNTIMES}. */
 export type AgentRuntimeKind = (typeof AGENT_RUNTIMES)[number];
 
+/**
+ * How a `cli` agent's stdout is read: plain `text`, Claude Code's `--output-format json` result,
+ * Gemini CLI's `--output-format json` object, or Codex's `exec --json` event lines.
+ */
+export const CLI_OUTPUT_FORMATS = ['text', 'claude-json', 'gemini-json', 'codex-jsonl'] as const;
+/** One of {@link CLI_OUTPUT_FORMATS}. */
+export type CliOutputFormat = (typeof CLI_OUTPUT_FORMATS)[number];
+
 /** The placeholder a `cli`/`command` argv element may be, replaced by the task's prompt. */
 export const PROMPT_PLACEHOLDER = '{prompt}';
 
@@ -19,6 +27,7 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'model',
   'tools',
   'timeoutMs',
+  'outputFormat',
 ]);
 
 const requiredString = (what: string) =>
@@ -64,6 +73,8 @@ export const agentFrontMatterSchema = z
       .optional(),
     tools: toolsSchema.default([]),
     timeoutMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
+    // cli only; absent means inferred from the command (see resolveCliOutputFormat).
+    outputFormat: z.enum(CLI_OUTPUT_FORMATS, { error: `expected one of ${CLI_OUTPUT_FORMATS.join(', ')}` }).optional(),
   })
   .superRefine((frontMatter, context) => {
     if ((frontMatter.runtime === 'cli' || frontMatter.runtime === 'command') && frontMatter.command === undefined) {
@@ -72,6 +83,9 @@ export const agentFrontMatterSchema = z
         path: ['command'],
         message: `required for runtime "${frontMatter.runtime}" (an argv list such as ["npm", "test"])`,
       });
+    }
+    if (frontMatter.outputFormat !== undefined && frontMatter.runtime !== 'cli') {
+      context.addIssue({ code: 'custom', path: ['outputFormat'], message: `only for runtime "cli" (this agent is "${frontMatter.runtime}")` });
     }
   });
 

@@ -62,3 +62,7 @@ export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
 export { BudgetLedger } from './budget-ledger.js';
 export type { BudgetCaps, BudgetCharge, BudgetReservation, BudgetScope } from './budget-ledger.js';
 export { createRandom } from './create-random.js';
+export { CircuitBreaker, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BREAKER_COOLDOWN_MS } from './circuit-breaker.js';
+export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
+export { AdaptiveLimit } from './adaptive-limit.js';
+export type { AdaptiveLimitOptions } from './adaptive-limit.js';

@@ -21,6 +21,10 @@ export interface TaskEvidence {
   readonly diff?: string;
   readonly runtime?: string;
   readonly simulated?: boolean;
+  /** `cli` agents: how stdout was read (`text`, `claude-json`, `gemini-json`, `codex-jsonl`). */
+  readonly outputFormat?: string;
+  /** `cli` agents: why the structured output could not be read and the raw text was used instead. */
+  readonly outputNote?: string;
 }
 
 /** What an agent returns for one attempt of a task. */

@@ -373,7 +373,10 @@ describe('RunStore', () => {
     expect(() => store.getRun('run-2')).toThrow(
       expect.objectContaining({ code: 'JOURNAL_ERROR', message: expect.stringMatching(/run "run-2" spec_json is unreadable: tasks\[1\]\.priority/) }),
     );
-    expect(() => store.listRuns()).toThrow(expect.objectContaining({ code: 'JOURNAL_ERROR' }));
+    // A listing stays usable; the corrupt spec is reported, named, when it is read.
+    const listed = store.listRuns();
+    expect(listed.map((run) => run.runId).sort()).toEqual(['run-1', 'run-2']);
+    expect(() => listed.find((run) => run.runId === 'run-1')!.spec).toThrow(expect.objectContaining({ code: 'JOURNAL_ERROR' }));
   });
 
   it('reports a corrupt event as JOURNAL_ERROR naming the run and seq', () => {

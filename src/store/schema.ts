@@ -39,6 +39,8 @@ export const taskEvidenceSchema = z.object({
   diff: z.string().exactOptional(),
   runtime: z.string().exactOptional(),
   simulated: z.boolean().exactOptional(),
+  outputFormat: z.string().exactOptional(),
+  outputNote: z.string().exactOptional(),
 });
 
 export const runSummarySchema = z.object({

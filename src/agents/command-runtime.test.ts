@@ -59,6 +59,28 @@ const SCRIPTS: Readonly<Record<string, string>> = {
     writeFileSync(process.argv[2], JSON.stringify({ child: process.pid }));
     setInterval(() => {}, 1000);
   `,
+  // Grows its resident memory by 8 MB every 20 ms, up to 400 MB (a bound in case limits fail).
+  'hog.mjs': `
+    const held = [];
+    const timer = setInterval(() => {
+      held.push(Buffer.alloc(8 * 1024 * 1024, 1));
+      if (held.length >= 50) clearInterval(timer);
+    }, 20);
+    setTimeout(() => {}, 30000);
+  `,
+  // The parent stays small; its child in the same process group is the hog.
+  'hog-family.mjs': `
+    import { spawn } from 'node:child_process';
+    import { fileURLToPath } from 'node:url';
+    const hog = fileURLToPath(new URL('./hog.mjs', import.meta.url));
+    spawn(process.execPath, [hog], { stdio: 'ignore' });
+    setTimeout(() => {}, 30000);
+  `,
+  'spin.mjs': `
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {}
+  `,
+  'sleep.mjs': `setTimeout(() => process.stdout.write('woke up'), Number(process.argv[2]));`,
   'edit.mjs': `
     import { writeFileSync } from 'node:fs';
     writeFileSync('tracked.txt', 'changed by the agent\\n');
@@ -221,8 +243,10 @@ describe('command runtime', () => {
   it('kills a program that writes more than maxOutputBytes and names the limit', async () => {
     const limited = createCommandRuntime({ maxOutputBytes: 100_000 });
     const failure = await failureOf(limited.run(invocation(agentRunning('flood.mjs'), 'x'), new AbortController().signal));
-    expect(failure.code).toBe('AGENT_OUTPUT_LIMIT');
-    expect(failure.message).toContain('100000 bytes');
+    expect(failure.code).toBe('AGENT_LIMIT_EXCEEDED');
+    expect(failure.message).toMatch(/^agent "probe" exceeded its output limit of 100000 bytes \(used \d+ bytes\); its processes were killed$/);
+    expect(failure.retryable).toBe(false);
+    expect(failure.details).toMatchObject({ limit: 'output', value: 100_000 });
   });
 
   it('on abort kills the program and its grandchild, and rejects with the abort reason', async () => {
@@ -287,5 +311,65 @@ describe('command runtime', () => {
 
   it('rejects invalid options', () => {
     expect(() => createCommandRuntime({ maxOutputBytes: 0 })).toThrow(/maxOutputBytes/);
+  });
+});
+
+const hasProc = existsSync('/proc/self/stat');
+
+describe('command runtime: agent limits', () => {
+  const runtime = createCommandRuntime({ limitSampleIntervalMs: 50 });
+  const limited = (limits: NonNullable<AgentDefinition['limits']>, script: string, ...args: string[]): AgentDefinition => ({ ...agentRunning(script, ...args), limits });
+
+  it.skipIf(!hasProc)('kills an agent whose memory passes limits.memoryMb and names the limit', async () => {
+    const failure = await failureOf(runtime.run(invocation(limited({ memoryMb: 64, wallTimeMs: 10_000 }, 'hog.mjs'), 'x'), new AbortController().signal));
+    expect(failure.code).toBe('AGENT_LIMIT_EXCEEDED');
+    expect(failure.message).toMatch(/^agent "probe" exceeded its memory limit of 64 MB \(used \d+ MB\); its processes were killed$/);
+    expect(failure.retryable).toBe(false);
+    expect(failure.details).toMatchObject({ agentName: 'probe', limit: 'memory', value: 64, unit: 'MB' });
+    expect(failure.details?.['used']).toBeGreaterThan(64);
+  });
+
+  it.skipIf(!hasProc)('counts the memory of every process in the agent\'s group, not only the program', async () => {
+    const failure = await failureOf(runtime.run(invocation(limited({ memoryMb: 96, wallTimeMs: 10_000 }, 'hog-family.mjs'), 'x'), new AbortController().signal));
+    expect(failure.details).toMatchObject({ limit: 'memory', value: 96 });
+  });
+
+  it.skipIf(!hasProc)('kills an agent whose CPU time passes limits.cpuSeconds', async () => {
+    const startedAt = Date.now();
+    const failure = await failureOf(runtime.run(invocation(limited({ cpuSeconds: 1 }, 'spin.mjs'), 'x'), new AbortController().signal));
+    expect(failure.code).toBe('AGENT_LIMIT_EXCEEDED');
+    expect(failure.message).toMatch(/^agent "probe" exceeded its CPU time limit of 1 s \(used \d+\.\d s\); its processes were killed$/);
+    expect(failure.details).toMatchObject({ limit: 'cpu', value: 1, unit: 's' });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
+  it('kills an agent that runs past limits.wallTimeMs', async () => {
+    const startedAt = Date.now();
+    const failure = await failureOf(runtime.run(invocation(limited({ wallTimeMs: 300 }, 'sleep.mjs', '20000'), 'x'), new AbortController().signal));
+    expect(failure.code).toBe('AGENT_LIMIT_EXCEEDED');
+    expect(failure.message).toMatch(/^agent "probe" exceeded its wall time limit of 300 ms \(used \d+ ms\); its processes were killed$/);
+    expect(failure.details).toMatchObject({ limit: 'wallTime', value: 300, unit: 'ms' });
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+  });
+
+  it('limits.outputBytes replaces the runtime default', async () => {
+    const failure = await failureOf(runtime.run(invocation(limited({ outputBytes: 50_000 }, 'flood.mjs'), 'x'), new AbortController().signal));
+    expect(failure.code).toBe('AGENT_LIMIT_EXCEEDED');
+    expect(failure.details).toMatchObject({ limit: 'output', value: 50_000, unit: 'bytes' });
+  });
+
+  it('kills the whole process group when a limit is hit', async () => {
+    const pidFile = join(root, 'limited-family-pids.json');
+    const running = runtime.run(invocation(limited({ wallTimeMs: 1000 }, 'family.mjs', pidFile, 'stay'), 'x'), new AbortController().signal);
+    const failure = await failureOf(running);
+    expect(failure.details).toMatchObject({ limit: 'wallTime' });
+    const pids = readPids(pidFile)!;
+    await waitFor(() => (isProcessGone(pids.child) && isProcessGone(pids.grandchild!) ? true : undefined));
+  });
+
+  it('an agent within its limits runs as usual', async () => {
+    const agent = limited({ memoryMb: 1024, cpuSeconds: 30, wallTimeMs: 20_000, outputBytes: 1_000_000 }, 'sleep.mjs', '300');
+    const outcome = await runtime.run(invocation(agent, 'x'), new AbortController().signal);
+    expect(outcome.output).toBe('woke up');
   });
 });

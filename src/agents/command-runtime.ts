@@ -5,6 +5,7 @@ import { EnsembleError, ZERO_USAGE } from '../core/index.js';
 import type { TaskOutcome } from '../core/index.js';
 import type { AgentInvocation, AgentRuntime } from './agent-runtime.js';
 import { captureGitDiff } from './capture-git-diff.js';
+import { applyCliOutput, readCliOutput } from './cli-output.js';
 import { runAgentProcess } from './run-agent-process.js';
 import type { AgentProcessResult } from './run-agent-process.js';
 import { commandRuntimeOptionsSchema, PROMPT_PLACEHOLDER } from './schema.js';
@@ -16,10 +17,15 @@ const MAX_PROMPT_ENV_BYTES = 100_000;
 
 /** Options of {@link createCommandRuntime}. */
 export interface CommandRuntimeOptions {
-  /** Largest stdout accepted; beyond it the process group is killed and the task fails with `AGENT_OUTPUT_LIMIT`. @default 10485760 (10 MiB) */
+  /**
+   * Largest stdout accepted unless the agent sets `limits.outputBytes`; beyond it the process group
+   * is killed and the task fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). @default 10485760 (10 MiB)
+   */
   readonly maxOutputBytes?: number;
   /** Delay between SIGTERM and SIGKILL to the process group when the task is aborted, in ms. @default 2000 */
   readonly killGraceMs?: number;
+  /** How often an agent's `limits.memoryMb` and `limits.cpuSeconds` are checked (Linux, /proc), in ms. @default 150 */
+  readonly limitSampleIntervalMs?: number;
 }
 
 /**
@@ -29,7 +35,9 @@ export interface CommandRuntimeOptions {
  * ENSEMBLE_AGENT_NAME, ENSEMBLE_PROMPT (absent for prompts over 100 kB), ENSEMBLE_PROMPT_FILE and
  * ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`). stdout is the output; a non-zero
  * exit is `AGENT_EXIT_NONZERO` (retryable). Evidence: argv template, exit code, stderr tail and,
- * in a git work tree, `git diff HEAD`.
+ * in a git work tree, `git diff HEAD`. A `cli` agent with `{prompt}` in its argv gets an empty
+ * stdin, and its structured output (Claude Code, Gemini CLI, Codex JSON) gives the output, usage
+ * and cost (see `readCliOutput`).
  */
 export function createCommandRuntime(options: CommandRuntimeOptions = {}): AgentRuntime {
   const parsed = commandRuntimeOptionsSchema.safeParse(options);
@@ -47,7 +55,7 @@ export function createCommandRuntime(options: CommandRuntimeOptions = {}): Agent
 async function runCommandAgent(
   invocation: AgentInvocation,
   signal: AbortSignal,
-  settings: { readonly maxOutputBytes: number; readonly killGraceMs: number },
+  settings: { readonly maxOutputBytes: number; readonly killGraceMs: number; readonly limitSampleIntervalMs: number },
 ): Promise<TaskOutcome> {
   const { request, agent, workspaceDir } = invocation;
   if (signal.aborted) throw signal.reason;
@@ -83,16 +91,20 @@ async function runCommandAgent(
       argv,
       cwd: workspaceDir,
       env,
-      stdin: prompt,
-      maxOutputBytes: settings.maxOutputBytes,
+      // A CLI given the prompt as an argument would read stdin as more context and see it twice.
+      stdin: agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER) ? '' : prompt,
+      maxOutputBytes: agent.limits?.outputBytes ?? settings.maxOutputBytes,
+      ...(agent.limits === undefined ? {} : { limits: agent.limits, limitSampleIntervalMs: settings.limitSampleIntervalMs }),
       maxStderrBytes: STDERR_TAIL_BYTES,
       killGraceMs: settings.killGraceMs,
       signal,
     });
+    // First: a CLI that reports its error in its JSON says more than its exit code.
+    const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result) : undefined;
     if (result.exitCode !== 0) throw toExitError(agent.name, template, result);
     const diff = await captureGitDiff(workspaceDir, signal);
     if (signal.aborted) throw signal.reason;
-    return {
+    const outcome: TaskOutcome = {
       output: result.stdout,
       usage: ZERO_USAGE,
       costUsd: 0,
@@ -104,6 +116,7 @@ async function runCommandAgent(
         ...(diff === undefined ? {} : { diff }),
       },
     };
+    return cliOutput === undefined ? outcome : applyCliOutput(outcome, cliOutput);
   } finally {
     await rm(inputsDir, { recursive: true, force: true }).catch(() => {});
   }

@@ -35,6 +35,9 @@ const REQUIRED_BUILTINS = [
   'solutions-architect', 'refactorer', 'project-manager',
 ];
 
+/** Coding-agent CLIs shipped as ready `cli` definitions. */
+const CLI_BUILTINS = ['claude-code', 'gemini-cli', 'codex', 'aider'];
+
 describe('loadAgentRegistry', () => {
   it('loads the built-in catalogue: at least 29 roles with categories and real prompts', () => {
     const registry = loadAgentRegistry({ cwd, homeDir });
@@ -42,14 +45,21 @@ describe('loadAgentRegistry', () => {
     for (const name of REQUIRED_BUILTINS) expect(registry.has(name), name).toBe(true);
     for (const agent of registry.list()) {
       expect(agent.source).toBe('builtin');
-      expect(agent.runtime).toBe('llm');
       expect(agent.description.length).toBeGreaterThan(20);
       const lines = agent.prompt.split('\n').length;
       expect(lines, agent.name).toBeGreaterThanOrEqual(15);
       expect(lines, agent.name).toBeLessThanOrEqual(40);
+      if (agent.runtime === 'cli') {
+        expect(CLI_BUILTINS, agent.name).toContain(agent.name);
+        expect(agent.category).toBe('development');
+        expect(agent.command, agent.name).toContain('{prompt}');
+        continue;
+      }
+      expect(agent.runtime).toBe('llm');
       expect(agent.tools.length, agent.name).toBeGreaterThan(0);
       expect(['haiku', 'sonnet', 'opus']).toContain(agent.model);
     }
+    for (const name of CLI_BUILTINS) expect(registry.get(name)?.runtime, name).toBe('cli');
     expect(registry.categories()).toEqual(
       expect.arrayContaining(['development', 'quality', 'testing', 'security', 'performance', 'devops', 'documentation']),
     );

@@ -4,12 +4,13 @@ import type { ProviderGate } from './provider-gate.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './command-runtime.js';
+import type { LlmRuntime } from './llm-runtime.js';
 import { inProcessAgents } from './in-process-agents.js';
 import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
 import type { AgentDefinition } from './parse-agent-definition.js';
 import { createSimulatedRuntime } from './simulated-runtime.js';
 
-/** Model tier used when neither the task, the run nor the agent names one. */
+/** Model tier used when neither the task, the run, the agent nor the configuration names one. */
 const DEFAULT_MODEL_TIER = 'sonnet';
 
 const IN_PROCESS_INVOCATION: InvocationInfo = Object.freeze({ runtime: 'in-process', model: 'in-process' });
@@ -32,12 +33,16 @@ export interface LocalDispatcherOptions {
   readonly budget?: BudgetLedger;
   /** The process-wide provider edge, handed to model runtimes. */
   readonly gate?: ProviderGate;
+  /** Runtime of `llm` agents when a model provider is configured; without it they run simulated. */
+  readonly llmRuntime?: LlmRuntime;
+  /** Model of tasks, runs and agents that name none (ENSEMBLE_MODEL, the config's `model`). @default 'sonnet' */
+  readonly defaultModel?: string;
 }
 
 /**
  * Executes tasks in this process: in-process agents directly, `command`/`cli` agents as child
- * processes, `llm` and `simulated` agents on the simulated runtime (no model provider exists in
- * this version, so `llm` agents are simulated and say so).
+ * processes, `llm` agents on the `llm` runtime when a provider is configured (else simulated, and
+ * they say so), `simulated` agents on the simulated runtime.
  */
 export class LocalDispatcher implements TaskDispatcher {
   private readonly registry: AgentRegistry;
@@ -48,6 +53,8 @@ export class LocalDispatcher implements TaskDispatcher {
   private readonly simulatedRuntime: AgentRuntime;
   private readonly budget: BudgetLedger | undefined;
   private readonly gate: ProviderGate | undefined;
+  private readonly llmRuntime: LlmRuntime | undefined;
+  private readonly defaultModel: string;
 
   constructor(options: LocalDispatcherOptions) {
     this.registry = options.registry;
@@ -56,6 +63,8 @@ export class LocalDispatcher implements TaskDispatcher {
     this.runModel = options.runModel;
     this.budget = options.budget;
     this.gate = options.gate;
+    this.llmRuntime = options.llmRuntime;
+    this.defaultModel = options.defaultModel ?? DEFAULT_MODEL_TIER;
     this.commandRuntime = createCommandRuntime();
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
@@ -67,6 +76,9 @@ export class LocalDispatcher implements TaskDispatcher {
     const agent = this.definitionOf(task.agentName);
     if (agent.runtime === 'command') return COMMAND_INVOCATION;
     if (agent.runtime === 'cli') return CLI_INVOCATION;
+    if (agent.runtime === 'llm' && this.llmRuntime !== undefined) {
+      return { runtime: 'llm', model: this.llmRuntime.describeModel(this.modelFor(task, agent)) };
+    }
     return { runtime: 'simulated', model: `simulated:${this.modelFor(task, agent)}` };
   }
 
@@ -80,7 +92,11 @@ export class LocalDispatcher implements TaskDispatcher {
       return Promise.reject(error);
     }
     const isProcess = agent.runtime === 'command' || agent.runtime === 'cli';
-    const runtime = isProcess ? this.commandRuntime : this.simulatedRuntime;
+    const runtime = isProcess
+      ? this.commandRuntime
+      : agent.runtime === 'llm' && this.llmRuntime !== undefined
+        ? this.llmRuntime
+        : this.simulatedRuntime;
     return runtime.run(
       {
         request,
@@ -104,7 +120,7 @@ export class LocalDispatcher implements TaskDispatcher {
   }
 
   private modelFor(task: TaskSpec, agent: AgentDefinition): string {
-    return task.model ?? this.runModel ?? agent.model ?? DEFAULT_MODEL_TIER;
+    return task.model ?? this.runModel ?? agent.model ?? this.defaultModel;
   }
 }
 

@@ -156,3 +156,24 @@ describe('parseAgentDefinition', () => {
     expect(errorOf('---\n- a\n- b\n---\n').message).toBe('agents/x.md: front matter must be a mapping of fields (key: value lines)');
   });
 });
+
+describe('parseAgentDefinition: process limits', () => {
+  it('reads limits as a block or a flow mapping', () => {
+    const block = parseAgentDefinition(
+      '---\nname: x\ndescription: d\nruntime: command\ncommand: [make]\nlimits:\n  memoryMb: 512\n  cpuSeconds: 1.5\n  wallTimeMs: 60000\n  outputBytes: 1048576\n---\n',
+      'x.md',
+    );
+    expect(block.limits).toEqual({ memoryMb: 512, cpuSeconds: 1.5, wallTimeMs: 60_000, outputBytes: 1_048_576 });
+    expect(block.extra).toEqual({});
+    const flow = parseAgentDefinition('---\nname: x\ndescription: d\nruntime: command\ncommand: [make]\nlimits: {memoryMb: 256}\n---\n', 'x.md');
+    expect(flow.limits).toEqual({ memoryMb: 256 });
+  });
+
+  it('rejects unknown, non-positive and fractional limits, naming the field', () => {
+    const base = '---\nname: x\ndescription: d\nruntime: command\ncommand: [make]\n';
+    expect(errorOf(`${base}limits: {memoryMB: 256}\n---\n`).message).toMatch(/^agents\/x\.md: limits: .*memoryMB/);
+    expect(errorOf(`${base}limits: {cpuSeconds: 0}\n---\n`).message).toBe('agents/x.md: limits.cpuSeconds: must be positive');
+    expect(errorOf(`${base}limits: {wallTimeMs: 1.5}\n---\n`).message).toBe('agents/x.md: limits.wallTimeMs: expected a whole number of milliseconds');
+    expect(errorOf(`${base}limits: 512\n---\n`).message).toMatch(/^agents\/x\.md: limits: expected a mapping/);
+  });
+});

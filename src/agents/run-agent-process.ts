@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EnsembleError } from '../core/index.js';
+import { toLimitExceededError, watchProcessLimits } from './process-limits.js';
+import type { LimitBreach, ProcessLimitWatch } from './process-limits.js';
 
 /** How long stdout/stderr may stay open after the process exited (held by its own children), in ms. */
 const STDIO_DRAIN_AFTER_EXIT_MS = 1000;
@@ -15,8 +17,19 @@ export interface AgentProcessOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Written to the child's stdin, which is then closed. */
   readonly stdin: string;
-  /** Bytes of stdout beyond which the process group is killed and the run fails. */
+  /** Bytes of stdout beyond which the process group is killed and the run fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). */
   readonly maxOutputBytes: number;
+  /** Caps on the whole process group; crossing one kills it (SIGKILL) and fails with `AGENT_LIMIT_EXCEEDED`. */
+  readonly limits?: {
+    /** Resident memory of the group, in MB (MiB); sampled from /proc, Linux only. */
+    readonly memoryMb?: number | undefined;
+    /** CPU time of the group, in seconds; sampled from /proc, Linux only. */
+    readonly cpuSeconds?: number | undefined;
+    /** Wall time from spawn, in ms. */
+    readonly wallTimeMs?: number | undefined;
+  };
+  /** How often memory and CPU are sampled, in ms. @default 150 */
+  readonly limitSampleIntervalMs?: number;
   /** Bytes of stderr kept (the end of it). */
   readonly maxStderrBytes: number;
   /** Delay between SIGTERM and SIGKILL to the process group on abort, in ms. */
@@ -36,7 +49,8 @@ export interface AgentProcessResult {
  * Runs a program in its own process group with the given stdin, collecting stdout and the tail
  * of stderr. On abort the whole group gets SIGTERM, then SIGKILL after `killGraceMs`, and the
  * promise rejects with `signal.reason` once the program itself has exited. Processes the
- * program leaves behind in its group are terminated the same way when it exits.
+ * program leaves behind in its group are terminated the same way when it exits. A crossed limit
+ * (output, wall time, memory, CPU) kills the group at once and rejects with `AGENT_LIMIT_EXCEEDED`.
  */
 export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessResult> {
   const { signal, argv, agentName } = options;
@@ -62,6 +76,9 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     let exitSignal: NodeJS.Signals | null = null;
     let drainTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let wallTimer: NodeJS.Timeout | undefined;
+    let limitWatch: ProcessLimitWatch | undefined;
+    const startedAt = Date.now();
 
     const killGroup = (killSignal: NodeJS.Signals): void => {
       if (child.pid === undefined) return;
@@ -79,12 +96,22 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
         return true;
       }
     };
+    const stopLimits = (): void => {
+      clearTimeout(wallTimer);
+      limitWatch?.stop();
+    };
     const settle = (finish: () => void): void => {
       if (isSettled) return;
       isSettled = true;
       signal.removeEventListener('abort', onAbort);
       clearTimeout(drainTimer);
+      stopLimits();
       finish();
+    };
+    const exceed = (breach: LimitBreach): void => {
+      if (isSettled) return;
+      killGroup('SIGKILL');
+      settle(() => reject(toLimitExceededError(agentName, breach)));
     };
     const complete = (): void => {
       if (!hasExited || isSettled) return;
@@ -115,16 +142,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
       if (isSettled) return;
       stdoutBytes += chunk.length;
       if (stdoutBytes > options.maxOutputBytes) {
-        killGroup('SIGKILL');
-        settle(() =>
-          reject(
-            new EnsembleError(
-              'AGENT_OUTPUT_LIMIT',
-              `agent "${agentName}" wrote more than ${options.maxOutputBytes} bytes to stdout (the limit maxOutputBytes); its processes were killed`,
-              { details: { agentName, maxOutputBytes: options.maxOutputBytes } },
-            ),
-          ),
-        );
+        exceed({ limit: 'output', value: options.maxOutputBytes, used: stdoutBytes });
         return;
       }
       stdoutChunks.push(chunk);
@@ -132,6 +150,8 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     child.stderr.on('data', (chunk: Buffer) => stderrTail.push(chunk));
     child.on('exit', (code, killSignal) => {
       hasExited = true;
+      // The program is done; what its group leaves behind is killed on completion, not measured.
+      stopLimits();
       if (isSettled) return;
       exitCode = code;
       exitSignal = killSignal;
@@ -148,6 +168,20 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     });
     child.on('close', complete);
     signal.addEventListener('abort', onAbort, { once: true });
+    const limits = options.limits;
+    if (child.pid !== undefined && limits !== undefined) {
+      const { wallTimeMs, memoryMb, cpuSeconds } = limits;
+      if (wallTimeMs !== undefined) {
+        wallTimer = setTimeout(() => exceed({ limit: 'wallTime', value: wallTimeMs, used: Date.now() - startedAt }), wallTimeMs);
+      }
+      limitWatch = watchProcessLimits({
+        processGroupId: child.pid,
+        ...(memoryMb === undefined ? {} : { memoryMb }),
+        ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+        ...(options.limitSampleIntervalMs === undefined ? {} : { intervalMs: options.limitSampleIntervalMs }),
+        onExceeded: exceed,
+      });
+    }
   });
 }
 

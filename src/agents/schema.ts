@@ -27,6 +27,7 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'model',
   'tools',
   'timeoutMs',
+  'limits',
   'outputFormat',
 ]);
 
@@ -55,6 +56,30 @@ const toolsSchema = z
   .union([z.string(), z.array(requiredString('a tool name'))], { error: 'expected a comma-separated string or a list of tool names' })
   .transform((tools) => (typeof tools === 'string' ? tools.split(',') : tools).map((tool) => tool.trim()).filter((tool) => tool !== ''));
 
+/**
+ * Resource limits of a `command`/`cli` agent, enforced on its whole process group. Crossing one
+ * kills the group and fails the attempt with `AGENT_LIMIT_EXCEEDED` naming the limit.
+ */
+export const agentLimitsSchema = z.strictObject(
+  {
+    /** Resident memory of all the agent's processes together, in MB (MiB). Linux only. */
+    memoryMb: z.number({ error: 'expected a number of megabytes' }).positive('must be positive').finite().optional(),
+    /** CPU time (user + system) of all the agent's processes together, in seconds. Linux only. */
+    cpuSeconds: z.number({ error: 'expected a number of seconds' }).positive('must be positive').finite().optional(),
+    /** Wall time of one attempt, in ms; independent of the task's `timeoutMs`. */
+    wallTimeMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
+    /** Bytes of stdout accepted; replaces the runtime's default (10 MiB). */
+    outputBytes: z.int({ error: 'expected a whole number of bytes' }).positive('must be positive').optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type' ? 'expected a mapping such as {memoryMb: 512, cpuSeconds: 60, wallTimeMs: 600000, outputBytes: 1048576}' : undefined,
+  },
+);
+
+/** Resource limits of a process agent (see {@link agentLimitsSchema}). */
+export type AgentLimits = z.output<typeof agentLimitsSchema>;
+
 /** The fields of an agent definition's YAML front matter that ensemble reads (other keys pass through). */
 export const agentFrontMatterSchema = z
   .looseObject({
@@ -73,6 +98,8 @@ export const agentFrontMatterSchema = z
       .optional(),
     tools: toolsSchema.default([]),
     timeoutMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
+    // command/cli only; other runtimes run no process of their own and ignore it.
+    limits: agentLimitsSchema.optional(),
     // cli only; absent means inferred from the command (see resolveCliOutputFormat).
     outputFormat: z.enum(CLI_OUTPUT_FORMATS, { error: `expected one of ${CLI_OUTPUT_FORMATS.join(', ')}` }).optional(),
   })
@@ -95,6 +122,7 @@ export type AgentFrontMatter = z.output<typeof agentFrontMatterSchema>;
 export const commandRuntimeOptionsSchema = z.strictObject({
   maxOutputBytes: z.int().positive().default(10 * 1024 * 1024),
   killGraceMs: z.int().min(0).max(600_000).default(2000),
+  limitSampleIntervalMs: z.int().min(10).max(10_000).default(150),
 });
 
 /** Options of the simulated runtime. */

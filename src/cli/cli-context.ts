@@ -53,6 +53,8 @@ const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNKNOWN_RUN',
   'INVALID_AGENT_DEFINITION',
   'RUN_NOT_RESUMABLE',
+  'INVALID_CONFIG',
+  'PROVIDER_NOT_CONFIGURED',
 ]);
 
 export function exitCodeFor(error: unknown): number {

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { collect, type ActionFactory } from './action.js';
 import { createCliContext, EXIT_INVALID_INPUT, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 import { registerAgentsCommands } from './commands/agents-command.js';
+import { registerChatCommand } from './commands/chat-command.js';
+import { registerMemoryCommands } from './commands/memory-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommands } from './commands/runs-command.js';
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerRunsCommands(program, action);
   registerWorkflowsCommands(program, action);
   registerAgentsCommands(program, action);
+  registerChatCommand(program, action);
+  registerMemoryCommands(program, action);
 
   try {
     await program.parseAsync([...argv]);

@@ -6,6 +6,7 @@ export const PROVIDER_NAMES = ['anthropic', 'openai', 'google', 'ollama', 'opena
 /** One of {@link PROVIDER_NAMES}. */
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** A provider name, with a message listing the known ones. */
 export const providerNameSchema = z.enum(PROVIDER_NAMES, { error: `expected one of ${PROVIDER_NAMES.join(', ')}` });
 
 /** Model tier aliases: Claude Code's names, and the neutral ones (`fast` = `haiku`, `balanced` = `sonnet`, `best` = `opus`). */
@@ -28,7 +29,14 @@ const hostedProviderSchema = z.strictObject({
 const modelIdSchema = z.string().trim().min(1, 'must not be empty');
 
 /** Tier → model id for one provider; every key optional. */
-export const tierTableSchema = z.strictObject(Object.fromEntries(MODEL_TIERS.map((tier) => [tier, modelIdSchema.optional()])) as Record<ModelTier, z.ZodOptional<typeof modelIdSchema>>);
+export const tierTableSchema = z.strictObject({
+  haiku: modelIdSchema.optional(),
+  sonnet: modelIdSchema.optional(),
+  opus: modelIdSchema.optional(),
+  fast: modelIdSchema.optional(),
+  balanced: modelIdSchema.optional(),
+  best: modelIdSchema.optional(),
+});
 
 /** USD per million input and output tokens of one model. */
 export const modelPriceSchema = z.strictObject({
@@ -37,12 +45,13 @@ export const modelPriceSchema = z.strictObject({
 });
 
 /** Cost-table keys: `provider:model`, or `provider:*` for every model of a provider. */
-const costKeySchema = z
-  .string()
-  .refine(
-    (key) => PROVIDER_NAMES.some((provider) => key.startsWith(`${provider}:`) && key.length > provider.length + 1),
-    `expected "provider:model" with a provider among ${PROVIDER_NAMES.join(', ')}`,
-  );
+const costTableSchema = z.record(z.string(), modelPriceSchema).superRefine((costs, context) => {
+  for (const key of Object.keys(costs)) {
+    if (!PROVIDER_NAMES.some((provider) => key.startsWith(`${provider}:`) && key.length > provider.length + 1)) {
+      context.addIssue({ code: 'custom', path: [key], message: `expected "provider:model" with a provider among ${PROVIDER_NAMES.join(', ')}` });
+    }
+  }
+});
 
 /** `ensemble.config.yaml`: strict, so typos surface. */
 export const ensembleConfigFileSchema = z.strictObject({
@@ -67,14 +76,17 @@ export const ensembleConfigFileSchema = z.strictObject({
     })
     .optional(),
   tiers: z.partialRecord(providerNameSchema, tierTableSchema).optional(),
-  costs: z.record(costKeySchema, modelPriceSchema).optional(),
+  costs: costTableSchema.optional(),
   /** Spending caps, as a run config's `budget`. */
   budget: runConfigSchema.shape.budget,
 });
 
+/** A validated `ensemble.config.yaml`. */
 export type EnsembleConfigFile = z.output<typeof ensembleConfigFileSchema>;
+/** USD per million input and output tokens. */
 export type ModelPrice = Readonly<z.output<typeof modelPriceSchema>>;
-export type TierTable = Readonly<Partial<Record<ModelTier, string>>>;
+/** Tier → model id for one provider. */
+export type TierTable = Readonly<z.output<typeof tierTableSchema>>;
 
 /** The environment variables ensemble reads for providers; empty values count as unset. */
 export const providerEnvSchema = z.object({

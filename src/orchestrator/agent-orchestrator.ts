@@ -10,6 +10,7 @@ import {
   toInputIssues,
   validateGraph,
   type AnyRunEventListener,
+  type BudgetCap,
   type Clock,
   type PriorTaskResult,
   type RunConfig,
@@ -23,12 +24,16 @@ import {
 } from '../core/index.js';
 import {
   LocalDispatcher,
+  createLlmRuntime,
+  defaultProviderGovernor,
   inProcessAgents,
   loadAgentRegistry,
   simulatedLatencyFromEnv,
   type AgentRegistry,
   type InProcessAgent,
+  type LlmRuntime,
 } from '../agents/index.js';
+import { loadEnsembleConfig, selectProvider, type EnsembleConfig } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { createRunId } from './run-id.js';
 import { currentOwner, isOwnerAlive } from './process-owner.js';
@@ -45,6 +50,13 @@ export interface OrchestratorConfig extends OrchestratorOptions {
   readonly clock?: Clock;
   /** Called when an event listener throws; the run goes on. @default writes to stderr */
   readonly onListenerError?: (error: unknown, event: RunEventOf<RunEventType>) => void;
+  /**
+   * Model providers, tiers, prices and budget, already loaded (tests, embedding applications).
+   * @default loaded once from `workspaceDir`'s ensemble.config.yaml and process.env
+   */
+  readonly ensembleConfig?: EnsembleConfig;
+  /** Receives configuration warnings (unknown model prices, missing usage figures). @default writes to stderr */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** The run's spending caps (run, per agent, per task), or undefined when none is set. */
@@ -69,13 +81,22 @@ export class AgentOrchestrator {
   private readonly tasks: TaskSpec[] = [];
   private readonly localAgents = new Map<string, InProcessAgent>();
   private registry: AgentRegistry | undefined;
+  private loadedConfig: EnsembleConfig | undefined;
   private scheduler: RunScheduler | undefined;
   private isStarted = false;
   private cancelReason: string | undefined;
   private currentRunId: string | undefined;
 
   constructor(config: OrchestratorConfig = {}) {
-    const { store: _store, registry: _registry, clock: _clock, onListenerError: _onListenerError, ...serialisable } = config;
+    const {
+      store: _store,
+      registry: _registry,
+      clock: _clock,
+      onListenerError: _onListenerError,
+      ensembleConfig: _ensembleConfig,
+      onWarning: _onWarning,
+      ...serialisable
+    } = config;
     const parsed = orchestratorOptionsSchema.safeParse(serialisable);
     if (!parsed.success) {
       const issues = toInputIssues(parsed.error, 'config');
@@ -177,6 +198,7 @@ export class AgentOrchestrator {
           details: { runId, owner: run.owner },
         });
       }
+      this.ensembleConfig();
       const config = runConfigSchema.parse({ ...run.spec.config, ...this.overrides() });
       const prepared = this.prepareTasks(run.spec.tasks);
       const completed = store.completedTasks(runId);
@@ -196,8 +218,50 @@ export class AgentOrchestrator {
     return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
   }
 
+  /** The run config: explicit settings over the config file's budget, field by field (a run's `tokens` cap keeps the file's `costUsd`). */
   private runConfig(): RunConfig {
-    return runConfigSchema.parse(this.overrides());
+    const overrides = this.overrides();
+    const fileBudget = this.ensembleConfig().budget;
+    if (fileBudget === undefined) return runConfigSchema.parse(overrides);
+    const run = { ...fileBudget.run, ...overrides.budget?.run };
+    const agents: Record<string, BudgetCap> = { ...fileBudget.agents };
+    for (const [name, cap] of Object.entries(overrides.budget?.agents ?? {})) agents[name] = { ...agents[name], ...cap };
+    const budget = { ...(Object.keys(run).length === 0 ? {} : { run }), ...(Object.keys(agents).length === 0 ? {} : { agents }) };
+    return runConfigSchema.parse({ ...overrides, budget });
+  }
+
+  /** Providers, models, prices and budget from ensemble.config.yaml and the environment, loaded once. */
+  private ensembleConfig(): EnsembleConfig {
+    if (this.loadedConfig === undefined) {
+      const given = this.config.ensembleConfig;
+      if (given === undefined) {
+        this.loadedConfig = loadEnsembleConfig({
+          cwd: this.options.workspaceDir ?? process.cwd(),
+          env: process.env,
+          ...(this.options.provider === undefined ? {} : { provider: this.options.provider }),
+        });
+      } else if (this.options.provider === undefined) {
+        this.loadedConfig = given;
+      } else {
+        const { provider, providers } = selectProvider({ requested: this.options.provider, providers: given.providers });
+        this.loadedConfig = { ...given, providers, ...(provider === undefined ? {} : { provider }) };
+      }
+    }
+    return this.loadedConfig;
+  }
+
+  /** The `llm` runtime of the configured provider, or undefined (llm agents then run simulated). */
+  private llmRuntime(): LlmRuntime | undefined {
+    const config = this.ensembleConfig();
+    if (config.provider === undefined) return undefined;
+    return createLlmRuntime({
+      provider: config.provider,
+      providers: config.providers,
+      tiers: config.tiers,
+      costs: config.costs,
+      ...(config.model === undefined ? {} : { model: config.model }),
+      onWarning: this.config.onWarning ?? ((message) => process.stderr.write(`ensemble: ${message}\n`)),
+    });
   }
 
   private agentRegistry(): AgentRegistry {
@@ -252,6 +316,8 @@ export class AgentOrchestrator {
     const registry = this.agentRegistry();
     const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
     const budget = createBudgetLedger(config, graph.tasks);
+    const llmRuntime = this.llmRuntime();
+    const defaultModel = this.ensembleConfig().model;
     const dispatcher = new LocalDispatcher({
       registry,
       inProcess: this.inProcess(),
@@ -259,6 +325,9 @@ export class AgentOrchestrator {
       ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
       ...(this.options.model === undefined ? {} : { runModel: this.options.model }),
       ...(budget === undefined ? {} : { budget }),
+      ...(llmRuntime === undefined ? {} : { llmRuntime }),
+      ...(defaultModel === undefined ? {} : { defaultModel }),
+      gate: defaultProviderGovernor(),
     });
     const workflowName = prior?.workflowName ?? this.options.workflowName ?? 'workflow';
     const workflowId = prior?.workflowId ?? this.options.workflowId;

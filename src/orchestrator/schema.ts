@@ -3,7 +3,11 @@ import { runConfigSchema } from '../core/index.js';
 
 /** The serialisable part of {@link OrchestratorConfig}: the run config plus where agents and data live. */
 export const orchestratorOptionsSchema = runConfigSchema.partial().extend({
-  /** Provider for `llm` agents (`anthropic`, `openai`, `google`, `ollama`, `openai-compatible`). */
+  /**
+   * Provider for `llm` agents (`anthropic`, `openai`, `google`, `ollama`, `openai-compatible`); it must be
+   * configured (checked when the run starts: INVALID_INPUT for an unknown name, PROVIDER_NOT_CONFIGURED without its key).
+   * @default the config file's `provider`, else the first provider with a key or address in the environment
+   */
   provider: z.string().min(1).optional(),
   /** Model for every `llm` task that does not name one: a tier alias or `provider:model`. */
   model: z.string().min(1).optional(),

@@ -17,3 +17,10 @@ export type { RunRecord, RunSpec, RunOwner, CreateRunInput } from './run-record.
 export type { TaskRecord } from './task-record.js';
 /** The journal schema version this build reads and writes (SQLite `user_version`). */
 export { SCHEMA_VERSION } from './migrate-schema.js';
+/** Per-agent conversation memory (`agent_memories`, schema v2) in the journal database; open one with {@link openMemoryStore}. */
+export { MemoryStore, openMemoryStore } from './memory-store.js';
+/** A remembered message, what `append` takes, `list` options and the `export` document. */
+export type { MemoryEntry, MemoryEntryInput, ListMemoriesOptions, MemoryExport } from './memory-store.js';
+/** Who wrote a memory entry: `user`, `agent` or `note`. */
+export { MEMORY_ROLES } from './schema.js';
+export type { MemoryRole } from './schema.js';

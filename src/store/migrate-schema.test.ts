@@ -25,7 +25,7 @@ describe('openDatabase and migrateSchema', () => {
       expect(database.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(database.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const tables = database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['events', 'runs', 'tasks']);
+      expect(tables).toEqual(['agent_memories', 'events', 'runs', 'tasks']);
     } finally {
       database.close();
     }
@@ -44,6 +44,26 @@ describe('openDatabase and migrateSchema', () => {
       expect(second.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     } finally {
       second.close();
+    }
+  });
+
+  it('migrates a version 1 journal to version 2 (agent memories), keeping its runs', () => {
+    const path = join(folder, 'v1.db');
+    const current = openDatabase(path);
+    current.prepare("INSERT INTO runs (run_id, workflow_name, status, created_at, updated_at, owner_pid, owner_host, task_count, spec_json) VALUES ('old', 'w', 'succeeded', 1, 1, 1, 'h', 0, '{}')").run();
+    // What a version 1 file looks like: no agent_memories table.
+    current.exec('DROP TABLE agent_memories');
+    current.pragma('user_version = 1');
+    current.close();
+    const migrated = openDatabase(path);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+      expect(migrated.prepare('SELECT run_id FROM runs').pluck().all()).toEqual(['old']);
+      migrated.prepare("INSERT INTO agent_memories (agent_name, seq, role, content, created_at, tokens) VALUES ('a', 1, 'user', 'hi', 1, 1)").run();
+      expect(() => migrated.prepare("INSERT INTO agent_memories (agent_name, seq, role, content, created_at, tokens) VALUES ('a', 2, 'robot', 'x', 1, 1)").run()).toThrow(/CHECK/);
+    } finally {
+      migrated.close();
     }
   });
 

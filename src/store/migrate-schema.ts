@@ -68,6 +68,21 @@ const MIGRATIONS: readonly string[] = [
   -- Partial: only a task's move to 'succeeded' touches it, not every status change on the write path.
   CREATE INDEX tasks_succeeded_by_agent ON tasks (agent_name, finished_at, duration_ms) WHERE status = 'succeeded';
   `,
+  // v2: each agent's conversation memory (chat), numbered per agent from 1.
+  `
+  CREATE TABLE agent_memories (
+    agent_name TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'agent', 'note')),
+    content TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    -- Estimated tokens of content, so prompts are budgeted without re-reading every entry.
+    tokens INTEGER NOT NULL,
+    -- The chat run that produced the entry, if any.
+    run_id TEXT,
+    PRIMARY KEY (agent_name, seq)
+  );
+  `,
 ];
 
 /** The schema version this build writes and reads. */

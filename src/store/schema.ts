@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AGENT_NAME_PATTERN,
   ERROR_CODES,
   runConfigSchema,
   taskSpecSchema,
@@ -267,3 +268,35 @@ type _SchemaChecks = [
   Assert<Extends<ParsedEvent, RunEvent>>,
   Assert<Equals<ParsedEvent['type'], RunEventType>>,
 ];
+
+/** Who wrote a memory entry: the person chatting, the agent replying, or a note added by hand. */
+export const MEMORY_ROLES = ['user', 'agent', 'note'] as const;
+export type MemoryRole = (typeof MEMORY_ROLES)[number];
+
+export const memoryAgentNameSchema = z
+  .string({ error: 'expected an agent name' })
+  .regex(AGENT_NAME_PATTERN, 'must be 1-128 letters, digits, "-" or "_", starting with a letter or digit');
+
+/** One entry handed to `MemoryStore.append`. */
+export const memoryEntryInputSchema = z.strictObject({
+  role: z.enum(MEMORY_ROLES, { error: `expected one of ${MEMORY_ROLES.join(', ')}` }),
+  content: z.string({ error: 'expected text' }),
+  tokens: z.int().min(0).optional(),
+  runId: z.string().min(1).optional(),
+  createdAt: z.int().min(0).optional(),
+});
+
+export const listMemoriesOptionsSchema = z.strictObject({
+  limit: z.int().min(1).max(1_000_000).optional(),
+});
+
+/** An `agent_memories` row as selected by the memory store. */
+export const memoryRowSchema = z.object({
+  agent_name: z.string(),
+  seq: z.number(),
+  role: z.enum(MEMORY_ROLES),
+  content: z.string(),
+  created_at: z.number(),
+  tokens: z.number(),
+  run_id: z.string().nullable(),
+});

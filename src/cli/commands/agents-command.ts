@@ -1,5 +1,5 @@
 import { EnsembleError } from '../../core/index.js';
-import { loadAgentRegistry } from '../../agents/index.js';
+import { loadAgentRegistry, resolveCliOutputFormat } from '../../agents/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, type CliContext } from '../cli-context.js';
 import { renderTable, truncate } from '../format.js';
@@ -50,6 +50,7 @@ async function showAgent(context: CliContext, name: string): Promise<number> {
   context.print(agent.description);
   context.print(palette.dim(`category ${agent.category} · runtime ${agent.runtime}${agent.model === undefined ? '' : ` · model ${agent.model}`} · from ${agent.source}`));
   if (agent.command !== undefined) context.print(palette.dim(`command ${JSON.stringify(agent.command)}`));
+  if (agent.runtime === 'cli') context.print(palette.dim(`output ${resolveCliOutputFormat(agent)}${agent.outputFormat === undefined ? ' (inferred from the command)' : ''}`));
   if (agent.tools.length > 0) context.print(palette.dim(`tools ${agent.tools.join(', ')}`));
   context.print(`\n${agent.prompt.trim()}`);
   return EXIT_OK;

@@ -1,0 +1,89 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EnsembleError } from '../../core/index.js';
+import { openMemoryStore, type MemoryStore } from '../../store/index.js';
+import type { ActionFactory, Command } from '../action.js';
+import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { formatNumber, formatTimestamp, renderTable, truncate } from '../format.js';
+
+const SPEAKERS = { user: 'person', agent: 'agent', note: 'note' } as const;
+
+export function registerMemoryCommands(program: Command, action: ActionFactory): void {
+  const memory = program.command('memory').description("an agent's conversation memory (what `ensemble chat` recalls)");
+  memory
+    .command('list')
+    .description("show an agent's most recent remembered messages, oldest first")
+    .argument('<agent>')
+    .option('-n, --limit <n>', 'how many entries to show', '20')
+    .action(action((context, agentName: string, flags: { limit: string }) => listMemory(context, agentName, flags.limit)));
+  memory
+    .command('clear')
+    .description('forget everything an agent remembers')
+    .argument('<agent>')
+    .action(action((context, agentName: string) => clearMemory(context, agentName)));
+  memory
+    .command('export')
+    .description("write an agent's whole memory as JSON (to stdout, or to a file)")
+    .argument('<agent>')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(action((context, agentName: string, flags: { output?: string }) => exportMemory(context, agentName, flags.output)));
+}
+
+function withMemory<T>(context: CliContext, body: (store: MemoryStore) => T): T {
+  const store = openMemoryStore(context.storePath);
+  try {
+    return body(store);
+  } finally {
+    store.close();
+  }
+}
+
+async function listMemory(context: CliContext, agentName: string, limitFlag: string): Promise<number> {
+  const limit = parseIntegerFlag('--limit', limitFlag, 1, 1_000_000);
+  const { total, entries } = withMemory(context, (store) => ({ total: store.count(agentName), entries: store.list(agentName, { limit }) }));
+  if (context.options.json) {
+    context.printJson({ agentName, total, entries });
+    return EXIT_OK;
+  }
+  if (entries.length === 0) {
+    context.print(`agent "${agentName}" remembers nothing (in ${context.storePath})`);
+    return EXIT_OK;
+  }
+  const { palette } = context;
+  const shown = entries.length < total ? `the last ${entries.length} of ${total}` : `${total}`;
+  context.print(palette.bold(`${agentName} · ${shown} remembered message${total === 1 ? '' : 's'}`));
+  const rows = [['#', 'WHEN', 'FROM', 'TOKENS', 'MESSAGE']];
+  for (const entry of entries) {
+    rows.push([String(entry.seq), formatTimestamp(entry.createdAt), SPEAKERS[entry.role], formatNumber(entry.tokens), truncate(entry.content.replace(/\s+/g, ' ').trim(), 80)]);
+  }
+  context.print(renderTable(rows, palette));
+  return EXIT_OK;
+}
+
+async function clearMemory(context: CliContext, agentName: string): Promise<number> {
+  const deleted = withMemory(context, (store) => store.clear(agentName));
+  if (context.options.json) context.printJson({ agentName, deleted });
+  else context.print(`agent "${agentName}" forgot ${deleted} message${deleted === 1 ? '' : 's'}`);
+  return EXIT_OK;
+}
+
+async function exportMemory(context: CliContext, agentName: string, output: string | undefined): Promise<number> {
+  const document = withMemory(context, (store) => store.export(agentName));
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (output === undefined) {
+    context.stdout.write(text);
+    return EXIT_OK;
+  }
+  const path = resolve(context.cwd, output);
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new EnsembleError('INVALID_INPUT', `--output "${output}": cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      details: { path },
+      cause: error,
+    });
+  }
+  if (context.options.json) context.printJson({ agentName, path, entryCount: document.entryCount });
+  else context.print(`wrote ${document.entryCount} message${document.entryCount === 1 ? '' : 's'} of agent "${agentName}" to ${path}`);
+  return EXIT_OK;
+}

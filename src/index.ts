@@ -2,9 +2,9 @@
  * ensemble as a library: build a graph of agent tasks, run it with `AgentOrchestrator`, follow
  * its events. See README.md for a walkthrough.
  */
-export { AgentOrchestrator, systemClock } from './orchestrator/index.js';
+export { AgentOrchestrator } from './orchestrator/index.js';
 export type { OrchestratorConfig, OrchestratorOptions } from './orchestrator/index.js';
-export { registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
+export { systemClock, registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
 export type { InProcessAgent, InProcessAgentContext, AgentDefinition } from './agents/index.js';
 export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
 export type { RunRecord, TaskRecord } from './store/index.js';

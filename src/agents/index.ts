@@ -60,3 +60,4 @@ export { redactSecrets, REDACTED } from './redact-secrets.js';
 export { composeLlmMessages } from './llm-prompt.js';
 /** The two texts a model receives. */
 export type { LlmMessages } from './llm-prompt.js';
+export { systemClock } from './system-clock.js';

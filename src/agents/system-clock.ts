@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../core/index.js';
 
-/** The real clock (epoch ms, Node timers), for the process-wide provider governor. */
+/** The real clock: epoch ms and Node timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(delayMs: number, callback: () => void): TimerHandle {

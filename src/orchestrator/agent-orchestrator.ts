@@ -32,13 +32,14 @@ import {
   type AgentRegistry,
   type InProcessAgent,
   type LlmRuntime,
+  systemClock,
 } from '../agents/index.js';
 import { loadEnsembleConfig, selectProvider, type EnsembleConfig } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { createRunId } from './run-id.js';
 import { currentOwner, isOwnerAlive } from './process-owner.js';
 import { orchestratorOptionsSchema, type OrchestratorOptions } from './schema.js';
-import { systemClock } from './system-clock.js';
+
 
 /** Library configuration: the HTTP body's `config` plus where agents and data live. */
 export interface OrchestratorConfig extends OrchestratorOptions {

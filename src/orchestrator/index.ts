@@ -3,7 +3,6 @@ export { AgentOrchestrator } from './agent-orchestrator.js';
 export type { OrchestratorConfig } from './agent-orchestrator.js';
 export { orchestratorOptionsSchema } from './schema.js';
 export type { OrchestratorOptions } from './schema.js';
-export { systemClock } from './system-clock.js';
 export { createRunId } from './run-id.js';
 export { currentOwner, isOwnerAlive } from './process-owner.js';
 export type { ProcessOwner } from './process-owner.js';

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
+import { guardStoreOperation } from './guard-store-operation.js';
 import type { z } from 'zod';
-import { EnsembleError, isEnsembleError, toInputIssues } from '../core/index.js';
+import { EnsembleError, toInputIssues } from '../core/index.js';
 import { estimateTokens } from '../agents/index.js';
 import { openDatabase } from './open-database.js';
 import {
@@ -161,20 +162,11 @@ export class MemoryStore {
     };
   }
 
-  /** Runs a store operation, reporting SQLite failures (busy, closed, full disk) as `JOURNAL_ERROR`. */
+  /** Runs a store operation, reporting SQLite failures as `JOURNAL_ERROR`. */
   private guard<T>(action: string, body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      if (isEnsembleError(error)) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new EnsembleError('JOURNAL_ERROR', `could not ${action} in ${this.path}: ${error instanceof Error ? error.message : String(error)}`, {
-        details: { path: this.path, sqliteCode: code },
-        retryable: code === 'SQLITE_BUSY',
-        cause: error,
-      });
-    }
+    return guardStoreOperation(this.path, action, body);
   }
+
 }
 
 /** Opens (creating folders, file and schema as needed) the agent memory stored in the journal at `path`. */

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
+import { guardStoreOperation } from './guard-store-operation.js';
 import type { z } from 'zod';
 import {
   EnsembleError,
-  isEnsembleError,
   median,
   TERMINAL_RUN_STATUSES,
   toInputIssues,
@@ -255,20 +255,11 @@ export class RunStore {
     });
   }
 
-  /** Runs a store operation, reporting SQLite failures (busy, closed, full disk) as `JOURNAL_ERROR`. */
+  /** Runs a store operation, reporting SQLite failures as `JOURNAL_ERROR`. */
   private guard<T>(action: string, body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      if (isEnsembleError(error)) throw error;
-      const code = (error as { code?: unknown }).code;
-      throw new EnsembleError('JOURNAL_ERROR', `could not ${action} in ${this.path}: ${error instanceof Error ? error.message : String(error)}`, {
-        details: { path: this.path, sqliteCode: code },
-        retryable: code === 'SQLITE_BUSY',
-        cause: error,
-      });
-    }
+    return guardStoreOperation(this.path, action, body);
   }
+
 }
 
 /** Opens (creating folders and file as needed) the run journal at `path`, or in memory for `:memory:`. */

@@ -36,6 +36,14 @@ describe('BudgetLedger', () => {
     expect(ledger.spent('run').tokens).toBe(40);
   });
 
+  it('counts spend recorded from before a resume against every cap', () => {
+    const ledger = new BudgetLedger({ run: { tokens: 100 }, agents: { writer: { tokens: 60 } } });
+    ledger.record({ taskId: 'done-earlier', agentName: 'writer', tokens: 50, costUsd: 0.1 });
+    expect(ledger.spent('agent', 'writer')).toEqual({ tokens: 50, costUsd: 0.1 });
+    expect(() => ledger.reserve({ taskId: 'next', agentName: 'writer', tokens: 20, costUsd: 0 })).toThrow(/agent "writer"/);
+    expect(() => ledger.reserve({ taskId: 'next', agentName: 'reader', tokens: 60, costUsd: 0 })).toThrow(/of the run/);
+  });
+
   it('reports whether any cap is set', () => {
     expect(new BudgetLedger({}).isCapped).toBe(false);
     expect(new BudgetLedger({ tasks: {} }).isCapped).toBe(false);

@@ -86,6 +86,14 @@ export class BudgetLedger {
     };
   }
 
+  /** Counts spend that already happened (tasks finished before a resume) without checking caps. */
+  record(charge: BudgetCharge): void {
+    for (const spend of [this.spendOf(this.tasks, charge.taskId), this.spendOf(this.agents, charge.agentName), this.run]) {
+      spend.tokens += charge.tokens;
+      spend.costUsd += charge.costUsd;
+    }
+  }
+
   /** Spend so far, for reports. */
   spent(scope: BudgetScope, name = 'run'): { readonly tokens: number; readonly costUsd: number } {
     const spend = scope === 'run' ? this.run : scope === 'agent' ? this.agents.get(name) : this.tasks.get(name);

@@ -72,6 +72,34 @@ describe('AgentOrchestrator with a model provider', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('counts what tasks finished before a resume spent against the caps of the resumed run', async () => {
+    const folder = workspace();
+    const db = join(folder, 'journal.db');
+    const tasks = [
+      { id: 'first', agentName: 'analyzer', prompt: 'Plan', maxTokens: 100 },
+      { id: 'gate', agentName: 'flaky', dependencies: ['first'] },
+      { id: 'last', agentName: 'analyzer', prompt: 'Plan', maxTokens: 100, dependencies: ['gate'] },
+    ];
+    // Learn what one analyzer call reserves, from the error of a 1-token cap (no call is made).
+    const probe = new AgentOrchestrator({ store: false, workspaceDir: folder, ensembleConfig: openAiConfig({ budget: { agents: { analyzer: { tokens: 1 } } } }) });
+    probe.addTasks([tasks[0]!]);
+    const probed = await probe.execute();
+    const reserved = (probed.results[0]!.error!.details as { requested: { tokens: number } }).requested.tokens;
+
+    let gateRuns = 0;
+    const flaky = { name: 'flaky', run: () => (++gateRuns === 1 ? Promise.reject(new Error('down')) : 'ok') };
+    // Room for one analyzer call and a little more: `last` alone would fit, after `first`'s 42 tokens it does not.
+    const config = () => openAiConfig({ budget: { agents: { analyzer: { tokens: reserved + 20 } } } });
+    const firstRun = new AgentOrchestrator({ store: db, workspaceDir: folder, ensembleConfig: config() }).registerAgent(flaky);
+    firstRun.addTasks(tasks);
+    const failed = await firstRun.execute();
+    expect(failed.results.map((result) => result.status)).toEqual(['succeeded', 'failed', 'skipped']);
+
+    const resumed = await new AgentOrchestrator({ store: db, workspaceDir: folder, ensembleConfig: config() }).registerAgent(flaky).resume(failed.runId);
+    expect(resumed.summary.budgetStops).toEqual([{ taskId: 'last', cap: 'agent', name: 'analyzer' }]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('keeps llm agents simulated when no provider is configured', async () => {
     const orchestrator = new AgentOrchestrator({ store: false, workspaceDir: workspace(), simulatedLatencyMs: 0, ensembleConfig: { providers: {}, tiers: {}, costs: {} } });
     orchestrator.addTasks([{ id: 'plan', agentName: 'backend-architect', prompt: 'Plan' }]);

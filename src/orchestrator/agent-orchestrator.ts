@@ -61,14 +61,24 @@ export interface OrchestratorConfig extends OrchestratorOptions {
 }
 
 /** The run's spending caps (run, per agent, per task), or undefined when none is set. */
-function createBudgetLedger(config: RunConfig, tasks: readonly TaskSpec[]): BudgetLedger | undefined {
+function createBudgetLedger(
+  config: RunConfig,
+  tasks: readonly TaskSpec[],
+  completed: ReadonlyMap<string, PriorTaskResult> | undefined,
+): BudgetLedger | undefined {
   const taskCaps = Object.fromEntries(tasks.filter((task) => task.budget !== undefined).map((task) => [task.id, task.budget!]));
   const ledger = new BudgetLedger({
     ...(config.budget?.run === undefined ? {} : { run: config.budget.run }),
     ...(config.budget?.agents === undefined ? {} : { agents: config.budget.agents }),
     tasks: taskCaps,
   });
-  return ledger.isCapped ? ledger : undefined;
+  if (!ledger.isCapped) return undefined;
+  // A resumed run has already spent what its finished tasks used: caps cover the whole run.
+  for (const task of tasks) {
+    const result = completed?.get(task.id);
+    if (result !== undefined) ledger.record({ taskId: task.id, agentName: task.agentName, tokens: result.usage.totalTokens, costUsd: result.costUsd });
+  }
+  return ledger;
 }
 
 /**
@@ -316,7 +326,7 @@ export class AgentOrchestrator {
     this.currentRunId = runId;
     const registry = this.agentRegistry();
     const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
-    const budget = createBudgetLedger(config, graph.tasks);
+    const budget = createBudgetLedger(config, graph.tasks, prior?.completed);
     const llmRuntime = this.llmRuntime();
     const defaultModel = this.ensembleConfig().model;
     const dispatcher = new LocalDispatcher({

@@ -48,6 +48,14 @@ describe('ensemble run (CLI, real child processes, real SQLite)', () => {
     expect(completes.map((event) => event.taskId)).toEqual(['analyze', 'design', 'implement', 'test', 'review']);
     for (const complete of completes) expect(String(complete.output)).toMatch(/^\[simulated output/);
     expect(events.filter((event) => event.type === 'agent:invoke').every((event) => event.runtime === 'simulated')).toBe(true);
+
+    // Token use is accounted per task, per agent and per run.
+    const shown = await runCli(['runs', 'show', String(last.runId), '--json', '--db', join(folder, 'j.db')], { cwd: folder });
+    const { agents, tasks } = JSON.parse(shown.stdout) as { agents: { agentName: string; totalTokens: number }[]; tasks: { usage: { totalTokens: number } }[] };
+    expect(agents.map((agent) => agent.agentName)).toEqual(['analyzer', 'designer', 'developer', 'tester', 'reviewer']);
+    const runTokens = (last.summary as { totalTokens: number }).totalTokens;
+    expect(agents.reduce((sum, agent) => sum + agent.totalTokens, 0)).toBe(runTokens);
+    expect(tasks.reduce((sum, task) => sum + task.usage.totalTokens, 0)).toBe(runTokens);
   });
 
   it('prints a readable progress log and summary without --json', async () => {

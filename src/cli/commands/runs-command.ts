@@ -1,6 +1,6 @@
 import { EnsembleError, type RunStatus } from '../../core/index.js';
 import { isOwnerAlive } from '../../orchestrator/index.js';
-import { openRunStore, type RunRecord, type RunStore } from '../../store/index.js';
+import { openRunStore, type RunRecord, type RunStore, type TaskRecord } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatCost, formatDuration, formatNumber, formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
@@ -90,7 +90,7 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
     return { run: found, tasks: store.listTasks(runId) };
   });
   if (context.options.json) {
-    context.printJson({ run: toRunJson(run), tasks });
+    context.printJson({ run: toRunJson(run), agents: usageByAgent(tasks), tasks });
     return EXIT_OK;
   }
   const { palette } = context;
@@ -119,6 +119,12 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
     ]);
   }
   context.print(renderTable(rows, palette));
+  const agentRows = [['AGENT', 'TASKS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST']];
+  for (const usage of usageByAgent(tasks)) {
+    agentRows.push([usage.agentName, String(usage.taskCount), formatNumber(usage.inputTokens), formatNumber(usage.outputTokens), formatCost(usage.costUsd)]);
+  }
+  context.print('');
+  context.print(renderTable(agentRows, palette));
   for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {
     context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${task.error!.message}`));
   }
@@ -130,6 +136,24 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
     context.print(palette.dim(`\noutputs: ensemble runs show ${runId} --output`));
   }
   return EXIT_OK;
+}
+
+/** Token use and cost per agent over a run's tasks, in order of first appearance. */
+export function usageByAgent(tasks: readonly TaskRecord[]): { agentName: string; taskCount: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd: number }[] {
+  const byAgent = new Map<string, { agentName: string; taskCount: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd: number }>();
+  for (const task of tasks) {
+    let usage = byAgent.get(task.agentName);
+    if (usage === undefined) {
+      usage = { agentName: task.agentName, taskCount: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
+      byAgent.set(task.agentName, usage);
+    }
+    usage.taskCount++;
+    usage.inputTokens += task.usage.inputTokens;
+    usage.outputTokens += task.usage.outputTokens;
+    usage.totalTokens += task.usage.totalTokens;
+    usage.costUsd += task.costUsd;
+  }
+  return [...byAgent.values()];
 }
 
 async function cancelRun(context: CliContext, runId: string): Promise<number> {

@@ -1,4 +1,4 @@
-import type { BudgetLedger, TaskOutcome, TaskRequest } from '../core/index.js';
+import type { BudgetLedger, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from './provider-gate.js';
 import type { AgentDefinition } from './parse-agent-definition.js';
 
@@ -11,7 +11,7 @@ export interface AgentInvocation {
   /** The resolved model (tier alias or provider:model); `n/a` for process agents. */
   readonly model: string;
   /** Streams partial output into `task:output` events; runtimes coalesce (at most every ~250 ms). */
-  readonly reportOutput?: (delta: string) => void;
+  readonly reportOutput?: OutputReporter;
   /** The run's spending caps; model runtimes reserve before each call. */
   readonly budget?: BudgetLedger;
   /** The shared provider edge (rate limits, circuit breaker, adaptive concurrency). */

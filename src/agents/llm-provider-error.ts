@@ -67,6 +67,10 @@ export function toProviderError(thrown: unknown, context: ProviderErrorContext):
     }
     if (status === undefined) return make('PROVIDER_UNAVAILABLE', `${label}: could not reach the provider: ${detail}`);
     if (status >= 500 || status === 408) return make('PROVIDER_UNAVAILABLE', `${label}: provider unavailable (HTTP ${status}): ${detail}`);
+    // A connection that drops after a 200 arrives here too: that is the network, not a bad body.
+    if (status < 300 && isNetworkFailure(error.cause)) {
+      return make('PROVIDER_UNAVAILABLE', `${label}: the connection broke during the response (HTTP ${status}): ${clean(describeCause(error.cause))}`);
+    }
     if (status < 300) return make('PROVIDER_ERROR', `${label}: malformed response (HTTP ${status}): ${detail}`);
     return make('PROVIDER_ERROR', `${label}: request rejected (HTTP ${status}): ${detail}`);
   }
@@ -107,6 +111,19 @@ export function toProviderError(thrown: unknown, context: ProviderErrorContext):
     details: base,
     cause: error instanceof Error ? sanitisedCause(error, clean) : undefined,
   });
+}
+
+/** Whether an error or anything in its `cause` chain is a network failure (reset, closed socket, DNS). */
+function isNetworkFailure(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== 'object' || error === null) return false;
+  const { message, code, cause } = error as { message?: unknown; code?: unknown; cause?: unknown };
+  if (typeof message === 'string' && NETWORK_ERROR_PATTERN.test(message)) return true;
+  if (typeof code === 'string' && NETWORK_ERROR_PATTERN.test(code)) return true;
+  return isNetworkFailure(cause, depth + 1);
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message || cause.name : String(cause);
 }
 
 function isWrappedParseError(responseBody: string | undefined): boolean {

@@ -23,6 +23,7 @@ import type { AgentInvocation } from './agent-runtime.js';
 import { AgentRegistry } from './agent-registry.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import { createLlmRuntime } from './llm-runtime.js';
+import { createProviderGovernor } from './provider-governor.js';
 import type { LlmRuntimeOptions } from './llm-runtime.js';
 import { parseAgentDefinition } from './parse-agent-definition.js';
 import type { ProviderGate } from './provider-gate.js';
@@ -311,6 +312,26 @@ describe('llm runtime: budgets, the provider gate, models and costs', () => {
     expect(outcome.output).toBe('done');
     expect(seen).toEqual({ provider: 'openai', errors: ['PROVIDER_UNAVAILABLE'] });
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('marks the output of a call the gate retried after a broken stream as a restart', async () => {
+    const brokenMidStream: Reply = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(openai.firstChunk('gpt-4.1'), () => setTimeout(() => response.destroy(), 50));
+    };
+    server.enqueue(brokenMidStream, openAiStreamReply(script));
+    const reports: [string, boolean][] = [];
+    const gate = createProviderGovernor({ backoffMs: 1, maxBackoffMs: 1 });
+    const outcome = await runtimeFor(openai).run(
+      invocation({ gate, reportOutput: (delta, options) => reports.push([delta, options?.restart === true]) }),
+      new AbortController().signal,
+    );
+    expect(outcome.output).toBe('done');
+    expect(server.requests).toHaveLength(2);
+    expect(reports).toEqual([
+      ['Partial ', false],
+      ['done', true],
+    ]);
   });
 
   it('maps Anthropic stream error events: overloaded_error first or mid-stream is PROVIDER_UNAVAILABLE', async () => {

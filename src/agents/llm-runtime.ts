@@ -1,7 +1,7 @@
 import { streamText } from 'ai';
 import type { LanguageModel, LanguageModelUsage } from 'ai';
 import { EnsembleError, isEnsembleError } from '../core/index.js';
-import type { BudgetReservation, TaskOutcome, TokenUsage } from '../core/index.js';
+import type { BudgetReservation, OutputReporter, TaskOutcome, TokenUsage } from '../core/index.js';
 import { collectSecrets } from '../config/index.js';
 import type { ModelPrice, ProviderName, ProviderSettings, TierTable } from '../config/index.js';
 import type { AgentInvocation, AgentRuntime } from './agent-runtime.js';
@@ -109,9 +109,11 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   const model = context.providers.languageModel(resolved.provider, resolved.modelId);
   const messages = composeLlmMessages(agent, request.task, request.inputs);
   const label = `${resolved.provider}:${resolved.modelId}`;
+  const nextReporter = invocation.reportOutput === undefined ? undefined : restartableReporter(invocation.reportOutput);
+  const restartable = (base: AgentInvocation): AgentInvocation => (nextReporter === undefined ? base : { ...base, reportOutput: nextReporter() });
   const reservation = reserveBudget(invocation, resolved, messages, context.costs);
   try {
-    const call = (callSignal: AbortSignal): Promise<StreamResult> => streamOnce(invocation, model, messages, resolved, context, callSignal);
+    const call = (callSignal: AbortSignal): Promise<StreamResult> => streamOnce(restartable(invocation), model, messages, resolved, context, callSignal);
     const result = invocation.gate === undefined ? await call(signal) : await invocation.gate.run(resolved.provider, signal, call);
     if (signal.aborted) throw signal.reason;
     const usage = toTokenUsage(result, messages, label, context.warnOnce);
@@ -123,6 +125,24 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
     if (signal.aborted) throw signal.reason;
     throw error;
   }
+}
+
+/**
+ * The gate may call the model again after a failed stream: the first output of such a retry is
+ * marked `restart`, so listeners drop the partial answer of the failed call instead of
+ * appending the new one to it.
+ */
+function restartableReporter(report: OutputReporter): () => OutputReporter {
+  let hasReported = false;
+  let calls = 0;
+  return () => {
+    let isRestart = ++calls > 1 && hasReported;
+    return (delta) => {
+      report(delta, isRestart ? { restart: true } : undefined);
+      isRestart = false;
+      hasReported = true;
+    };
+  };
 }
 
 /** Holds the call's worst case (estimated prompt + max output tokens) against the run's caps. */

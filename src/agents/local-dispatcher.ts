@@ -1,5 +1,5 @@
 import { EnsembleError } from '../core/index.js';
-import type { BudgetLedger, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { BudgetLedger, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec, OutputReporter } from '../core/index.js';
 import type { ProviderGate } from './provider-gate.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRuntime } from './agent-runtime.js';
@@ -82,7 +82,7 @@ export class LocalDispatcher implements TaskDispatcher {
     return { runtime: 'simulated', model: `simulated:${this.modelFor(task, agent)}` };
   }
 
-  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: (delta: string) => void): Promise<TaskOutcome> {
+  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: OutputReporter): Promise<TaskOutcome> {
     const inProcessAgent = this.inProcess.get(request.task.agentName);
     if (inProcessAgent !== undefined) return runInProcess(inProcessAgent, request, signal);
     let agent: AgentDefinition;

@@ -48,6 +48,8 @@ export interface EventPayloads {
     readonly agentName: string;
     readonly attempt: number;
     readonly delta: string;
+    /** The attempt's model call was retried: drop the partial output reported so far; this delta starts over. */
+    readonly restart?: boolean;
   };
   'task:retry': {
     readonly taskId: string;

@@ -45,7 +45,7 @@ export type {
 } from './types.js';
 export { RUN_EVENT_TYPES, isRunEndEvent, toEventJson } from './events.js';
 export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
-export type { Clock, TimerHandle, Journal, TaskRequest, InvocationInfo, TaskDispatcher } from './ports.js';
+export type { Clock, TimerHandle, Journal, TaskRequest, InvocationInfo, TaskDispatcher, OutputReporter } from './ports.js';
 export { buildTaskGraph } from './task-graph.js';
 export type { TaskGraph } from './task-graph.js';
 export { validateGraph, assertValidGraph } from './validate-graph.js';

@@ -32,6 +32,12 @@ export interface TaskRequest {
   readonly inputs: readonly DependencyOutput[];
 }
 
+/**
+ * Receives streamed partial output of a running attempt. `restart` says the output reported
+ * so far is void (the call behind it was retried) and this delta starts over.
+ */
+export type OutputReporter = (delta: string, options?: { readonly restart?: boolean }) => void;
+
 /** How a task will be executed, announced in `agent:invoke`. */
 export interface InvocationInfo {
   readonly model: string;
@@ -46,5 +52,5 @@ export interface TaskDispatcher {
    * reason). `reportOutput` streams partial output into `task:output` events; call it sparingly
    * (every event is journaled), e.g. at most every 250 ms.
    */
-  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: (delta: string) => void): Promise<TaskOutcome>;
+  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: OutputReporter): Promise<TaskOutcome>;
 }

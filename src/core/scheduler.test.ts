@@ -17,7 +17,7 @@ interface Behaviour {
   readonly failures?: readonly (EnsembleError | undefined)[];
   /** Never settles, even when aborted. */
   readonly ignoresAbort?: boolean;
-  /** Partial output reported right after the attempt starts. */
+  /** Partial output reported right after the attempt starts; a leading `!` marks a restart. */
   readonly streams?: readonly string[];
 }
 
@@ -52,7 +52,10 @@ function createHarness(
     describe: () => ({ model: 'test-model', runtime: 'test' }),
     dispatch(request, signal, reportOutput) {
       dispatched.push(request);
-      for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) reportOutput?.(delta);
+      for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) {
+        if (delta.startsWith('!')) reportOutput?.(delta.slice(1), { restart: true });
+        else reportOutput?.(delta);
+      }
       const behaviour = options.behaviours?.[request.task.id] ?? {};
       const durations = behaviour.durationsMs ?? [request.task.estimatedMs ?? 10];
       const durationMs = durations[Math.min(request.attempt - 1, durations.length - 1)]!;
@@ -351,10 +354,15 @@ describe('RunScheduler', () => {
   });
 
   it('journals streamed partial output as task:output events of the running attempt', async () => {
-    const harness = createHarness([task('talks')], { behaviours: { talks: { streams: ['Hel', 'lo', ''] } } });
+    const harness = createHarness([task('talks')], { behaviours: { talks: { streams: ['Hel', 'lo', '', '!Hi', '!'] } } });
     await harness.run();
     const outputs = harness.events.filter((event) => event.type === 'task:output');
-    expect(outputs.map((event) => event.delta)).toEqual(['Hel', 'lo']);
+    expect(outputs.map((event) => [event.delta, event.restart === true])).toEqual([
+      ['Hel', false],
+      ['lo', false],
+      ['Hi', true],
+      ['', true],
+    ]);
     expect(outputs[0]).toMatchObject({ taskId: 'talks', attempt: 1 });
     const types = harness.events.map((event) => event.type);
     expect(types.indexOf('task:output')).toBeGreaterThan(types.indexOf('agent:invoke'));

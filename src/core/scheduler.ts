@@ -333,7 +333,7 @@ export class RunScheduler {
       promise = this.options.dispatcher.dispatch(
         { runId: this.options.runId, task, attempt, inputs: this.dependencyOutputs(index) },
         controller.signal,
-        (delta) => this.reportOutput(index, attempt, delta),
+        (delta, options) => this.reportOutput(index, attempt, delta, options?.restart === true),
       );
     } catch (error) {
       promise = Promise.reject(error);
@@ -344,12 +344,12 @@ export class RunScheduler {
     );
   }
 
-  private reportOutput(index: number, attempt: number, delta: string): void {
+  private reportOutput(index: number, attempt: number, delta: string, restart: boolean): void {
     // Late output of an attempt that already ended (or was aborted) is dropped.
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || delta === '') return;
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || (delta === '' && !restart)) return;
     if (this.controllers[index]?.signal.aborted === true) return;
     const task = this.tasks[index] as TaskSpec;
-    this.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta });
+    this.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta, ...(restart ? { restart } : {}) });
     this.flush();
   }
 

@@ -203,7 +203,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
     messageType: z.enum(['data', 'request', 'response', 'broadcast']),
     content: z.string(),
   }),
-  z.looseObject({ type: z.literal('task:output'), ...envelope, ...taskRef, attempt: z.number(), delta: z.string() }),
+  z.looseObject({ type: z.literal('task:output'), ...envelope, ...taskRef, attempt: z.number(), delta: z.string(), restart: z.boolean().exactOptional() }),
   z.looseObject({
     type: z.literal('task:retry'),
     ...envelope,

@@ -30,6 +30,18 @@ describe('terminal progress view', () => {
     expect(frame.at(-1)).toContain('1/2 done · 1 running · 0 waiting');
   });
 
+  it("shows the last line a running model is streaming, and starts over when the call restarts", () => {
+    const progress = progressOf(1);
+    progress.apply(event({ type: 'task:start', taskId: 't0', agentName: 'worker', description: '', attempt: 1 }));
+    progress.apply(event({ type: 'task:output', taskId: 't0', agentName: 'worker', attempt: 1, delta: '# Plan\nStep one: read' }));
+    progress.apply(event({ type: 'task:output', taskId: 't0', agentName: 'worker', attempt: 1, delta: ' the code' }));
+    expect(renderFrame(progress, 2000, plain, 20)[2]).toBe('      ↳ Step one: read the code');
+    progress.apply(event({ type: 'task:output', taskId: 't0', agentName: 'worker', attempt: 1, delta: 'Again', restart: true }));
+    expect(renderFrame(progress, 2000, plain, 20)[2]).toBe('      ↳ Again');
+    progress.apply(event({ type: 'task:complete', taskId: 't0', agentName: 'worker', duration: 5, tokensUsed: 1, usage: {}, costUsd: 0, attempt: 1, output: 'Again' }));
+    expect(renderFrame(progress, 2000, plain, 20).some((line) => line.includes('↳'))).toBe(false);
+  });
+
   it('keeps tall runs to the terminal: running and failed tasks first, then a count of the rest', () => {
     const progress = progressOf(50);
     progress.apply(event({ type: 'task:start', taskId: 't40', agentName: 'worker', description: '', attempt: 1 }));

@@ -56,7 +56,11 @@ export function renderFrame(progress: RunProgress, nowMs: number, palette: Palet
   const agentWidth = Math.min(24, Math.max(5, ...tasks.map((task) => task.agentName.length)));
   const lines = [palette.bold(`ensemble · ${progress.workflowName} · ${progress.runId}${progress.isResumed ? ' (resumed)' : ''}`)];
   const shown = tasks.length <= maxTaskLines ? tasks : pickVisibleTasks(tasks, maxTaskLines);
-  for (const task of shown) lines.push(`  ${renderTaskLine(task, nowMs, palette, idWidth, agentWidth)}`);
+  for (const task of shown) {
+    lines.push(`  ${renderTaskLine(task, nowMs, palette, idWidth, agentWidth)}`);
+    const streamed = task.status === 'running' ? lastLine(task.streamedTail) : undefined;
+    if (streamed !== undefined) lines.push(palette.dim(`      ↳ ${truncate(streamed, 100)}`));
+  }
   if (shown.length < tasks.length) lines.push(palette.dim(`  … ${tasks.length - shown.length} more tasks not shown`));
   const counts = progress.counts();
   const elapsed = formatDuration(nowMs - progress.startedAt);
@@ -67,6 +71,16 @@ export function renderFrame(progress: RunProgress, nowMs: number, palette: Palet
     ),
   );
   return lines;
+}
+
+/** The last non-blank line of streamed text, if any. */
+function lastLine(text: string | undefined): string | undefined {
+  const line = text
+    ?.split('\n')
+    .map((candidate) => candidate.trim())
+    .filter((candidate) => candidate !== '')
+    .at(-1);
+  return line === undefined || line === '' ? undefined : line;
 }
 
 const VISIBILITY_RANK: Record<TaskStatus, number> = { running: 0, retrying: 0, failed: 1, succeeded: 2, skipped: 2, pending: 3 };

@@ -13,8 +13,13 @@ export interface TaskProgress {
   error?: SerializedError;
   blockedBy?: string;
   output?: string;
+  /** The end of the output streamed so far by the running attempt (`task:output`). */
+  streamedTail?: string;
   hasDependents: boolean;
 }
+
+/** How much streamed text a task row keeps: enough for its last line. */
+const STREAMED_TAIL_CHARS = 400;
 
 /** What the terminal views know about a run, folded from its events. */
 export class RunProgress {
@@ -49,6 +54,13 @@ export class RunProgress {
         task.attempt = event.attempt;
         task.startedAt = event.at;
         delete task.error;
+        delete task.streamedTail;
+        break;
+      }
+      case 'task:output': {
+        const task = this.task(event.taskId, event.agentName);
+        const text = event.restart === true ? event.delta : (task.streamedTail ?? '') + event.delta;
+        task.streamedTail = text.slice(-STREAMED_TAIL_CHARS);
         break;
       }
       case 'agent:invoke': {

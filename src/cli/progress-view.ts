@@ -52,8 +52,15 @@ export function renderTaskLine(task: TaskProgress, nowMs: number, palette: Palet
 /** The whole live frame; long runs show running and most recent tasks and count the rest. */
 export function renderFrame(progress: RunProgress, nowMs: number, palette: Palette, maxTaskLines: number): string[] {
   const tasks = [...progress.tasks.values()];
-  const idWidth = Math.min(32, Math.max(4, ...tasks.map((task) => task.taskId.length)));
-  const agentWidth = Math.min(24, Math.max(5, ...tasks.map((task) => task.agentName.length)));
+  // A loop, not Math.max(...spread): a run may have tens of thousands of tasks.
+  let idWidth = 4;
+  let agentWidth = 5;
+  for (const task of tasks) {
+    idWidth = Math.max(idWidth, task.taskId.length);
+    agentWidth = Math.max(agentWidth, task.agentName.length);
+  }
+  idWidth = Math.min(32, idWidth);
+  agentWidth = Math.min(24, agentWidth);
   const lines = [palette.bold(`ensemble · ${progress.workflowName} · ${progress.runId}${progress.isResumed ? ' (resumed)' : ''}`)];
   const shown = tasks.length <= maxTaskLines ? tasks : pickVisibleTasks(tasks, maxTaskLines);
   for (const task of shown) {

@@ -281,6 +281,18 @@ describe('RunStore', () => {
     expect(() => createRun('run-1', THREE_TASKS)).toThrow(expect.objectContaining({ code: 'JOURNAL_ERROR', message: expect.stringContaining('already exists') }));
   });
 
+  it("reads a run's status alone, without its spec", () => {
+    createRun('run-1', THREE_TASKS);
+    expect(store.runStatus('run-1')).toBe('running');
+    store.markRunStatus('run-1', 'cancelled');
+    expect(store.runStatus('run-1')).toBe('cancelled');
+    expect(store.runStatus('no-such-run')).toBeUndefined();
+    const raw = new Database(path);
+    raw.prepare("UPDATE runs SET spec_json = '{' WHERE run_id = 'run-1'").run();
+    raw.close();
+    expect(store.runStatus('run-1')).toBe('cancelled');
+  });
+
   it('sets, reads and clears the cancel flag', () => {
     createRun('run-1', THREE_TASKS);
     expect(store.isCancelRequested('run-1')).toBe(false);

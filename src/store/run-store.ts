@@ -21,6 +21,7 @@ import {
   listRunsOptionsSchema,
   ownerRowSchema,
   readEventsOptionsSchema,
+  runStatusSchema,
   sampleSizeSchema,
 } from './schema.js';
 import { TASK_COLUMNS, toTaskRecord, type TaskRecord } from './task-record.js';
@@ -207,6 +208,14 @@ export class RunStore {
     });
   }
 
+  /** A run's status alone (no spec is read): one indexed read, cheap enough to poll. */
+  runStatus(runId: string): RunStatus | undefined {
+    return this.guard(`read the status of run "${runId}"`, () => {
+      const status: unknown = this.statements.runStatus.get(runId);
+      return status === undefined ? undefined : parseStoredValue(runStatusSchema, status, { runId, field: 'status' });
+    });
+  }
+
   /** Whether a cancel was requested since the run was last claimed; one indexed read, cheap enough to poll. */
   isCancelRequested(runId: string): boolean {
     return this.guard(`read the cancel flag of run "${runId}"`, () => this.statements.isCancelRequested.get(runId) === 1);
@@ -303,6 +312,7 @@ function prepareStatements(database: Database.Database) {
     ),
     requestCancel: prepare('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?), updated_at = ? WHERE run_id = ?'),
     isCancelRequested: prepare('SELECT cancel_requested_at IS NOT NULL FROM runs WHERE run_id = ?').pluck(),
+    runStatus: prepare('SELECT status FROM runs WHERE run_id = ?').pluck(),
     markRunStatus: prepare('UPDATE runs SET status = ?, finished_at = ?, updated_at = ? WHERE run_id = ?'),
     selectRunning: prepare("SELECT run_id, owner_pid, owner_host FROM runs WHERE status = 'running'"),
     markInterrupted: prepare(

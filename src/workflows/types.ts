@@ -14,23 +14,6 @@ export interface WorkflowParameter {
 /** How demanding a template is to run and follow, for listings. */
 export type WorkflowComplexity = 'simple' | 'moderate' | 'complex';
 
-/** A built-in workflow: metadata, a parameter schema, and a function from parameters to tasks. */
-export interface WorkflowTemplate {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  readonly category: string;
-  readonly tags: readonly string[];
-  /** Typical wall time of a run, in seconds. */
-  readonly estimatedDuration: number;
-  readonly complexity: WorkflowComplexity;
-  readonly parameters: Readonly<Record<string, WorkflowParameter>>;
-  /** The template's own run settings; CLI flags and request config are merged over them. */
-  readonly config?: RunConfigInput;
-  /** Builds the task list from parameters already coerced by {@link coerceParameters}. */
-  buildTasks(params: Readonly<Record<string, unknown>>): TaskInput[];
-}
-
 /** The listing form of a template (`GET /api/workflows/list`, `ensemble workflows list`). */
 export interface WorkflowSummary {
   readonly id: string;
@@ -41,6 +24,15 @@ export interface WorkflowSummary {
   /** Seconds. */
   readonly estimatedDuration: number;
   readonly complexity: WorkflowComplexity;
+}
+
+/** A built-in workflow: metadata, a parameter schema, and a function from parameters to tasks. */
+export interface WorkflowTemplate extends WorkflowSummary {
+  readonly parameters: Readonly<Record<string, WorkflowParameter>>;
+  /** The template's own run settings; CLI flags and request config are merged over them. */
+  readonly config?: RunConfigInput;
+  /** Builds the task list from parameters already coerced by {@link coerceParameters}. */
+  buildTasks(params: Readonly<Record<string, unknown>>): TaskInput[];
 }
 
 /** A workflow ready to hand to the engine: tasks parsed, parameters applied. */

@@ -178,15 +178,20 @@ async function cancelRun(context: CliContext, runId: string): Promise<number> {
     return EXIT_OK;
   }
   // The owning process polls the journal; wait (bounded) for it to record the end.
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const status = withStore(context, (store) => store.getRun(runId)?.status);
-    if (status !== 'running') {
-      if (context.options.json) context.printJson({ runId, status });
-      else context.print(`${runId}: ${status}`);
-      return EXIT_OK;
+  const store = openRunStore(context.storePath);
+  try {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const status = store.runStatus(runId);
+      if (status !== 'running') {
+        if (context.options.json) context.printJson({ runId, status });
+        else context.print(`${runId}: ${status}`);
+        return EXIT_OK;
+      }
     }
+  } finally {
+    store.close();
   }
   context.print(`${runId}: cancel requested; the run has not stopped yet (its process checks every 250 ms)`);
   return EXIT_OK;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Architecture lint: each src/<domain> folder is entered only through its index.ts, no
-// `export *` in an index, and the import graph between domains has no cycles.
+// Architecture lint: each src/<domain> folder is entered only through its index.ts, and so is
+// each sub-folder of a domain (src/agents/llm/, …) from the rest of its domain; no `export *` in
+// an index; the import graph between domains has no cycles.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -19,6 +20,11 @@ function walk(dir) {
 }
 
 const domainOf = (file) => relative(srcDir, file).split(sep)[0];
+/** `agents/llm` for src/agents/llm/x.ts; undefined for a file at a domain's top level. */
+const subFolderOf = (file) => {
+  const parts = relative(srcDir, file).split(sep);
+  return parts.length >= 3 ? parts.slice(0, 2).join('/') : undefined;
+};
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g;
 const domainEdges = new Map();
 
@@ -34,7 +40,15 @@ for (const file of walk(srcDir)) {
     const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
     if (!target.startsWith(srcDir + sep)) continue;
     const toDomain = domainOf(target);
-    if (toDomain === fromDomain || toDomain.endsWith('.ts')) continue;
+    if (toDomain === fromDomain) {
+      // Inside a domain, a sub-folder is entered through its own index.ts (its top-level files are open to it).
+      const toSub = subFolderOf(target);
+      if (toSub !== undefined && toSub !== subFolderOf(file) && relative(join(srcDir, toSub), target) !== 'index.ts') {
+        problems.push(`${relative(root, file)}: imports ${specifier}; the rest of src/${fromDomain} imports only src/${toSub}/index.ts`);
+      }
+      continue;
+    }
+    if (toDomain.endsWith('.ts')) continue;
     const targetRel = relative(join(srcDir, toDomain), target);
     if (targetRel !== 'index.ts') {
       problems.push(`${relative(root, file)}: imports ${specifier}; other folders import only src/${toDomain}/index.ts`);

@@ -4,7 +4,8 @@
  */
 export { AgentOrchestrator } from './orchestrator/index.js';
 export type { OrchestratorConfig, OrchestratorOptions } from './orchestrator/index.js';
-export { systemClock, registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
+export { systemClock } from './host/index.js';
+export { registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
 export type { InProcessAgent, InProcessAgentContext, AgentDefinition } from './agents/index.js';
 export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
 export type { RunRecord, TaskRecord } from './store/index.js';
@@ -14,7 +15,8 @@ export { openMemoryStore, MemoryStore } from './store/index.js';
 export type { MemoryEntry, MemoryEntryInput, MemoryExport, MemoryRole } from './store/index.js';
 export { loadEnsembleConfig, PROVIDER_NAMES, MODEL_TIERS } from './config/index.js';
 export type { EnsembleConfig, LoadEnsembleConfigOptions, ProviderName, ModelTier, ProviderSettings } from './config/index.js';
-export { createLlmRuntime, resolveModelReference, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_PRICES } from './agents/index.js';
+export { createLlmRuntime } from './agents/index.js';
+export { resolveModelReference, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_PRICES } from './providers/index.js';
 export type { LlmRuntime, LlmRuntimeOptions } from './agents/index.js';
 export { resolveWorkflow, listTemplates, getTemplate, BUILTIN_TEMPLATES } from './workflows/index.js';
 export type { WorkflowTemplate, ResolvedWorkflow, WorkflowParameter } from './workflows/index.js';

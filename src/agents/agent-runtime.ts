@@ -1,6 +1,6 @@
 import type { BudgetLedger, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
-import type { ProviderGate } from './provider-gate.js';
-import type { AgentDefinition } from './parse-agent-definition.js';
+import type { ProviderGate } from '../providers/index.js';
+import type { AgentDefinition } from './registry/index.js';
 
 /** One attempt of a task by a file-defined agent, with everything a runtime needs. */
 export interface AgentInvocation {

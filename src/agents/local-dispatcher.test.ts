@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEnsembleError, taskSpecSchema } from '../core/index.js';
 import type { TaskInput, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
-import { AgentRegistry } from './agent-registry.js';
-import { SIMULATED_LABEL } from './compose-simulated-answer.js';
+import { AgentRegistry } from './registry/agent-registry.js';
+import { SIMULATED_LABEL } from './simulated/compose-simulated-answer.js';
 import { registerAgent, unregisterAgent } from './in-process-agents.js';
 import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
 import { LocalDispatcher } from './local-dispatcher.js';
-import type { AgentDefinition } from './parse-agent-definition.js';
+import type { AgentDefinition } from './registry/parse-agent-definition.js';
 
 let workspace: string;
 

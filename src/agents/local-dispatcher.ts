@@ -1,14 +1,14 @@
 import { EnsembleError } from '../core/index.js';
 import type { BudgetLedger, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec, OutputReporter } from '../core/index.js';
-import type { ProviderGate } from './provider-gate.js';
-import type { AgentRegistry } from './agent-registry.js';
+import type { ProviderGate } from '../providers/index.js';
+import type { AgentRegistry } from './registry/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
-import { createCommandRuntime } from './command-runtime.js';
-import type { LlmRuntime } from './llm-runtime.js';
+import { createCommandRuntime } from './process/index.js';
+import type { LlmRuntime } from './llm/index.js';
 import { inProcessAgents } from './in-process-agents.js';
 import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
-import type { AgentDefinition } from './parse-agent-definition.js';
-import { createSimulatedRuntime } from './simulated-runtime.js';
+import type { AgentDefinition } from './registry/index.js';
+import { createSimulatedRuntime } from './simulated/index.js';
 
 /** Model tier used when neither the task, the run, the agent nor the configuration names one. */
 const DEFAULT_MODEL_TIER = 'sonnet';

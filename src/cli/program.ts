@@ -1,13 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { collect, type ActionFactory } from './action.js';
+import {
+  registerAgentsCommands,
+  registerChatCommand,
+  registerMemoryCommands,
+  registerResumeCommand,
+  registerRunCommand,
+  registerRunsCommands,
+  registerWorkflowsCommands,
+} from './commands/index.js';
 import { createCliContext, EXIT_INVALID_INPUT, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
-import { registerAgentsCommands } from './commands/agents-command.js';
-import { registerChatCommand } from './commands/chat-command.js';
-import { registerMemoryCommands } from './commands/memory-command.js';
-import { registerResumeCommand } from './commands/resume-command.js';
-import { registerRunCommand } from './commands/run-command.js';
-import { registerRunsCommands } from './commands/runs-command.js';
-import { registerWorkflowsCommands } from './commands/workflows-command.js';
 
 const VERSION = '0.1.0';
 

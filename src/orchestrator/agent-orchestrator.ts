@@ -25,15 +25,15 @@ import {
 import {
   LocalDispatcher,
   createLlmRuntime,
-  defaultProviderGovernor,
   inProcessAgents,
   loadAgentRegistry,
   simulatedLatencyFromEnv,
   type AgentRegistry,
   type InProcessAgent,
   type LlmRuntime,
-  systemClock,
 } from '../agents/index.js';
+import { defaultProviderGovernor } from '../providers/index.js';
+import { systemClock } from '../host/index.js';
 import { loadEnsembleConfig, selectProvider, type EnsembleConfig } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { createRunId } from './run-id.js';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { guardStoreOperation } from './guard-store-operation.js';
 import type { z } from 'zod';
 import { EnsembleError, toInputIssues } from '../core/index.js';
-import { estimateTokens } from '../agents/index.js';
+import { estimateTokens } from '../context/index.js';
 import { openDatabase } from './open-database.js';
 import {
   listMemoriesOptionsSchema,

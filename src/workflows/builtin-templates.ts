@@ -1,5 +1,4 @@
-import { codeReviewTemplate } from './templates/code-review.js';
-import { featureTemplate } from './templates/feature.js';
+import { codeReviewTemplate, featureTemplate } from './templates/index.js';
 import type { WorkflowSummary, WorkflowTemplate } from './types.js';
 
 /** Every built-in template; to add one, write `templates/<id>.ts` and list it here. */

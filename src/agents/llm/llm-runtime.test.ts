@@ -1,0 +1,462 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BudgetLedger, EnsembleError, isEnsembleError, serializeError, taskSpecSchema } from '../../core/index.js';
+import type { DependencyOutput, TaskInput } from '../../core/index.js';
+import type { ProviderName, ProviderSettings } from '../../config/index.js';
+import {
+  anthropicBlockStart,
+  anthropicDelta,
+  anthropicErrorReply,
+  anthropicStart,
+  anthropicStreamReply,
+  googleChunk,
+  googleErrorReply,
+  googleStreamReply,
+  malformedStreamReply,
+  openAiChunk,
+  openAiErrorReply,
+  openAiStreamReply,
+  stalledReply,
+  startProviderServer,
+} from '../../../test/helpers/provider-servers.js';
+import type { ProviderServer, Reply, StreamScript } from '../../../test/helpers/provider-servers.js';
+import type { AgentInvocation } from '../agent-runtime.js';
+import { AgentRegistry } from '../registry/agent-registry.js';
+import { LocalDispatcher } from '../local-dispatcher.js';
+import { createLlmRuntime } from './llm-runtime.js';
+import { createProviderGovernor } from '../../providers/provider-governor.js';
+import type { LlmRuntimeOptions } from './llm-runtime.js';
+import { parseAgentDefinition } from '../registry/parse-agent-definition.js';
+import type { ProviderGate } from '../../providers/provider-gate.js';
+
+const API_KEY = 'sk-test-SECRET123';
+
+const agent = parseAgentDefinition(
+  '---\nname: backend-architect\ndescription: Designs services\ncategory: development\n---\nYou design backend services. Answer in Markdown.\n',
+  'test',
+);
+
+function invocation(overrides: { task?: Partial<TaskInput>; inputs?: DependencyOutput[]; model?: string } & Partial<AgentInvocation> = {}): AgentInvocation {
+  const { task, inputs, model, ...rest } = overrides;
+  return {
+    request: {
+      runId: 'run-test',
+      task: taskSpecSchema.parse({ id: 'design', agentName: 'backend-architect', prompt: 'Design a todo API', maxTokens: 300, ...task }),
+      attempt: 1,
+      inputs: inputs ?? [{ taskId: 'analyze', agentName: 'analyzer', output: 'The todo service needs CRUD.' }],
+    },
+    agent,
+    workspaceDir: process.cwd(),
+    model: model ?? 'sonnet',
+    ...rest,
+  };
+}
+
+interface Protocol {
+  readonly provider: ProviderName;
+  readonly hasKey: boolean;
+  readonly modelId: string;
+  settings(url: string): ProviderSettings;
+  /** Path (and query) the model call is sent to. */
+  readonly path: string;
+  stream(script: StreamScript): Reply;
+  error(status: number, message: string, headers?: Record<string, string>): Reply;
+  /** The first chunk of a stream that then stalls. */
+  firstChunk(model: string): string;
+  /** Where the request carries the key. */
+  keyHeader?: string;
+}
+
+const protocols: Protocol[] = [
+  {
+    provider: 'openai',
+    hasKey: true,
+    modelId: 'gpt-4.1',
+    settings: (url) => ({ apiKey: API_KEY, baseURL: `${url}/v1` }),
+    path: '/v1/chat/completions',
+    stream: openAiStreamReply,
+    error: openAiErrorReply,
+    firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
+    keyHeader: 'authorization',
+  },
+  {
+    provider: 'anthropic',
+    hasKey: true,
+    modelId: 'claude-sonnet-4-5',
+    settings: (url) => ({ apiKey: API_KEY, baseURL: `${url}/v1` }),
+    path: '/v1/messages',
+    stream: anthropicStreamReply,
+    error: anthropicErrorReply,
+    firstChunk: (model) => anthropicStart(model, 10) + anthropicBlockStart() + anthropicDelta('Partial '),
+    keyHeader: 'x-api-key',
+  },
+  {
+    provider: 'google',
+    hasKey: true,
+    modelId: 'gemini-2.5-flash',
+    settings: (url) => ({ apiKey: API_KEY, baseURL: `${url}/v1beta` }),
+    path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    stream: googleStreamReply,
+    error: googleErrorReply,
+    firstChunk: (model) => googleChunk('Partial ', undefined, 10, 1, model),
+    keyHeader: 'x-goog-api-key',
+  },
+  {
+    provider: 'ollama',
+    hasKey: false,
+    modelId: 'llama3.1:8b',
+    settings: (url) => ({ baseURL: url }),
+    path: '/v1/chat/completions',
+    stream: openAiStreamReply,
+    error: openAiErrorReply,
+    firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
+  },
+  {
+    provider: 'openai-compatible',
+    hasKey: true,
+    modelId: 'qwen2.5-coder',
+    settings: (url) => ({ apiKey: API_KEY, baseURL: `${url}/v1` }),
+    path: '/v1/chat/completions',
+    stream: openAiStreamReply,
+    error: openAiErrorReply,
+    firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
+    keyHeader: 'authorization',
+  },
+];
+
+let server: ProviderServer;
+beforeEach(async () => {
+  server = await startProviderServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+function runtimeFor(protocol: Protocol, extra: Partial<LlmRuntimeOptions> = {}) {
+  return createLlmRuntime({
+    provider: protocol.provider,
+    providers: { [protocol.provider]: protocol.settings(server.url) },
+    model: protocol.modelId,
+    outputIntervalMs: 0,
+    ...extra,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<EnsembleError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isEnsembleError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.each(protocols)('llm runtime over the $provider protocol (local HTTP server)', (protocol) => {
+  it('streams the answer into task:output deltas and returns the usage the provider reported', async () => {
+    server.enqueue(protocol.stream({ model: protocol.modelId, chunks: ['## API\n', 'GET /todos', ' and POST /todos'], inputTokens: 42, outputTokens: 17 }));
+    const deltas: string[] = [];
+    const runtime = runtimeFor(protocol);
+    const outcome = await runtime.run(invocation({ model: protocol.modelId, reportOutput: (delta) => deltas.push(delta) }), new AbortController().signal);
+    expect(outcome.output).toBe('## API\nGET /todos and POST /todos');
+    expect(deltas.join('')).toBe(outcome.output);
+    expect(outcome.usage).toEqual({ inputTokens: 42, outputTokens: 17, totalTokens: 59 });
+    expect(outcome.model).toBe(`${protocol.provider}:${protocol.modelId}`);
+    expect(server.requests).toHaveLength(1);
+    const request = server.requests[0]!;
+    expect(request.url).toBe(protocol.path);
+    const body = JSON.stringify(request.body);
+    expect(body).toContain('You design backend services.');
+    expect(body).toContain('Design a todo API');
+    expect(body).toContain('### analyze (analyzer)');
+    expect(body).toContain('The todo service needs CRUD.');
+    expect(body).toContain('300');
+    if (protocol.keyHeader !== undefined) expect(String(request.headers[protocol.keyHeader])).toContain(API_KEY);
+    if (protocol.path.endsWith('/chat/completions')) {
+      expect(request.body).toMatchObject({ model: protocol.modelId, stream: true, stream_options: { include_usage: true } });
+    }
+  });
+
+  it('turns a 429 with retry-after (seconds) into PROVIDER_RATE_LIMITED with retryAfterMs', async () => {
+    server.enqueue(protocol.error(429, 'Rate limit reached', { 'retry-after': '2' }));
+    const error = await rejection(runtimeFor(protocol).run(invocation({ model: protocol.modelId }), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_RATE_LIMITED');
+    expect(error.retryable).toBe(true);
+    expect(error.retryAfterMs).toBe(2000);
+    expect(error.message).toContain(protocol.provider);
+    expect(error.message).toContain(protocol.modelId);
+    expect(error.message).toContain('429');
+  });
+
+  it('turns a 500 into PROVIDER_UNAVAILABLE (retryable)', async () => {
+    server.enqueue(protocol.error(500, 'The server had an error'));
+    const error = await rejection(runtimeFor(protocol).run(invocation({ model: protocol.modelId }), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(new RegExp(`${protocol.provider} model "${protocol.modelId.replace(/[.]/g, '\\.')}".*HTTP 500`));
+  });
+
+  it('turns a malformed body into PROVIDER_ERROR (not retryable) that says so', async () => {
+    server.enqueue(malformedStreamReply());
+    const error = await rejection(runtimeFor(protocol).run(invocation({ model: protocol.modelId }), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain(protocol.modelId);
+    expect(error.message).toMatch(/malformed/);
+  });
+
+  it('cuts a stalled stream when the signal aborts, rejecting with the abort reason and closing the connection', async () => {
+    server.enqueue(stalledReply(protocol.firstChunk(protocol.modelId)));
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    let firstDelta: () => void = () => {};
+    const gotFirstDelta = new Promise<void>((resolve) => (firstDelta = resolve));
+    const running = runtimeFor(protocol).run(
+      invocation({
+        model: protocol.modelId,
+        reportOutput: (delta) => {
+          deltas.push(delta);
+          firstDelta();
+        },
+      }),
+      controller.signal,
+    );
+    await gotFirstDelta;
+    const reason = new EnsembleError('TASK_TIMEOUT', 'task "design" timed out after 200 ms', { retryable: true });
+    const startedAt = Date.now();
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(deltas).toEqual(['Partial ']);
+    await server.waitForAbandonedResponse();
+  });
+
+  it.runIf(protocol.hasKey)('never puts the API key in an error message, even when the provider echoes it', async () => {
+    server.enqueue(protocol.error(401, `Incorrect API key provided: ${API_KEY}. You can find your key in the console.`));
+    server.enqueue(protocol.error(429, `Key ${API_KEY} is over its rate limit`, { 'retry-after-ms': '1500' }));
+    server.enqueue(protocol.error(503, `overloaded for ${API_KEY}`));
+    const runtime = runtimeFor(protocol);
+    const errors = [
+      await rejection(runtime.run(invocation({ model: protocol.modelId }), new AbortController().signal)),
+      await rejection(runtime.run(invocation({ model: protocol.modelId }), new AbortController().signal)),
+      await rejection(runtime.run(invocation({ model: protocol.modelId }), new AbortController().signal)),
+    ];
+    expect(errors.map((error) => error.code)).toEqual(['PROVIDER_ERROR', 'PROVIDER_RATE_LIMITED', 'PROVIDER_UNAVAILABLE']);
+    expect(errors[1]!.retryAfterMs).toBe(1500);
+    for (const error of errors) {
+      expect(error.message).not.toContain(API_KEY);
+      expect(error.message).toContain('[redacted]');
+      expect(JSON.stringify(serializeError(error))).not.toContain(API_KEY);
+      expect(String((error.cause as Error | undefined)?.message ?? '')).not.toContain(API_KEY);
+    }
+  });
+});
+
+describe('llm runtime: budgets, the provider gate, models and costs', () => {
+  const openai = protocols[0]!;
+  const script: StreamScript = { model: 'gpt-4.1', chunks: ['done'], inputTokens: 1000, outputTokens: 500 };
+
+  it('prices the reported usage with the cost table (gpt-4.1: $2 / $8 per million)', async () => {
+    server.enqueue(openAiStreamReply(script));
+    const outcome = await runtimeFor(openai).run(invocation({ model: 'sonnet' }), new AbortController().signal);
+    expect(outcome.model).toBe('openai:gpt-4.1');
+    expect(outcome.costUsd).toBeCloseTo((1000 * 2 + 500 * 8) / 1_000_000, 10);
+  });
+
+  it('uses config price overrides, and warns once about a model without a price (cost 0)', async () => {
+    server.setDefault(openAiStreamReply({ ...script, model: 'my-model' }));
+    const warnings: string[] = [];
+    const runtime = runtimeFor(openai, { costs: { 'openai:priced': { inputPerMillion: 1, outputPerMillion: 1 } }, onWarning: (message) => warnings.push(message) });
+    const priced = await runtime.run(invocation({ model: 'priced' }), new AbortController().signal);
+    expect(priced.costUsd).toBeCloseTo(1500 / 1_000_000, 10);
+    const first = await runtime.run(invocation({ model: 'my-model' }), new AbortController().signal);
+    await runtime.run(invocation({ model: 'my-model' }), new AbortController().signal);
+    expect(first.costUsd).toBe(0);
+    expect(warnings).toEqual(['no price is known for openai:my-model; its cost counts as $0 (set costs["openai:my-model"] in ensemble.config.yaml)']);
+  });
+
+  it('refuses a call that would cross a budget cap before any request is made', async () => {
+    const budget = new BudgetLedger({ run: { tokens: 200 } });
+    const error = await rejection(runtimeFor(openai).run(invocation({ budget }), new AbortController().signal));
+    expect(error.code).toBe('BUDGET_EXCEEDED');
+    expect(error.retryable).toBe(false);
+    expect(server.requests).toHaveLength(0);
+    expect(budget.spent('run')).toEqual({ tokens: 0, costUsd: 0 });
+  });
+
+  it('commits the real usage to the budget after the call, and releases the hold when it fails', async () => {
+    server.enqueue(openAiStreamReply(script), openAiErrorReply(400, 'bad request'));
+    const budget = new BudgetLedger({ run: { tokens: 100_000 } });
+    const runtime = runtimeFor(openai);
+    await runtime.run(invocation({ budget }), new AbortController().signal);
+    expect(budget.spent('run').tokens).toBe(1500);
+    expect(budget.spent('agent', 'backend-architect').costUsd).toBeCloseTo(0.006, 10);
+    await rejection(runtime.run(invocation({ budget }), new AbortController().signal));
+    expect(budget.spent('run').tokens).toBe(1500);
+  });
+
+  it('sends every call through the provider gate, which may retry it', async () => {
+    server.enqueue(openAiErrorReply(503, 'busy'), openAiStreamReply(script));
+    const seen: { provider: string; errors: string[] } = { provider: '', errors: [] };
+    const gate: ProviderGate = {
+      async run(provider, signal, call) {
+        seen.provider = provider;
+        try {
+          return await call(signal);
+        } catch (error) {
+          seen.errors.push(isEnsembleError(error) ? error.code : String(error));
+          return call(signal);
+        }
+      },
+    };
+    const outcome = await runtimeFor(openai).run(invocation({ gate }), new AbortController().signal);
+    expect(outcome.output).toBe('done');
+    expect(seen).toEqual({ provider: 'openai', errors: ['PROVIDER_UNAVAILABLE'] });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('marks the output of a call the gate retried after a broken stream as a restart', async () => {
+    const brokenMidStream: Reply = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(openai.firstChunk('gpt-4.1'), () => setTimeout(() => response.destroy(), 50));
+    };
+    server.enqueue(brokenMidStream, openAiStreamReply(script));
+    const reports: [string, boolean][] = [];
+    const gate = createProviderGovernor({ backoffMs: 1, maxBackoffMs: 1 });
+    const outcome = await runtimeFor(openai).run(
+      invocation({ gate, reportOutput: (delta, options) => reports.push([delta, options?.restart === true]) }),
+      new AbortController().signal,
+    );
+    expect(outcome.output).toBe('done');
+    expect(server.requests).toHaveLength(2);
+    expect(reports).toEqual([
+      ['Partial ', false],
+      ['done', true],
+    ]);
+  });
+
+  it('maps Anthropic stream error events: overloaded_error first or mid-stream is PROVIDER_UNAVAILABLE', async () => {
+    const anthropic = protocols[1]!;
+    const overloaded = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`;
+    server.enqueue(
+      (_, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(overloaded);
+      },
+      (_, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(anthropicStart('claude-sonnet-4-5', 10) + anthropicBlockStart() + anthropicDelta('Half an answer') + overloaded);
+      },
+    );
+    const runtime = runtimeFor(anthropic);
+    const first = await rejection(runtime.run(invocation({ model: 'sonnet' }), new AbortController().signal));
+    const midway = await rejection(runtime.run(invocation({ model: 'sonnet' }), new AbortController().signal));
+    for (const error of [first, midway]) {
+      expect(error.code).toBe('PROVIDER_UNAVAILABLE');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toContain('anthropic model "claude-sonnet-4-5"');
+      expect(error.message).toContain('Overloaded');
+    }
+  });
+
+  it('reports a base URL that answers with a web page as PROVIDER_ERROR instead of an empty answer', async () => {
+    server.enqueue((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>Welcome</body></html>');
+    });
+    const error = await rejection(runtimeFor(openai).run(invocation(), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_ERROR');
+    expect(error.message).toContain('is the base URL right?');
+  });
+
+  it('reads retry-after as an HTTP date', async () => {
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    server.enqueue(openAiErrorReply(429, 'slow down', { 'retry-after': at }));
+    const error = await rejection(runtimeFor(openai).run(invocation(), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_RATE_LIMITED');
+    expect(error.retryAfterMs).toBeGreaterThan(27_000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('reports an unreachable server as PROVIDER_UNAVAILABLE', async () => {
+    const url = server.url;
+    await server.close();
+    const runtime = createLlmRuntime({ provider: 'openai', providers: { openai: { apiKey: API_KEY, baseURL: `${url}/v1` } } });
+    const error = await rejection(runtime.run(invocation(), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('openai model "gpt-4.1"');
+    server = await startProviderServer();
+  });
+
+  it('coalesces deltas: at most one report per interval, the rest at the end', async () => {
+    const chunks = Array.from({ length: 50 }, (_, index) => `w${index} `);
+    server.enqueue(openAiStreamReply({ ...script, chunks }));
+    const deltas: string[] = [];
+    const outcome = await runtimeFor(openai, { outputIntervalMs: 60_000 }).run(invocation({ reportOutput: (delta) => deltas.push(delta) }), new AbortController().signal);
+    expect(deltas.join('')).toBe(outcome.output);
+    expect(deltas.length).toBe(2);
+  });
+
+  it('resolves tiers, provider:model and bare ids; describeModel names the concrete model', () => {
+    const runtime = createLlmRuntime({
+      provider: 'anthropic',
+      providers: { anthropic: { apiKey: API_KEY }, ollama: { baseURL: 'http://127.0.0.1:1' } },
+      tiers: { anthropic: { fast: 'claude-3-5-haiku-latest' } },
+    });
+    expect(runtime.describeModel('sonnet')).toBe('anthropic:claude-sonnet-4-5');
+    expect(runtime.describeModel('balanced')).toBe('anthropic:claude-sonnet-4-5');
+    expect(runtime.describeModel('haiku')).toBe('anthropic:claude-3-5-haiku-latest');
+    expect(runtime.describeModel('openai:best')).toBe('openai:o3');
+    expect(runtime.describeModel('ollama:llama3.1:70b')).toBe('ollama:llama3.1:70b');
+    expect(runtime.describeModel('claude-opus-4-1')).toBe('anthropic:claude-opus-4-1');
+    expect(runtime.describeModel('inherit')).toBe('anthropic:claude-sonnet-4-5');
+  });
+
+  it('fails with PROVIDER_NOT_CONFIGURED (no request) for a model of a provider without a key', async () => {
+    const error = await rejection(runtimeFor(openai).run(invocation({ model: 'anthropic:opus' }), new AbortController().signal));
+    expect(error.code).toBe('PROVIDER_NOT_CONFIGURED');
+    expect(error.message).toContain('ANTHROPIC_API_KEY');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('rejects with the abort reason at once when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    const reason = new EnsembleError('RUN_CANCELLED', 'run cancelled');
+    controller.abort(reason);
+    await expect(runtimeFor(openai).run(invocation(), controller.signal)).rejects.toBe(reason);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('LocalDispatcher with the llm runtime', () => {
+  const registry = new AgentRegistry();
+  registry.register(agent);
+  registry.register(parseAgentDefinition('---\nname: offline\ndescription: Always simulated\nruntime: simulated\n---\nNotes.\n', 'test'));
+  registry.register(parseAgentDefinition('---\nname: cheap\ndescription: Uses the small model\nmodel: haiku\n---\nBe brief.\n', 'test'));
+  const task = (agentName: string, model?: string) =>
+    taskSpecSchema.parse({ id: 't1', agentName, prompt: 'Design a todo API', ...(model === undefined ? {} : { model }) });
+
+  it('runs llm agents on the llm runtime and announces the concrete model; simulated agents stay simulated', async () => {
+    server.enqueue(openAiStreamReply({ model: 'gpt-4.1', chunks: ['real answer'], inputTokens: 5, outputTokens: 2 }));
+    const llmRuntime = createLlmRuntime({ provider: 'openai', providers: { openai: protocols[0]!.settings(server.url) } });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd(), llmRuntime, simulatedLatencyMs: 0 });
+    expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1' });
+    expect(dispatcher.describe(task('cheap'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1-mini' });
+    expect(dispatcher.describe(task('backend-architect', 'openai:o3'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
+    expect(dispatcher.describe(task('offline'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
+    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, inputs: [] }, new AbortController().signal);
+    expect(outcome).toMatchObject({ output: 'real answer', model: 'openai:gpt-4.1', usage: { totalTokens: 7 } });
+  });
+
+  it('uses the configured default model for agents and tasks that name none', () => {
+    const llmRuntime = createLlmRuntime({ provider: 'openai', providers: { openai: protocols[0]!.settings(server.url) } });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd(), llmRuntime, defaultModel: 'best' });
+    expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
+    expect(dispatcher.describe(task('cheap'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1-mini' });
+  });
+
+  it('without the llm runtime, llm agents run simulated exactly as before', () => {
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd() });
+    expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
+  });
+});

@@ -1,0 +1,137 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnsembleError, ZERO_USAGE } from '../../core/index.js';
+import type { TaskOutcome } from '../../core/index.js';
+import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
+import { captureGitDiff } from './capture-git-diff.js';
+import { applyCliOutput, readCliOutput } from './read-cli-output.js';
+import { runAgentProcess } from './run-agent-process.js';
+import type { AgentProcessResult } from './run-agent-process.js';
+import { commandRuntimeOptionsSchema, PROMPT_PLACEHOLDER } from '../schema.js';
+
+/** Bytes of stderr kept for messages and evidence: the last 64 KiB. */
+const STDERR_TAIL_BYTES = 64 * 1024;
+/** Longest prompt also passed in ENSEMBLE_PROMPT; Linux refuses single variables over 128 KiB. */
+const MAX_PROMPT_ENV_BYTES = 100_000;
+
+/** Options of {@link createCommandRuntime}. */
+export interface CommandRuntimeOptions {
+  /**
+   * Largest stdout accepted unless the agent sets `limits.outputBytes`; beyond it the process group
+   * is killed and the task fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). @default 10485760 (10 MiB)
+   */
+  readonly maxOutputBytes?: number;
+  /** Delay between SIGTERM and SIGKILL to the process group when the task is aborted, in ms. @default 2000 */
+  readonly killGraceMs?: number;
+  /** How often an agent's `limits.memoryMb` and `limits.cpuSeconds` are checked (Linux, /proc), in ms. @default 150 */
+  readonly limitSampleIntervalMs?: number;
+}
+
+/**
+ * The runtime of `command` and `cli` agents: runs the agent's argv (never through a shell) in the
+ * workspace, in its own process group. The prompt goes to stdin and replaces any `{prompt}`
+ * argument; the environment adds ENSEMBLE_RUN_ID, ENSEMBLE_TASK_ID, ENSEMBLE_ATTEMPT,
+ * ENSEMBLE_AGENT_NAME, ENSEMBLE_PROMPT (absent for prompts over 100 kB), ENSEMBLE_PROMPT_FILE and
+ * ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`). stdout is the output; a non-zero
+ * exit is `AGENT_EXIT_NONZERO` (retryable). Evidence: argv template, exit code, stderr tail and,
+ * in a git work tree, `git diff HEAD`. A `cli` agent with `{prompt}` in its argv gets an empty
+ * stdin, and its structured output (Claude Code, Gemini CLI, Codex JSON) gives the output, usage
+ * and cost (see `readCliOutput`).
+ */
+export function createCommandRuntime(options: CommandRuntimeOptions = {}): AgentRuntime {
+  const parsed = commandRuntimeOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EnsembleError('INVALID_INPUT', `command runtime: ${issue?.path.join('.') ?? 'options'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const settings = parsed.data;
+  return {
+    kind: 'command',
+    run: (invocation, signal) => runCommandAgent(invocation, signal, settings),
+  };
+}
+
+async function runCommandAgent(
+  invocation: AgentInvocation,
+  signal: AbortSignal,
+  settings: { readonly maxOutputBytes: number; readonly killGraceMs: number; readonly limitSampleIntervalMs: number },
+): Promise<TaskOutcome> {
+  const { request, agent, workspaceDir } = invocation;
+  if (signal.aborted) throw signal.reason;
+  const template = agent.command;
+  if (template === undefined || template.length === 0) {
+    throw new EnsembleError('INVALID_AGENT_DEFINITION', `${agent.source}: command: required for runtime "${agent.runtime}"`, {
+      details: { agentName: agent.name },
+    });
+  }
+  const prompt = request.task.prompt;
+  const argv = template.map((argument) => (argument === PROMPT_PLACEHOLDER ? prompt : argument));
+  const inputsDir = await mkdtemp(join(tmpdir(), 'ensemble-inputs-'));
+  try {
+    const inputsPath = join(inputsDir, 'inputs.json');
+    const promptPath = join(inputsDir, 'prompt.txt');
+    const inputs = request.inputs.map(({ taskId, agentName, output }) => ({ taskId, agentName, output }));
+    await writeFile(inputsPath, JSON.stringify(inputs), { mode: 0o600 });
+    await writeFile(promptPath, prompt, { mode: 0o600 });
+    const isPromptEnvSafe = !prompt.includes('\0') && Buffer.byteLength(prompt) <= MAX_PROMPT_ENV_BYTES;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ENSEMBLE_RUN_ID: request.runId,
+      ENSEMBLE_TASK_ID: request.task.id,
+      ENSEMBLE_ATTEMPT: String(request.attempt),
+      ENSEMBLE_AGENT_NAME: agent.name,
+      ENSEMBLE_INPUTS: inputsPath,
+      ENSEMBLE_PROMPT_FILE: promptPath,
+    };
+    if (isPromptEnvSafe) env['ENSEMBLE_PROMPT'] = prompt;
+    else delete env['ENSEMBLE_PROMPT'];
+    const result = await runAgentProcess({
+      agentName: agent.name,
+      argv,
+      cwd: workspaceDir,
+      env,
+      // A CLI given the prompt as an argument would read stdin as more context and see it twice.
+      stdin: agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER) ? '' : prompt,
+      maxOutputBytes: agent.limits?.outputBytes ?? settings.maxOutputBytes,
+      ...(agent.limits === undefined ? {} : { limits: agent.limits, limitSampleIntervalMs: settings.limitSampleIntervalMs }),
+      maxStderrBytes: STDERR_TAIL_BYTES,
+      killGraceMs: settings.killGraceMs,
+      signal,
+    });
+    // First: a CLI that reports its error in its JSON says more than its exit code.
+    const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result) : undefined;
+    if (result.exitCode !== 0) throw toExitError(agent.name, template, result);
+    const diff = await captureGitDiff(workspaceDir, signal);
+    if (signal.aborted) throw signal.reason;
+    const outcome: TaskOutcome = {
+      output: result.stdout,
+      usage: ZERO_USAGE,
+      costUsd: 0,
+      evidence: {
+        runtime: agent.runtime,
+        command: template,
+        exitCode: 0,
+        stderr: result.stderrTail,
+        ...(diff === undefined ? {} : { diff }),
+      },
+    };
+    return cliOutput === undefined ? outcome : applyCliOutput(outcome, cliOutput);
+  } finally {
+    await rm(inputsDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function toExitError(agentName: string, command: readonly string[], result: AgentProcessResult): EnsembleError {
+  const lastLine = result.stderrTail
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .at(-1);
+  const how = result.exitCode === null ? `was killed by signal ${result.exitSignal ?? 'unknown'}` : `exited with code ${result.exitCode}`;
+  const message = `agent "${agentName}" ${how}${lastLine === undefined ? ' (nothing on stderr)' : `: ${lastLine}`}`;
+  return new EnsembleError('AGENT_EXIT_NONZERO', message, {
+    retryable: true,
+    details: { agentName, command, exitCode: result.exitCode, signal: result.exitSignal, stderrTail: result.stderrTail },
+  });
+}

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DependencyOutput } from '../../core/index.js';
+import type { AgentInvocation } from '../agent-runtime.js';
+import { SIMULATED_LABEL } from './compose-simulated-answer.js';
+import { estimateTokens } from '../../context/estimate-tokens.js';
+import type { AgentDefinition } from '../registry/parse-agent-definition.js';
+import { createSimulatedRuntime } from './simulated-runtime.js';
+
+function agent(name: string, category: string, description = `${name} agent`): AgentDefinition {
+  return { name, description, category, runtime: 'llm', tools: [], prompt: `You are the ${name}.`, source: 'builtin', extra: {} };
+}
+
+function invocation(definition: AgentDefinition, prompt: string, inputs: readonly DependencyOutput[] = []): AgentInvocation {
+  return {
+    agent: definition,
+    workspaceDir: '/nonexistent',
+    model: 'sonnet',
+    request: {
+      runId: 'run-1',
+      attempt: 1,
+      inputs,
+      task: { id: 'task-1', agentName: definition.name, description: 'Shopping cart', prompt, dependencies: [], priority: 5 },
+    },
+  };
+}
+
+const PROMPT = 'Add a shopping cart with discount codes and inventory reservation to the checkout service.';
+const signal = new AbortController().signal;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('simulated runtime', () => {
+  const runtime = createSimulatedRuntime({ latencyMs: 0 });
+
+  it('labels every output on its first line and reports the simulated model', async () => {
+    const outcome = await runtime.run(invocation(agent('analyzer', 'development'), PROMPT), signal);
+    expect(outcome.output.split('\n')[0]).toBe(SIMULATED_LABEL);
+    expect(outcome.model).toBe('simulated:sonnet');
+    expect(outcome.costUsd).toBe(0);
+    expect(outcome.evidence).toEqual({ runtime: 'simulated', simulated: true });
+  });
+
+  it('is deterministic: the same agent, prompt and inputs give the same output', async () => {
+    const inputs = [{ taskId: 'design', agentName: 'designer', output: 'Components: CartService' }];
+    const first = await runtime.run(invocation(agent('developer', 'development'), PROMPT, inputs), signal);
+    const second = await createSimulatedRuntime({ latencyMs: 0 }).run(invocation(agent('developer', 'development'), PROMPT, inputs), signal);
+    expect(second).toEqual(first);
+    const otherPrompt = await runtime.run(invocation(agent('developer', 'development'), 'Add wishlists to the storefront.', inputs), signal);
+    expect(otherPrompt.output).not.toBe(first.output);
+  });
+
+  it('writes in the voice of the role, from the words of the prompt', async () => {
+    const sections: Record<string, readonly string[]> = {
+      analyzer: ['## Requirements', '## Risks'],
+      designer: ['## Components', '## Interfaces'],
+      developer: ['## File plan', '## Code sketch'],
+      tester: ['## Test cases', '## Edge cases'],
+      reviewer: ['## Findings', '**suggestion**', '## Verdict'],
+      'security-auditor': ['## Findings'],
+      'docs-architect': ['## Outline'],
+      'project-manager': ['## Plan', '## Owners'],
+      'devops-troubleshooter': ['## Steps', '## Runbook'],
+      helper: ['## Understanding', '## Approach'],
+    };
+    for (const [name, headings] of Object.entries(sections)) {
+      const { output } = await runtime.run(invocation(agent(name, 'general'), PROMPT), signal);
+      for (const heading of headings) expect(output, name).toContain(heading);
+      expect(output, name).toMatch(/cart|discount|inventory|checkout/);
+    }
+  });
+
+  it('lists each dependency with an excerpt of its output under "Inputs considered"', async () => {
+    const analysis = await runtime.run(invocation(agent('analyzer', 'development'), PROMPT), signal);
+    const inputs = [
+      { taskId: 'analyze', agentName: 'analyzer', output: analysis.output },
+      { taskId: 'notes', agentName: 'helper', output: '\n\n## Heading\nPlain notes about "caching"' },
+    ];
+    const { output } = await runtime.run(invocation(agent('designer', 'development'), 'Design it.', inputs), signal);
+    const section = output.slice(output.indexOf('## Inputs considered'));
+    expect(section).toContain('- `analyze` (analyzer): "The request centres on shopping cart, discount code and inventory reservation;');
+    expect(section).toContain('- `notes` (helper): "Plain notes about \'caching\'"');
+    // The subject carries over from the dependency when the task's own prompt names none.
+    expect(output).toContain('Subject: shopping cart; discount code; inventory reservation');
+    const alone = await runtime.run(invocation(agent('designer', 'development'), 'Design it.'), signal);
+    expect(alone.output).toContain('- none: this task has no dependencies.');
+  });
+
+  it('estimates token usage from what was sent and what was written', async () => {
+    const inputs = [{ taskId: 'a', agentName: 'analyzer', output: 'x'.repeat(400) }];
+    const definition = agent('tester', 'testing');
+    const outcome = await runtime.run(invocation(definition, PROMPT, inputs), signal);
+    const inputTokens = estimateTokens(`${definition.prompt}\n${PROMPT}\n${'x'.repeat(400)}`);
+    const outputTokens = estimateTokens(outcome.output);
+    expect(outcome.usage).toEqual({ inputTokens, outputTokens, totalTokens: inputTokens + outputTokens });
+  });
+
+  it('never throws for an empty prompt and no description', async () => {
+    const outcome = await runtime.run(invocation(agent('x', 'general', ''), ''), signal);
+    expect(outcome.output.startsWith(SIMULATED_LABEL)).toBe(true);
+  });
+
+  it('waits a deterministic 300-1200 ms by default', async () => {
+    vi.useFakeTimers();
+    let isDone = false;
+    const running = createSimulatedRuntime()
+      .run(invocation(agent('analyzer', 'development'), PROMPT), signal)
+      .then(() => {
+        isDone = true;
+      });
+    await vi.advanceTimersByTimeAsync(299);
+    expect(isDone).toBe(false);
+    await vi.advanceTimersByTimeAsync(901);
+    expect(isDone).toBe(true);
+    await running;
+  });
+
+  it('stops waiting when aborted and rejects with the reason', async () => {
+    const controller = new AbortController();
+    const running = createSimulatedRuntime({ latencyMs: 60_000 }).run(invocation(agent('analyzer', 'development'), PROMPT), controller.signal);
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+  });
+
+  it('rejects invalid options', () => {
+    expect(() => createSimulatedRuntime({ latencyMs: -1 })).toThrow(/latencyMs/);
+  });
+});

@@ -1,0 +1,13 @@
+export type { ProviderGate } from './provider-gate.js';
+export { createProviderGovernor, defaultProviderGovernor } from './provider-governor.js';
+export type { ProviderGovernor, ProviderGovernorOptions, GovernorEvent, ProviderStats } from './provider-governor.js';
+export { createLlmProviders, toOllamaOpenAiUrl } from './provider-clients.js';
+export type { LlmProviders, LlmProvidersOptions } from './provider-clients.js';
+export { resolveModelReference, isModelTier, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_REFERENCE } from './model-catalog.js';
+export type { ResolvedModel, ResolveModelOptions } from './model-catalog.js';
+export { createCostTable, DEFAULT_MODEL_PRICES } from './cost-table.js';
+export type { CostTable, CostTableOptions } from './cost-table.js';
+export { toProviderError } from './provider-error.js';
+export type { ProviderErrorContext } from './provider-error.js';
+export { parseRetryAfterMs } from './parse-retry-after.js';
+export { redactSecrets, REDACTED } from './redact-secrets.js';

@@ -1,0 +1,2 @@
+export { codeReviewTemplate } from './code-review.js';
+export { featureTemplate } from './feature.js';

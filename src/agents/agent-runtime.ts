@@ -1,4 +1,4 @@
-import type { BudgetLedger, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
+import type { ActivityReporter, BudgetLedger, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { AgentDefinition } from './registry/index.js';
 
@@ -12,6 +12,10 @@ export interface AgentInvocation {
   readonly model: string;
   /** Streams partial output into `task:output` events; runtimes coalesce (at most every ~250 ms). */
   readonly reportOutput?: OutputReporter;
+  /** Spend of each model call as it settles (success, failure or abort); see `DispatchContext.reportUsage`. */
+  readonly reportUsage?: DispatchContext['reportUsage'];
+  /** Provider waits, breaker changes and process groups of this attempt. */
+  readonly reportEvent?: ActivityReporter;
   /** The run's spending caps; model runtimes reserve before each call. */
   readonly budget?: BudgetLedger;
   /** The shared provider edge (rate limits, circuit breaker, adaptive concurrency). */

@@ -10,6 +10,7 @@ import { registerAgent, unregisterAgent } from './in-process-agents.js';
 import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import type { AgentDefinition } from './registry/parse-agent-definition.js';
+import { recordingDispatchContext } from '../../test/helpers/dispatch-context.js';
 
 let workspace: string;
 
@@ -31,7 +32,7 @@ function task(input: Partial<TaskInput> & { agentName: string }): TaskSpec {
 }
 
 function request(spec: TaskSpec): TaskRequest {
-  return { runId: 'run-1', task: spec, attempt: 1, inputs: [{ taskId: 'before', agentName: 'x', output: 'earlier output' }] };
+  return { runId: 'run-1', task: spec, attempt: 1, executionId: `run-1:${spec.id}:1`, inputs: [{ taskId: 'before', agentName: 'x', output: 'earlier output' }] };
 }
 
 function registryOf(...definitions: AgentDefinition[]): AgentRegistry {
@@ -64,7 +65,7 @@ describe('LocalDispatcher', () => {
 
   it('describes how each kind of agent runs', () => {
     const shadow: InProcessAgent = { name: 'shadowed', run: () => 'in process' };
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map([['shadowed', shadow]]), workspaceDir: workspace });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map([['shadowed', shadow]]) });
     expect(dispatcher.describe(task({ agentName: 'shadowed' }))).toEqual({ runtime: 'in-process', model: 'in-process' });
     expect(dispatcher.describe(task({ agentName: 'linter' }))).toEqual({ runtime: 'command', model: 'n/a' });
     expect(dispatcher.describe(task({ agentName: 'coder' }))).toEqual({ runtime: 'cli', model: 'n/a' });
@@ -74,32 +75,32 @@ describe('LocalDispatcher', () => {
   });
 
   it('chooses the model: the task, then the run, then the agent, then sonnet', () => {
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: workspace, runModel: 'haiku' });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), runModel: 'haiku' });
     expect(dispatcher.describe(task({ agentName: 'tiered', model: 'openai:gpt-4o' })).model).toBe('simulated:openai:gpt-4o');
     expect(dispatcher.describe(task({ agentName: 'tiered' })).model).toBe('simulated:haiku');
   });
 
   it('runs llm agents on the simulated runtime, labelled, with the chosen model', async () => {
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: workspace, simulatedLatencyMs: 0 });
-    const outcome = await dispatcher.dispatch(request(task({ agentName: 'tiered', prompt: 'Plan the cache' })), signal);
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), simulatedLatencyMs: 0 });
+    const outcome = await dispatcher.dispatch(request(task({ agentName: 'tiered', prompt: 'Plan the cache' })), recordingDispatchContext(signal, workspace));
     expect(outcome.output.startsWith(`${SIMULATED_LABEL}\n`)).toBe(true);
     expect(outcome.output).toContain('`before` (x): "earlier output"');
     expect(outcome.model).toBe('simulated:opus');
   });
 
   it('runs command and cli agents as processes in the workspace', async () => {
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: workspace });
-    const outcome = await dispatcher.dispatch(request(task({ id: 'lint-1', agentName: 'linter' })), signal);
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map() });
+    const outcome = await dispatcher.dispatch(request(task({ id: 'lint-1', agentName: 'linter' })), recordingDispatchContext(signal, workspace));
     expect(outcome.output).toBe('ran lint-1');
     expect(outcome.evidence).toMatchObject({ runtime: 'command', exitCode: 0 });
-    const cli = await dispatcher.dispatch(request(task({ id: 'code-1', agentName: 'coder' })), signal);
+    const cli = await dispatcher.dispatch(request(task({ id: 'code-1', agentName: 'coder' })), recordingDispatchContext(signal, workspace));
     expect(cli.evidence).toMatchObject({ runtime: 'cli', command: [process.execPath, 'echo.mjs', '{prompt}'] });
   });
 
   it('rejects an unknown agent with UNKNOWN_AGENT from describe and dispatch', async () => {
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: workspace });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map() });
     expect(() => dispatcher.describe(task({ agentName: 'ghost' }))).toThrow('unknown agent "ghost"');
-    expect(await failureOf(dispatcher.dispatch(request(task({ agentName: 'ghost' })), signal))).toEqual({
+    expect(await failureOf(dispatcher.dispatch(request(task({ agentName: 'ghost' })), recordingDispatchContext(signal, workspace)))).toEqual({
       code: 'UNKNOWN_AGENT',
       message: 'unknown agent "ghost"',
     });
@@ -115,9 +116,9 @@ describe('LocalDispatcher', () => {
           return `done ${taskSpec.id}`;
         },
       };
-      const dispatcher = new LocalDispatcher({ registry, inProcess: new Map([['shadowed', agent]]), workspaceDir: workspace });
+      const dispatcher = new LocalDispatcher({ registry, inProcess: new Map([['shadowed', agent]]) });
       const spec = task({ agentName: 'shadowed' });
-      const outcome = await dispatcher.dispatch(request(spec), signal);
+      const outcome = await dispatcher.dispatch(request(spec), recordingDispatchContext(signal, workspace));
       expect(outcome).toEqual({ output: 'done task-1' });
       expect(seen?.task).toBe(spec);
       expect(seen?.context).toEqual({ signal, inputs: request(spec).inputs, runId: 'run-1', attempt: 1 });
@@ -130,10 +131,10 @@ describe('LocalDispatcher', () => {
         ['full', { name: 'full', run: () => outcome }],
         ['async-full', { name: 'async-full', run: () => Promise.resolve(outcome) }],
       ]);
-      const dispatcher = new LocalDispatcher({ registry, inProcess: agents, workspaceDir: workspace });
-      expect(await dispatcher.dispatch(request(task({ agentName: 'async-text' })), signal)).toEqual({ output: 'later' });
-      expect(await dispatcher.dispatch(request(task({ agentName: 'full' })), signal)).toBe(outcome);
-      expect(await dispatcher.dispatch(request(task({ agentName: 'async-full' })), signal)).toBe(outcome);
+      const dispatcher = new LocalDispatcher({ registry, inProcess: agents });
+      expect(await dispatcher.dispatch(request(task({ agentName: 'async-text' })), recordingDispatchContext(signal, workspace))).toEqual({ output: 'later' });
+      expect(await dispatcher.dispatch(request(task({ agentName: 'full' })), recordingDispatchContext(signal, workspace))).toBe(outcome);
+      expect(await dispatcher.dispatch(request(task({ agentName: 'async-full' })), recordingDispatchContext(signal, workspace))).toBe(outcome);
     });
 
     it('fails a result without a string output with AGENT_FAILED naming the agent', async () => {
@@ -141,12 +142,12 @@ describe('LocalDispatcher', () => {
         ['bad', { name: 'bad', run: () => ({ output: 42 }) as unknown as TaskOutcome }],
         ['bad-async', { name: 'bad-async', run: async () => null as unknown as string }],
       ]);
-      const dispatcher = new LocalDispatcher({ registry, inProcess: agents, workspaceDir: workspace });
-      expect(await failureOf(dispatcher.dispatch(request(task({ agentName: 'bad' })), signal))).toEqual({
+      const dispatcher = new LocalDispatcher({ registry, inProcess: agents });
+      expect(await failureOf(dispatcher.dispatch(request(task({ agentName: 'bad' })), recordingDispatchContext(signal, workspace)))).toEqual({
         code: 'AGENT_FAILED',
         message: 'in-process agent "bad" returned an object without a string "output"; expected a string or {output: string}',
       });
-      expect((await failureOf(dispatcher.dispatch(request(task({ agentName: 'bad-async' })), signal))).message).toContain('"bad-async" returned null');
+      expect((await failureOf(dispatcher.dispatch(request(task({ agentName: 'bad-async' })), recordingDispatchContext(signal, workspace)))).message).toContain('"bad-async" returned null');
     });
 
     it('passes an agent\'s own error through as a rejection, thrown or rejected', async () => {
@@ -155,17 +156,17 @@ describe('LocalDispatcher', () => {
         ['throws', { name: 'throws', run: () => { throw thrown; } }],
         ['rejects', { name: 'rejects', run: () => Promise.reject(thrown) }],
       ]);
-      const dispatcher = new LocalDispatcher({ registry, inProcess: agents, workspaceDir: workspace });
-      await expect(dispatcher.dispatch(request(task({ agentName: 'throws' })), signal)).rejects.toBe(thrown);
-      await expect(dispatcher.dispatch(request(task({ agentName: 'rejects' })), signal)).rejects.toBe(thrown);
+      const dispatcher = new LocalDispatcher({ registry, inProcess: agents });
+      await expect(dispatcher.dispatch(request(task({ agentName: 'throws' })), recordingDispatchContext(signal, workspace))).rejects.toBe(thrown);
+      await expect(dispatcher.dispatch(request(task({ agentName: 'rejects' })), recordingDispatchContext(signal, workspace))).rejects.toBe(thrown);
     });
 
     it('sees agents registered process-wide after the dispatcher was made', async () => {
-      const dispatcher = new LocalDispatcher({ registry, workspaceDir: workspace });
+      const dispatcher = new LocalDispatcher({ registry });
       registerAgent({ name: 'late-comer', run: (taskSpec) => `hello ${taskSpec.prompt}` });
       try {
         expect(dispatcher.describe(task({ agentName: 'late-comer' })).runtime).toBe('in-process');
-        expect(await dispatcher.dispatch(request(task({ agentName: 'late-comer', prompt: 'there' })), signal)).toEqual({ output: 'hello there' });
+        expect(await dispatcher.dispatch(request(task({ agentName: 'late-comer', prompt: 'there' })), recordingDispatchContext(signal, workspace))).toEqual({ output: 'hello there' });
       } finally {
         unregisterAgent('late-comer');
       }

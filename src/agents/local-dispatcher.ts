@@ -1,5 +1,5 @@
 import { EnsembleError } from '../core/index.js';
-import type { BudgetLedger, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec, OutputReporter } from '../core/index.js';
+import type { BudgetLedger, DispatchContext, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { AgentRegistry } from './registry/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
@@ -23,8 +23,6 @@ export interface LocalDispatcherOptions {
   readonly registry: AgentRegistry;
   /** In-process agents; they win over a file agent of the same name. @default inProcessAgents() (live) */
   readonly inProcess?: ReadonlyMap<string, InProcessAgent>;
-  /** Working directory of `command` and `cli` agents. */
-  readonly workspaceDir: string;
   /** Latency of simulated answers, in ms. @default a deterministic 300-1200 ms per task */
   readonly simulatedLatencyMs?: number;
   /** The run's model (`--model`), used when a task names none. */
@@ -47,7 +45,6 @@ export interface LocalDispatcherOptions {
 export class LocalDispatcher implements TaskDispatcher {
   private readonly registry: AgentRegistry;
   private readonly inProcess: ReadonlyMap<string, InProcessAgent>;
-  private readonly workspaceDir: string;
   private readonly runModel: string | undefined;
   private readonly commandRuntime: AgentRuntime;
   private readonly simulatedRuntime: AgentRuntime;
@@ -59,7 +56,6 @@ export class LocalDispatcher implements TaskDispatcher {
   constructor(options: LocalDispatcherOptions) {
     this.registry = options.registry;
     this.inProcess = options.inProcess ?? inProcessAgents();
-    this.workspaceDir = options.workspaceDir;
     this.runModel = options.runModel;
     this.budget = options.budget;
     this.gate = options.gate;
@@ -82,7 +78,8 @@ export class LocalDispatcher implements TaskDispatcher {
     return { runtime: 'simulated', model: `simulated:${this.modelFor(task, agent)}` };
   }
 
-  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: OutputReporter): Promise<TaskOutcome> {
+  dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome> {
+    const { signal } = context;
     const inProcessAgent = this.inProcess.get(request.task.agentName);
     if (inProcessAgent !== undefined) return runInProcess(inProcessAgent, request, signal);
     let agent: AgentDefinition;
@@ -101,9 +98,11 @@ export class LocalDispatcher implements TaskDispatcher {
       {
         request,
         agent,
-        workspaceDir: this.workspaceDir,
+        workspaceDir: context.workspace,
         model: isProcess ? 'n/a' : this.modelFor(request.task, agent),
-        ...(reportOutput === undefined ? {} : { reportOutput }),
+        reportOutput: context.reportOutput,
+        reportUsage: context.reportUsage,
+        reportEvent: context.reportEvent,
         ...(this.budget === undefined ? {} : { budget: this.budget }),
         ...(this.gate === undefined ? {} : { gate: this.gate }),
       },

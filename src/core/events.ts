@@ -86,6 +86,46 @@ export interface EventPayloads {
     /** The failed task that made this one impossible, for `dependency-failed`. */
     readonly blockedBy?: string;
   };
+  /** A caller of a provider waits: rate limited (retry-after), backing off after a transient failure, or held by an open circuit. */
+  'provider:pause': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly provider: string;
+    readonly reason: 'rate-limited' | 'backoff' | 'circuit-open' | 'queued';
+    /** How long the wait is expected to last, in ms. */
+    readonly waitMs: number;
+    /** The error that caused the wait, if any (message names the provider and status). */
+    readonly error?: SerializedError;
+  };
+  /** The provider's circuit breaker changed state, as seen by this attempt. */
+  'provider:circuit': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly provider: string;
+    readonly state: 'open' | 'half-open' | 'closed';
+    /** Consecutive failures that opened it. */
+    readonly failures?: number;
+  };
+  /**
+   * A process agent's process group started or ended. Journaled so that, after a crash, a resume
+   * can kill the leftover group (same host) or wait for it before the task runs again.
+   */
+  'agent:process': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly state: 'started' | 'exited';
+    readonly pid: number;
+    /** Process group id (the agent is its group's leader). */
+    readonly pgid: number;
+    readonly host: string;
+    /** Process start time, in clock ticks since boot (/proc/<pid>/stat field 22), to tell a reused pid apart. */
+    readonly startTicks?: number;
+    /** cgroup path of the agent when one was created. */
+    readonly cgroup?: string;
+  };
   'wave:start': { readonly wave: number; readonly taskCount: number };
   'wave:complete': { readonly wave: number; readonly taskCount: number };
   'workflow:results': { readonly results: readonly TaskResult[] };
@@ -102,6 +142,9 @@ export const RUN_EVENT_TYPES = [
   'agent:invoke',
   'agent:message',
   'task:output',
+  'provider:pause',
+  'provider:circuit',
+  'agent:process',
   'task:retry',
   'task:complete',
   'task:error',

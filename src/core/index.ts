@@ -45,7 +45,22 @@ export type {
 } from './types.js';
 export { RUN_EVENT_TYPES, isRunEndEvent, toEventJson } from './events.js';
 export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
-export type { Clock, TimerHandle, Journal, TaskRequest, InvocationInfo, TaskDispatcher, OutputReporter } from './ports.js';
+export type {
+  Clock,
+  TimerHandle,
+  Journal,
+  TaskRequest,
+  InvocationInfo,
+  TaskDispatcher,
+  DispatchContext,
+  OutputReporter,
+  ActivityEventType,
+  ActivityPayload,
+  ActivityReporter,
+  Logger,
+  BudgetPort,
+  BudgetHold,
+} from './ports.js';
 export { buildTaskGraph } from './task-graph.js';
 export type { TaskGraph } from './task-graph.js';
 export { validateGraph, assertValidGraph } from './validate-graph.js';

@@ -1,6 +1,7 @@
-import type { RunEvent } from './events.js';
+import type { BudgetCharge, BudgetScope } from './budget-ledger.js';
+import type { EventPayloads, RunEvent } from './events.js';
 import type { TaskSpec } from './schema.js';
-import type { DependencyOutput, TaskOutcome } from './types.js';
+import type { DependencyOutput, TaskOutcome, TokenUsage } from './types.js';
 
 /** Time source. Core never reads the system clock or sets timers itself, so tests can drive time. */
 export interface Clock {
@@ -26,8 +27,13 @@ export interface Journal {
 export interface TaskRequest {
   readonly runId: string;
   readonly task: TaskSpec;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt; attempts keep counting across resumes of the run. */
   readonly attempt: number;
+  /**
+   * `<runId>:<taskId>:<attempt>`, unique across resumes (attempts keep counting), so a queue job id
+   * or a lease owner never collides with an earlier execution.
+   */
+  readonly executionId: string;
   /** Outputs of the task's direct dependencies, in declaration order. */
   readonly inputs: readonly DependencyOutput[];
 }
@@ -44,13 +50,70 @@ export interface InvocationInfo {
   readonly runtime: string;
 }
 
+/** Events an attempt may announce while it runs; the scheduler adds `taskId`, `agentName` and `attempt`. */
+export type ActivityEventType = 'provider:pause' | 'provider:circuit' | 'agent:process';
+
+/** Announces one activity event of the running attempt (journaled before it is emitted). */
+export type ActivityReporter = <T extends ActivityEventType>(type: T, payload: ActivityPayload<T>) => void;
+
+/** The payload of an activity event, without the ids the scheduler fills in. */
+export type ActivityPayload<T extends ActivityEventType> = Omit<EventPayloads[T], 'taskId' | 'agentName' | 'attempt'>;
+
+/** What one attempt is given besides its request. */
+export interface DispatchContext {
+  /** Aborts on the task's timeout, a cancel or the run's timeout; the reason is an EnsembleError. */
+  readonly signal: AbortSignal;
+  /** The folder the task works in (process agents' cwd, the root of file tools). */
+  readonly workspace: string;
+  /** Streams partial output into `task:output` events; call it sparingly (every event is journaled), e.g. at most every 250 ms. */
+  readonly reportOutput: OutputReporter;
+  /**
+   * Reports the spend of one model call as it settles, whether the call succeeded, failed or was
+   * aborted; the scheduler sums it per attempt and per task, so failed and retried attempts count.
+   * A runtime that reports spend this way must not also return it in the outcome's `usage`.
+   */
+  readonly reportUsage: (usage: TokenUsage, costUsd: number) => void;
+  /** Announces provider waits, breaker changes and process groups of this attempt. */
+  readonly reportEvent: ActivityReporter;
+}
+
 /** Executes task attempts: locally through the agent runtimes, or through a queue of workers. */
 export interface TaskDispatcher {
   describe(task: TaskSpec): InvocationInfo;
   /**
-   * Must stop promptly when `signal` aborts and then reject (any rejection is mapped to the abort
-   * reason). `reportOutput` streams partial output into `task:output` events; call it sparingly
-   * (every event is journaled), e.g. at most every 250 ms.
+   * Must stop promptly when `context.signal` aborts and then reject (any rejection is mapped to the
+   * abort reason).
    */
-  dispatch(request: TaskRequest, signal: AbortSignal, reportOutput?: OutputReporter): Promise<TaskOutcome>;
+  dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome>;
+}
+
+/** Where library code reports what is not an event: warnings (unknown prices, overridden agents) and listener failures. */
+export interface Logger {
+  warn(message: string): void;
+  error(message: string, cause?: unknown): void;
+}
+
+/** Budget holds and spend of one run (run, agent and task caps). Async, so a shared (Redis) ledger fits behind it. */
+export interface BudgetPort {
+  /** Whether any cap is set (callers skip estimation when not). */
+  readonly isCapped: boolean;
+  /**
+   * Holds `charge` (a call's worst case) until it is settled. Held and committed amounts are kept
+   * apart: a call that cannot fit while other holds are outstanding waits for them to settle, and
+   * rejects with BUDGET_EXCEEDED (not retryable, naming the cap) only when it cannot fit even
+   * against committed spend alone. Rejects with `signal.reason` when aborted while waiting.
+   */
+  reserve(charge: BudgetCharge, options: { readonly signal: AbortSignal }): Promise<BudgetHold>;
+  /** Counts spend that already happened (tasks finished before a resume, simulated agents) without checking caps. */
+  record(charge: BudgetCharge): Promise<void>;
+  /** Committed spend so far. */
+  spent(scope: BudgetScope, name?: string): Promise<{ readonly tokens: number; readonly costUsd: number }>;
+}
+
+/** A hold on budget for one model call; settle it exactly once. */
+export interface BudgetHold {
+  /** Replaces the hold by what the call really spent (also for failed and aborted calls). */
+  commit(actual: { readonly tokens: number; readonly costUsd: number }): void;
+  /** Drops the hold: only for a call that never reached the provider. */
+  release(): void;
 }

@@ -50,7 +50,7 @@ function createHarness(
   const aborted: string[] = [];
   const dispatcher: TaskDispatcher = {
     describe: () => ({ model: 'test-model', runtime: 'test' }),
-    dispatch(request, signal, reportOutput) {
+    dispatch(request, { signal, reportOutput }) {
       dispatched.push(request);
       for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) {
         if (delta.startsWith('!')) reportOutput?.(delta.slice(1), { restart: true });

@@ -1,7 +1,7 @@
 import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, isEnsembleError, serializeError, toEnsembleError, type SerializedError } from './errors.js';
 import type { EventPayloads, RunEvent, RunEventType } from './events.js';
-import type { Clock, Journal, TaskDispatcher, TimerHandle } from './ports.js';
+import type { ActivityEventType, ActivityPayload, Clock, Journal, TaskDispatcher, TimerHandle } from './ports.js';
 import { ReadyQueue } from './ready-queue.js';
 import { decideRetry } from './retry-policy.js';
 import type { RunConfig, TaskSpec } from './schema.js';
@@ -16,6 +16,7 @@ import type {
   TaskOutcome,
   TaskResult,
   TaskStatus,
+  TokenUsage,
 } from './types.js';
 
 const PENDING = 0;
@@ -36,6 +37,8 @@ export interface SchedulerOptions {
   readonly clock: Clock;
   /** Where events are made durable before they are emitted; omit to run without a journal. */
   readonly journal?: Journal;
+  /** The folder tasks work in, handed to the dispatcher. @default '.' */
+  readonly workspace?: string;
   /** Receives every event, in order, after it is journaled. */
   readonly emit: (event: RunEvent) => void;
   /** Source of jitter, in [0, 1). @default Math.random */
@@ -66,6 +69,11 @@ export class RunScheduler {
   private readonly durations: Float64Array;
   private readonly tokens: Float64Array;
   private readonly costs: Float64Array;
+  /** Spend reported through `reportUsage` by the current attempt. */
+  private readonly attemptTokens: Float64Array;
+  private readonly attemptInputTokens: Float64Array;
+  private readonly attemptOutputTokens: Float64Array;
+  private readonly attemptCosts: Float64Array;
   private readonly outputs: (string | undefined)[];
   private readonly errors: (SerializedError | undefined)[];
   private readonly controllers: (AbortController | undefined)[];
@@ -106,6 +114,10 @@ export class RunScheduler {
     this.durations = new Float64Array(taskCount);
     this.tokens = new Float64Array(taskCount);
     this.costs = new Float64Array(taskCount);
+    this.attemptTokens = new Float64Array(taskCount);
+    this.attemptInputTokens = new Float64Array(taskCount);
+    this.attemptOutputTokens = new Float64Array(taskCount);
+    this.attemptCosts = new Float64Array(taskCount);
     this.outputs = new Array<string | undefined>(taskCount);
     this.errors = new Array<SerializedError | undefined>(taskCount);
     this.controllers = new Array<AbortController | undefined>(taskCount);
@@ -330,10 +342,16 @@ export class RunScheduler {
     }
     let promise: Promise<TaskOutcome>;
     try {
+      const runId = this.options.runId;
       promise = this.options.dispatcher.dispatch(
-        { runId: this.options.runId, task, attempt, inputs: this.dependencyOutputs(index) },
-        controller.signal,
-        (delta, options) => this.reportOutput(index, attempt, delta, options?.restart === true),
+        { runId, task, attempt, executionId: `${runId}:${task.id}:${attempt}`, inputs: this.dependencyOutputs(index) },
+        {
+          signal: controller.signal,
+          workspace: this.options.workspace ?? '.',
+          reportOutput: (delta, options) => this.reportOutput(index, attempt, delta, options?.restart === true),
+          reportUsage: (usage, costUsd) => this.reportUsage(index, attempt, usage, costUsd),
+          reportEvent: (type, payload) => this.reportActivity(index, attempt, type, payload),
+        },
       );
     } catch (error) {
       promise = Promise.reject(error);
@@ -350,6 +368,23 @@ export class RunScheduler {
     if (this.controllers[index]?.signal.aborted === true) return;
     const task = this.tasks[index] as TaskSpec;
     this.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta, ...(restart ? { restart } : {}) });
+    this.flush();
+  }
+
+  /** Spend of one model call of a running attempt; counted whether or not the attempt succeeds. */
+  private reportUsage(index: number, attempt: number, usage: TokenUsage, costUsd: number): void {
+    if (this.attempts[index] !== attempt) return;
+    this.attemptTokens[index]! += usage.totalTokens;
+    this.attemptInputTokens[index]! += usage.inputTokens;
+    this.attemptOutputTokens[index]! += usage.outputTokens;
+    this.attemptCosts[index]! += costUsd;
+  }
+
+  private reportActivity<T extends ActivityEventType>(index: number, attempt: number, type: T, payload: ActivityPayload<T>): void {
+    // Process exits are recorded even after the attempt ended: a resume must know the group is gone.
+    if (this.attempts[index] !== attempt || (this.status[index] !== RUNNING && type !== 'agent:process')) return;
+    const task = this.tasks[index] as TaskSpec;
+    this.record(type, { taskId: task.id, agentName: task.agentName, attempt, ...payload } as unknown as EventPayloads[T]);
     this.flush();
   }
 

@@ -332,7 +332,6 @@ export class AgentOrchestrator {
     const dispatcher = new LocalDispatcher({
       registry,
       inProcess: this.inProcess(),
-      workspaceDir: this.options.workspaceDir ?? process.cwd(),
       ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
       ...(this.options.model === undefined ? {} : { runModel: this.options.model }),
       ...(budget === undefined ? {} : { budget }),
@@ -349,6 +348,7 @@ export class AgentOrchestrator {
       graph,
       config,
       dispatcher,
+      workspace: this.options.workspaceDir ?? process.cwd(),
       clock: this.config.clock ?? systemClock,
       emit: (event) => this.hub.emit(event),
       ...(store === undefined ? {} : { journal: store.journalFor(runId), agentMedianMs: store.agentMedianDurations([...new Set(graph.tasks.map((task) => task.agentName))]) }),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetLedger, EnsembleError, isEnsembleError, serializeError, taskSpecSchema } from '../../core/index.js';
 import type { DependencyOutput, TaskInput } from '../../core/index.js';
 import type { ProviderName, ProviderSettings } from '../../config/index.js';
+import { recordingDispatchContext } from '../../../test/helpers/dispatch-context.js';
 import {
   anthropicBlockStart,
   anthropicDelta,
@@ -42,6 +43,7 @@ function invocation(overrides: { task?: Partial<TaskInput>; inputs?: DependencyO
       runId: 'run-test',
       task: taskSpecSchema.parse({ id: 'design', agentName: 'backend-architect', prompt: 'Design a todo API', maxTokens: 300, ...task }),
       attempt: 1,
+      executionId: 'run-test:design:1',
       inputs: inputs ?? [{ taskId: 'analyze', agentName: 'analyzer', output: 'The todo service needs CRUD.' }],
     },
     agent,
@@ -439,24 +441,24 @@ describe('LocalDispatcher with the llm runtime', () => {
   it('runs llm agents on the llm runtime and announces the concrete model; simulated agents stay simulated', async () => {
     server.enqueue(openAiStreamReply({ model: 'gpt-4.1', chunks: ['real answer'], inputTokens: 5, outputTokens: 2 }));
     const llmRuntime = createLlmRuntime({ provider: 'openai', providers: { openai: protocols[0]!.settings(server.url) } });
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd(), llmRuntime, simulatedLatencyMs: 0 });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), llmRuntime, simulatedLatencyMs: 0 });
     expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1' });
     expect(dispatcher.describe(task('cheap'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1-mini' });
     expect(dispatcher.describe(task('backend-architect', 'openai:o3'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
     expect(dispatcher.describe(task('offline'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
-    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, inputs: [] }, new AbortController().signal);
+    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, executionId: 'r:t:1', inputs: [] }, recordingDispatchContext());
     expect(outcome).toMatchObject({ output: 'real answer', model: 'openai:gpt-4.1', usage: { totalTokens: 7 } });
   });
 
   it('uses the configured default model for agents and tasks that name none', () => {
     const llmRuntime = createLlmRuntime({ provider: 'openai', providers: { openai: protocols[0]!.settings(server.url) } });
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd(), llmRuntime, defaultModel: 'best' });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), llmRuntime, defaultModel: 'best' });
     expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
     expect(dispatcher.describe(task('cheap'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1-mini' });
   });
 
   it('without the llm runtime, llm agents run simulated exactly as before', () => {
-    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map(), workspaceDir: process.cwd() });
+    const dispatcher = new LocalDispatcher({ registry, inProcess: new Map() });
     expect(dispatcher.describe(task('backend-architect'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
   });
 });

@@ -123,6 +123,7 @@ function invocation(agent: AgentDefinition, prompt: string, inputs: readonly Dep
     request: {
       runId: 'run-test-1',
       attempt: 2,
+      executionId: 'run-test-1:task-7:2',
       inputs,
       task: { id: 'task-7', agentName: agent.name, description: '', prompt, dependencies: [], priority: 5 },
     },

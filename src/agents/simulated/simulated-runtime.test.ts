@@ -18,6 +18,7 @@ function invocation(definition: AgentDefinition, prompt: string, inputs: readonl
     request: {
       runId: 'run-1',
       attempt: 1,
+      executionId: 'run-1:task-1:1',
       inputs,
       task: { id: 'task-1', agentName: definition.name, description: 'Shopping cart', prompt, dependencies: [], priority: 5 },
     },

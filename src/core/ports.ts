@@ -75,6 +75,12 @@ export interface DispatchContext {
   readonly reportUsage: (usage: TokenUsage, costUsd: number) => void;
   /** Announces provider waits, breaker changes and process groups of this attempt. */
   readonly reportEvent: ActivityReporter;
+  /**
+   * Stops the task's timeout clock while the attempt waits in a queue that is not its own work
+   * (a provider's concurrency limit); call the returned function when the wait ends. The clock then
+   * runs on with the time that was left.
+   */
+  readonly suspendTimeout: () => () => void;
 }
 
 /** Executes task attempts: locally through the agent runtimes, or through a queue of workers. */

@@ -351,6 +351,8 @@ export class RunScheduler {
           reportOutput: (delta, options) => this.reportOutput(index, attempt, delta, options?.restart === true),
           reportUsage: (usage, costUsd) => this.reportUsage(index, attempt, usage, costUsd),
           reportEvent: (type, payload) => this.reportActivity(index, attempt, type, payload),
+          // Implemented with the timeout rework; until then the clock keeps running.
+          suspendTimeout: () => () => undefined,
         },
       );
     } catch (error) {

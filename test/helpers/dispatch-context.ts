@@ -20,5 +20,6 @@ export function recordingDispatchContext(
     reportOutput: (delta) => recorded.outputs.push(delta),
     reportUsage: (usage, costUsd) => recorded.usage.push({ usage, costUsd }),
     reportEvent: (type, payload) => recorded.events.push({ type, payload }),
+    suspendTimeout: () => () => undefined,
   };
 }

@@ -9,9 +9,15 @@ interface Timing {
 export interface MakespanSample {
   readonly seed: number;
   readonly concurrency: number;
-  readonly ensembleRatio: number;
+  /** The scheduler handed every task's true latency as `estimatedMs` (an oracle no real run has). */
+  readonly oracleRatio: number;
+  /** The scheduler given no estimates: one unit per task (what a first run of unknown agents gets). */
+  readonly noEstimateRatio: number;
   readonly levelByLevelRatio: number;
 }
+
+/** What the scheduler is told about task durations. */
+export type EstimateMode = 'oracle' | 'none';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -48,7 +54,7 @@ function span(timings: ReadonlyMap<string, Timing>): number {
   return last - first;
 }
 
-async function runEnsemble(dag: LayeredDag, concurrency: number): Promise<Map<string, Timing>> {
+async function runEnsemble(dag: LayeredDag, concurrency: number, estimates: EstimateMode): Promise<Map<string, Timing>> {
   const timings = new Map<string, Timing>();
   const orchestrator = new AgentOrchestrator({ maxParallelAgents: concurrency, store: false, agentDirs: [] });
   orchestrator.registerAgent({
@@ -60,7 +66,7 @@ async function runEnsemble(dag: LayeredDag, concurrency: number): Promise<Map<st
       return '';
     },
   });
-  orchestrator.addTasks(dag.tasks);
+  orchestrator.addTasks(estimates === 'oracle' ? dag.tasks : dag.tasks.map(({ estimatedMs: _estimatedMs, ...task }) => task));
   const outcome = await orchestrator.execute();
   if (outcome.status !== 'succeeded') throw new Error(`makespan run ${outcome.status}`);
   return timings;
@@ -92,12 +98,14 @@ export async function benchMakespan(graphCount = 20, taskCount = 60, medianMs = 
   for (const concurrency of [4, 16]) {
     for (let seed = 1; seed <= graphCount; seed++) {
       const dag = layeredDag(taskCount, seed, 'sleeper', medianMs);
-      const ensembleTimings = await runEnsemble(dag, concurrency);
+      const oracleTimings = await runEnsemble(dag, concurrency, 'oracle');
+      const noEstimateTimings = await runEnsemble(dag, concurrency, 'none');
       const baselineTimings = await runLevelByLevel(dag, concurrency);
       samples.push({
         seed,
         concurrency,
-        ensembleRatio: span(ensembleTimings) / lowerBound(dag, ensembleTimings, concurrency),
+        oracleRatio: span(oracleTimings) / lowerBound(dag, oracleTimings, concurrency),
+        noEstimateRatio: span(noEstimateTimings) / lowerBound(dag, noEstimateTimings, concurrency),
         levelByLevelRatio: span(baselineTimings) / lowerBound(dag, baselineTimings, concurrency),
       });
     }

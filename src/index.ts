@@ -3,8 +3,8 @@
  * its events. See README.md for a walkthrough.
  */
 export { AgentOrchestrator } from './orchestrator/index.js';
-export type { OrchestratorConfig, OrchestratorOptions } from './orchestrator/index.js';
-export { systemClock } from './host/index.js';
+export type { OrchestratorConfig, OrchestratorOptions, RunOptions, ResumeOptions, ResumeOutcome, SettingOverride } from './orchestrator/index.js';
+export { systemClock, stderrLogger } from './host/index.js';
 export { registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
 export type { InProcessAgent, InProcessAgentContext, AgentDefinition } from './agents/index.js';
 export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
@@ -16,7 +16,9 @@ export type { MemoryEntry, MemoryEntryInput, MemoryExport, MemoryRole } from './
 export { loadEnsembleConfig, PROVIDER_NAMES, MODEL_TIERS } from './config/index.js';
 export type { EnsembleConfig, LoadEnsembleConfigOptions, ProviderName, ModelTier, ProviderSettings } from './config/index.js';
 export { createLlmRuntime } from './agents/index.js';
-export { resolveModelReference, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_PRICES } from './providers/index.js';
+export { resolveModelReference, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_PRICES, createProviderGovernor } from './providers/index.js';
+export type { ProviderGovernor, ProviderGovernorOptions, ProviderGovernorSettings } from './providers/index.js';
+export type { ProviderPolicyInput } from './config/index.js';
 export type { LlmRuntime, LlmRuntimeOptions } from './agents/index.js';
 export { resolveWorkflow, listTemplates, getTemplate, BUILTIN_TEMPLATES } from './workflows/index.js';
 export type { WorkflowTemplate, ResolvedWorkflow, WorkflowParameter } from './workflows/index.js';
@@ -30,6 +32,16 @@ export {
   ManualClock,
   toEventJson,
   createRandom,
+  exitCodeFor,
+  httpStatusFor,
+  applyRunEvent,
+  createRunState,
+  foldRunEvents,
+  runElapsedMs,
+  resumePriorFromEvents,
+  openMemoryJournal,
+  MemoryJournal,
+  TASK_STATUSES,
 } from './core/index.js';
 export type {
   ErrorCode,
@@ -49,4 +61,9 @@ export type {
   TaskOutcome,
   TokenUsage,
   Clock,
+  Logger,
+  Journal,
+  RunState,
+  TaskState,
+  SchedulerPrior,
 } from './core/index.js';

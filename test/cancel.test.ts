@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { runConfigSchema, taskSpecSchema } from '../src/core/index.js';
+import { readProcessStartTicks } from '../src/host/index.js';
+import { openRunStore, type RunOwner } from '../src/store/index.js';
 import { describe, expect, it } from 'vitest';
 import { isProcessGone, makeTempDir, parseNdjson, parseWorkerLog, runCli, startCli, writeWorkerAgent } from './helpers/cli.js';
 
@@ -48,7 +53,10 @@ describe('cancelling a run', () => {
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     const events = parseNdjson(run.output());
     expect(events.at(-1)).toMatchObject({ type: 'workflow:error', status: 'cancelled', error: { code: 'RUN_CANCELLED' } });
-    expect(events.find((event) => event.type === 'task:skipped')).toMatchObject({ taskId: 'after', reason: 'cancelled' });
+    // Both end cancelled (issue 6): the running one was aborted, the other never launched.
+    const cancelled = events.filter((event) => event.type === 'task:cancelled');
+    expect(cancelled.find((event) => event.taskId === 'sleeper')).toMatchObject({ reason: 'cancelled', attempt: 1 });
+    expect(cancelled.find((event) => event.taskId === 'after')).toMatchObject({ reason: 'cancelled' });
     expect(isProcessGone(run.workerPid)).toBe(true);
     const shown = JSON.parse((await runCli(['runs', 'show', run.runId, '--json', '--db', run.db], { cwd: run.folder })).stdout) as { run: { status: string } };
     expect(shown.run.status).toBe('cancelled');
@@ -64,6 +72,35 @@ describe('cancelling a run', () => {
     expect(listed.runs[0]).toMatchObject({ runId: run.runId, status: 'cancelled' });
   });
 
+  it('cancels directly a run whose owner is on another host with a stale heartbeat (issue 6: such owners counted as alive forever)', async () => {
+    const folder = makeTempDir();
+    const db = join(folder, 'j.db');
+    // A restarted container sharing the journal volume: the owner's host is gone, its last heartbeat a minute old.
+    writeForeignRun(db, 'run-foreign', { pid: 4242, host: 'container-gone' }, Date.now() - 60_000);
+    const listed = JSON.parse((await runCli(['runs', '--json', '--db', db], { cwd: folder })).stdout) as { runs: { runId: string; status: string }[] };
+    expect(listed.runs[0]).toMatchObject({ runId: 'run-foreign', status: 'interrupted' });
+    const cancel = await runCli(['cancel', 'run-foreign', '--db', db], { cwd: folder });
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain('cancelled (it was interrupted; nothing was running)');
+    const shown = JSON.parse((await runCli(['runs', 'show', 'run-foreign', '--json', '--db', db], { cwd: folder })).stdout) as { run: { status: string } };
+    expect(shown.run.status).toBe('cancelled');
+  });
+
+  it('sees through a reused pid: a run whose owner pid now belongs to a process started later is interrupted', async () => {
+    const folder = makeTempDir();
+    const db = join(folder, 'j.db');
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const startTicks = readProcessStartTicks(stranger.pid!);
+      // Recorded as started earlier than the process that has the pid now: the pid was reused.
+      writeForeignRun(db, 'run-reused', { pid: stranger.pid!, host: hostname(), ...(startTicks === undefined ? {} : { startTicks: startTicks - 100 }) }, Date.now());
+      const listed = JSON.parse((await runCli(['runs', '--json', '--db', db], { cwd: folder })).stdout) as { runs: { runId: string; status: string }[] };
+      expect(listed.runs[0]).toMatchObject({ runId: 'run-reused', status: process.platform === 'linux' ? 'interrupted' : 'running' });
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+  });
+
   it('refuses to cancel an unknown run with exit 2', async () => {
     const folder = makeTempDir();
     const result = await runCli(['cancel', 'run-nope', '--db', join(folder, 'j.db')], { cwd: folder });
@@ -71,3 +108,19 @@ describe('cancelling a run', () => {
     expect(result.stderr).toContain('no run "run-nope"');
   });
 });
+
+/** A `running` run recorded by some other process, with its last heartbeat at `heartbeatAt`. */
+function writeForeignRun(db: string, runId: string, owner: RunOwner, heartbeatAt: number): void {
+  const store = openRunStore(db);
+  try {
+    store.createRun({
+      runId,
+      workflowName: 'foreign',
+      spec: { tasks: [taskSpecSchema.parse({ id: 'x', agentName: 'worker' })], config: runConfigSchema.parse({}), parameters: {} },
+      owner,
+      createdAt: heartbeatAt,
+    });
+  } finally {
+    store.close();
+  }
+}

@@ -1,11 +1,11 @@
-import { mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent, RunEventOf } from '../src/core/index.js';
 import { AgentOrchestrator } from '../src/orchestrator/index.js';
 import { openRunStore } from '../src/store/index.js';
 import { makeTempDir, parseNdjson, runCli } from './helpers/cli.js';
-import { readFakeCliLog, writeFakeClis } from './helpers/fake-clis.js';
+import { fakeCliLogPath, readFakeCliLog, writeFakeClis } from './helpers/fake-clis.js';
 
 // The shipped definitions (agents/claude-code.md, gemini-cli.md, codex.md, aider.md) run against
 // fake CLIs found on PATH, through the real orchestrator, command runtime and SQLite journal.
@@ -23,11 +23,11 @@ let agentsDir: string;
 let log: string;
 let db: string;
 const originalPath = process.env.PATH;
-const originalLog = process.env.FAKE_CLI_LOG;
 
 beforeAll(() => {
   root = makeTempDir('ensemble-cli-agents-');
   binDir = writeFakeClis(root);
+  log = fakeCliLogPath(root);
   process.env.PATH = `${binDir}${delimiter}${originalPath ?? ''}`;
   agentsDir = join(root, 'agents');
   mkdirSync(agentsDir);
@@ -48,14 +48,11 @@ beforeAll(() => {
 
 afterAll(() => {
   process.env.PATH = originalPath;
-  if (originalLog === undefined) delete process.env.FAKE_CLI_LOG;
-  else process.env.FAKE_CLI_LOG = originalLog;
 });
 
 beforeEach(() => {
   workspace = makeTempDir('ensemble-cli-workspace-');
-  log = join(workspace, '..', `${workspace.split('/').at(-1)}.log`);
-  process.env.FAKE_CLI_LOG = log;
+  rmSync(log, { force: true });
   db = join(root, `journal-${Date.now()}-${Math.random().toString(36).slice(2)}.db`);
 });
 
@@ -85,7 +82,8 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
     expect(complete?.evidence?.outputNote).toBeUndefined();
     expect(outcome.summary).toMatchObject({ totalTokens: 555, totalCost: 0.0123 });
     // Run in the workspace, prompt as one argument, nothing on stdin (it would be read twice).
-    expect(calls).toEqual([{ name: 'claude', args: ['-p', 'Add a login form', '--output-format', 'json'], stdin: '', cwd: realpathSync(workspace) }]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ name: 'claude', args: ['-p', 'Add a login form', '--output-format', 'json'], stdin: '', cwd: realpathSync(workspace) });
     const store = openRunStore(db);
     try {
       expect(store.listTasks(outcome.runId)[0]).toMatchObject({ usage: { totalTokens: 555 }, costUsd: 0.0123, evidence: { outputFormat: 'claude-json' } });
@@ -171,6 +169,33 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
     }
   });
 
+  it('regression #6: each preset receives the keys and base URLs it declares, and no other secret', async () => {
+    const secrets: Record<string, string> = {
+      ANTHROPIC_API_KEY: 'sk-ant', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1', GEMINI_API_KEY: 'gm', GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:2',
+      OPENAI_API_KEY: 'sk-oai', OPENAI_BASE_URL: 'http://127.0.0.1:3', ENSEMBLE_TOKEN: 'server-token', GITHUB_TOKEN: 'ghp', AWS_SECRET_ACCESS_KEY: 'aws',
+    };
+    const saved = Object.fromEntries(Object.keys(secrets).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, secrets);
+    try {
+      const seen: Record<string, readonly string[]> = {};
+      for (const agentName of ['claude-code', 'gemini-cli', 'codex', 'aider']) {
+        const { calls } = await runTask(agentName, 'Hello');
+        seen[agentName] = calls.at(-1)!.secrets.filter((name) => name in secrets);
+      }
+      expect(seen).toEqual({
+        'claude-code': ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
+        'gemini-cli': ['GEMINI_API_KEY', 'GOOGLE_GEMINI_BASE_URL'],
+        codex: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+        aider: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GEMINI_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+      });
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('gives a CLI without {prompt} in its argv the prompt on stdin', async () => {
     const { complete, calls } = await runTask('stdin-cli', HOSTILE_PROMPT);
     expect(calls[0]).toMatchObject({ name: 'aider', args: ['--echo'], stdin: HOSTILE_PROMPT });
@@ -190,7 +215,7 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
         ],
       }),
     );
-    const result = await runCli(['run', workflow, '--json', '--db', db], { cwd: workspace, env: { PATH: process.env.PATH, FAKE_CLI_LOG: log } });
+    const result = await runCli(['run', workflow, '--json', '--db', db], { cwd: workspace, env: { PATH: process.env.PATH } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const events = parseNdjson(result.stdout);

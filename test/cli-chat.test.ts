@@ -82,7 +82,8 @@ describe('ensemble chat and ensemble memory (built CLI, real SQLite)', () => {
     expect(badName.code).toBe(2);
     const failed = await ensemble('chat', 'broken', 'hi', '--json');
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout)).toEqual({ error: { code: 'AGENT_EXIT_NONZERO', message: 'agent "broken" exited with code 2: out of credits' } });
+    // The failed reply's run is named, to look at it with `ensemble runs show`.
+    expect(JSON.parse(failed.stdout)).toEqual({ error: { code: 'AGENT_EXIT_NONZERO', message: 'agent "broken" exited with code 2: out of credits', runId: expect.stringMatching(/^run-/) } });
     expect(JSON.parse((await ensemble('memory', 'list', 'broken', '--json')).stdout)).toMatchObject({ total: 0, entries: [] });
   });
 });

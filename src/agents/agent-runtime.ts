@@ -1,4 +1,4 @@
-import type { ActivityReporter, BudgetLedger, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
+import type { ActivityReporter, BudgetPort, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { AgentDefinition } from './registry/index.js';
 
@@ -16,8 +16,10 @@ export interface AgentInvocation {
   readonly reportUsage?: DispatchContext['reportUsage'];
   /** Provider waits, breaker changes and process groups of this attempt. */
   readonly reportEvent?: ActivityReporter;
-  /** The run's spending caps; model runtimes reserve before each call. */
-  readonly budget?: BudgetLedger;
+  /** The run's spending caps; model runtimes hold budget before each call and commit what it spent. */
+  readonly budget?: BudgetPort;
+  /** Stops the task's timeout while the attempt waits on others (a provider's queue, budget holds); see `DispatchContext.suspendTimeout`. */
+  readonly suspendTimeout?: DispatchContext['suspendTimeout'];
   /** The shared provider edge (rate limits, circuit breaker, adaptive concurrency). */
   readonly gate?: ProviderGate;
 }

@@ -1,5 +1,6 @@
 import { AGENT_NAME_PATTERN, EnsembleError } from '../core/index.js';
-import type { DependencyOutput, TaskOutcome, TaskSpec } from '../core/index.js';
+import type { DependencyOutput, DispatchContext, OutputReporter, TaskOutcome, TaskRequest, TaskSpec, TokenUsage } from '../core/index.js';
+import type { AgentRuntime } from './agent-runtime.js';
 
 /** What an in-process agent's `run` receives besides the task. */
 export interface InProcessAgentContext {
@@ -9,8 +10,12 @@ export interface InProcessAgentContext {
   readonly inputs: readonly DependencyOutput[];
   /** The run this task belongs to. */
   readonly runId: string;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt; keeps counting across resumes. */
   readonly attempt: number;
+  /** Streams partial output into `task:output` events (call it sparingly, e.g. every 250 ms: each is journaled). */
+  readonly reportOutput: OutputReporter;
+  /** Reports what a model call of this attempt spent, as it settles (also when it failed); then leave it out of the returned `usage`. */
+  readonly reportUsage: (usage: TokenUsage, costUsd: number) => void;
 }
 
 /** An agent implemented as a function in this process (library users). */
@@ -49,3 +54,102 @@ export function unregisterAgent(name: string): boolean {
 export function inProcessAgents(): ReadonlyMap<string, InProcessAgent> {
   return agents;
 }
+
+/** What {@link runInProcessAgent} hands on from the dispatch context. */
+export type InProcessDispatchContext = Pick<DispatchContext, 'signal' | 'reportOutput' | 'reportUsage'>;
+
+/**
+ * Runs one attempt of an in-process agent. Rejects with the abort reason as soon as the signal
+ * aborts, even if the agent's own promise ignores it (that promise is then left to settle unheard).
+ * A hot path (tens of thousands of no-op tasks per run): one context object and one outcome, and no
+ * closures for agents that answer synchronously.
+ */
+export function runInProcessAgent(agent: InProcessAgent, request: TaskRequest, dispatch: InProcessDispatchContext): Promise<TaskOutcome> {
+  const { signal } = dispatch;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const context: InProcessAgentContext = {
+    signal,
+    inputs: request.inputs,
+    runId: request.runId,
+    attempt: request.attempt,
+    reportOutput: dispatch.reportOutput,
+    reportUsage: dispatch.reportUsage,
+  };
+  let result: Promise<string | TaskOutcome> | string | TaskOutcome;
+  try {
+    result = agent.run(request.task, context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (typeof result === 'string') return Promise.resolve({ output: result });
+  if (isThenable(result)) return settleUnlessAborted(agent, result, signal);
+  try {
+    return Promise.resolve(toOutcome(agent, result));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The in-process agents as an {@link AgentRuntime} (kind `in-process`): the agent is the one named by
+ * the invocation's definition. @default agents inProcessAgents() (live)
+ */
+export function createInProcessRuntime(agentsByName: ReadonlyMap<string, InProcessAgent> = agents): AgentRuntime {
+  return {
+    kind: 'in-process',
+    run(invocation, signal) {
+      const agent = agentsByName.get(invocation.agent.name);
+      if (agent === undefined) {
+        return Promise.reject(new EnsembleError('UNKNOWN_AGENT', `no in-process agent "${invocation.agent.name}" is registered`, { details: { agentName: invocation.agent.name } }));
+      }
+      return runInProcessAgent(agent, invocation.request, {
+        signal,
+        reportOutput: invocation.reportOutput ?? ignoreOutput,
+        reportUsage: invocation.reportUsage ?? ignoreUsage,
+      });
+    },
+  };
+}
+
+function settleUnlessAborted(agent: InProcessAgent, result: PromiseLike<string | TaskOutcome>, signal: AbortSignal): Promise<TaskOutcome> {
+  return new Promise<TaskOutcome>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    result.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        try {
+          resolve(toOutcome(agent, value));
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function toOutcome(agent: InProcessAgent, value: string | TaskOutcome): TaskOutcome {
+  if (typeof value === 'string') return { output: value };
+  if (typeof value === 'object' && value !== null && typeof (value as { output?: unknown }).output === 'string') return value;
+  throw new EnsembleError('AGENT_FAILED', `in-process agent "${agent.name}" returned ${describeValue(value)}; expected a string or {output: string}`, {
+    details: { agentName: agent.name },
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<string | TaskOutcome> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object without a string "output"';
+  return typeof value;
+}
+
+function ignoreOutput(): void {}
+function ignoreUsage(): void {}

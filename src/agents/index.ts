@@ -10,13 +10,32 @@ export type { LoadAgentRegistryOptions } from './registry/index.js';
 export { builtinAgentsDir } from './registry/index.js';
 export { registerAgent, unregisterAgent, inProcessAgents } from './in-process-agents.js';
 export type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
+/** In-process agents as an `AgentRuntime` (kind `in-process`), and one attempt of one such agent. */
+export { createInProcessRuntime, runInProcessAgent } from './in-process-agents.js';
+export type { InProcessDispatchContext } from './in-process-agents.js';
 export type { AgentRuntime, AgentInvocation } from './agent-runtime.js';
 export { createCommandRuntime } from './process/index.js';
 export type { CommandRuntimeOptions } from './process/index.js';
+/**
+ * SIGKILLs, synchronously, every process of every `command`/`cli` agent this process runs (a second
+ * Ctrl-C); returns how many agents were running.
+ */
+export { killLiveProcessGroups } from './process/index.js';
+/**
+ * Kills what is left of a process agent whose orchestrator died, from its journaled `agent:process`
+ * record (same host only; a reused pid is told apart by its start time): `killed`, `gone` or `other-host`.
+ */
+export { killLeftoverAgentProcesses } from './process/index.js';
+/** The fields of an `agent:process` event that find the agent's processes, and what the kill found. */
+export type { AgentProcessRecord, LeftoverKill } from './process/index.js';
+/** The environment of a process agent: the allow-list, what its `env:` declares, then the task's variables. */
+export { buildAgentEnvironment, PASSED_ENVIRONMENT_NAMES, PASSED_ENVIRONMENT_PREFIXES } from './process/index.js';
 export { createSimulatedRuntime } from './simulated/index.js';
 export type { SimulatedRuntimeOptions } from './simulated/index.js';
 export { SIMULATED_LABEL } from './simulated/index.js';
 export { LocalDispatcher } from './local-dispatcher.js';
+/** The model reference of a task: its own, else the run's, else its agent's, else the default. */
+export { modelReferenceFor } from './local-dispatcher.js';
 export type { LocalDispatcherOptions } from './local-dispatcher.js';
 export { simulatedLatencyFromEnv } from './simulated/index.js';
 /** How a `cli` agent's stdout is read (`text`, `claude-json`, `gemini-json`, `codex-jsonl`), and the type of one. */
@@ -29,10 +48,14 @@ export { parseClaudeJson, parseGeminiJson, parseCodexJsonl } from './process/ind
 /** What a CLI's structured stdout says: an answer with usage and cost, a failure it reported, or nothing readable. */
 export type { CliOutputReading } from './process/index.js';
 /** The `llm` runtime: agents on a model through the Vercel AI SDK (Anthropic, OpenAI, Google, Ollama, OpenAI-compatible servers). */
-export { createLlmRuntime, DEFAULT_RESERVED_OUTPUT_TOKENS } from './llm/index.js';
+export { createLlmRuntime, DEFAULT_MAX_OUTPUT_TOKENS } from './llm/index.js';
 /** The `llm` runtime (with `describeModel`) and its options. */
 export type { LlmRuntime, LlmRuntimeOptions } from './llm/index.js';
 /** The system prompt and user message of an `llm` task. */
 export { composeLlmMessages } from './llm/index.js';
 /** The two texts a model receives. */
 export type { LlmMessages } from './llm/index.js';
+/** Readies a run's `llm` tasks before it starts: checks their models and prices, fills their default timeout and retry. */
+export { prepareLlmRun } from './llm/index.js';
+/** What {@link prepareLlmRun} needs, and one task's use of a model. */
+export type { PrepareLlmRunOptions, LlmModelUse } from './llm/index.js';

@@ -118,10 +118,18 @@ describe('LocalDispatcher', () => {
       };
       const dispatcher = new LocalDispatcher({ registry, inProcess: new Map([['shadowed', agent]]) });
       const spec = task({ agentName: 'shadowed' });
-      const outcome = await dispatcher.dispatch(request(spec), recordingDispatchContext(signal, workspace));
+      const context = recordingDispatchContext(signal, workspace);
+      const outcome = await dispatcher.dispatch(request(spec), context);
       expect(outcome).toEqual({ output: 'done task-1' });
       expect(seen?.task).toBe(spec);
-      expect(seen?.context).toEqual({ signal, inputs: request(spec).inputs, runId: 'run-1', attempt: 1 });
+      expect(seen?.context).toEqual({
+        signal,
+        inputs: request(spec).inputs,
+        runId: 'run-1',
+        attempt: 1,
+        reportOutput: context.reportOutput,
+        reportUsage: context.reportUsage,
+      });
     });
 
     it('accepts async results and full outcomes', async () => {

@@ -1,12 +1,12 @@
 import { EnsembleError } from '../core/index.js';
-import type { BudgetLedger, DispatchContext, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { BudgetPort, DispatchContext, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { AgentRegistry } from './registry/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './process/index.js';
 import type { LlmRuntime } from './llm/index.js';
-import { inProcessAgents } from './in-process-agents.js';
-import type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
+import { inProcessAgents, runInProcessAgent } from './in-process-agents.js';
+import type { InProcessAgent } from './in-process-agents.js';
 import type { AgentDefinition } from './registry/index.js';
 import { createSimulatedRuntime } from './simulated/index.js';
 
@@ -28,7 +28,7 @@ export interface LocalDispatcherOptions {
   /** The run's model (`--model`), used when a task names none. */
   readonly runModel?: string;
   /** The run's spending caps, handed to model runtimes. */
-  readonly budget?: BudgetLedger;
+  readonly budget?: BudgetPort;
   /** The process-wide provider edge, handed to model runtimes. */
   readonly gate?: ProviderGate;
   /** Runtime of `llm` agents when a model provider is configured; without it they run simulated. */
@@ -48,7 +48,7 @@ export class LocalDispatcher implements TaskDispatcher {
   private readonly runModel: string | undefined;
   private readonly commandRuntime: AgentRuntime;
   private readonly simulatedRuntime: AgentRuntime;
-  private readonly budget: BudgetLedger | undefined;
+  private readonly budget: BudgetPort | undefined;
   private readonly gate: ProviderGate | undefined;
   private readonly llmRuntime: LlmRuntime | undefined;
   private readonly defaultModel: string;
@@ -81,7 +81,7 @@ export class LocalDispatcher implements TaskDispatcher {
   dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome> {
     const { signal } = context;
     const inProcessAgent = this.inProcess.get(request.task.agentName);
-    if (inProcessAgent !== undefined) return runInProcess(inProcessAgent, request, signal);
+    if (inProcessAgent !== undefined) return runInProcessAgent(inProcessAgent, request, context);
     let agent: AgentDefinition;
     try {
       agent = this.definitionOf(request.task.agentName);
@@ -103,6 +103,7 @@ export class LocalDispatcher implements TaskDispatcher {
         reportOutput: context.reportOutput,
         reportUsage: context.reportUsage,
         reportEvent: context.reportEvent,
+        suspendTimeout: context.suspendTimeout,
         ...(this.budget === undefined ? {} : { budget: this.budget }),
         ...(this.gate === undefined ? {} : { gate: this.gate }),
       },
@@ -119,44 +120,11 @@ export class LocalDispatcher implements TaskDispatcher {
   }
 
   private modelFor(task: TaskSpec, agent: AgentDefinition): string {
-    return task.model ?? this.runModel ?? agent.model ?? this.defaultModel;
+    return modelReferenceFor(task, agent, { runModel: this.runModel, defaultModel: this.defaultModel });
   }
 }
 
-// Hot path (tens of thousands of no-op tasks per run): one context object, one outcome, no closures.
-function runInProcess(agent: InProcessAgent, request: TaskRequest, signal: AbortSignal): Promise<TaskOutcome> {
-  const context: InProcessAgentContext = { signal, inputs: request.inputs, runId: request.runId, attempt: request.attempt };
-  let result: Promise<string | TaskOutcome> | string | TaskOutcome;
-  try {
-    result = agent.run(request.task, context);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  if (typeof result === 'string') return Promise.resolve({ output: result });
-  // Promise.resolve returns a native promise as it is: no extra allocation.
-  if (isThenable(result)) return Promise.resolve(result).then((value) => toOutcome(agent, value));
-  try {
-    return Promise.resolve(toOutcome(agent, result));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-function toOutcome(agent: InProcessAgent, value: string | TaskOutcome): TaskOutcome {
-  if (typeof value === 'string') return { output: value };
-  if (typeof value === 'object' && value !== null && typeof (value as { output?: unknown }).output === 'string') return value;
-  throw new EnsembleError('AGENT_FAILED', `in-process agent "${agent.name}" returned ${describeValue(value)}; expected a string or {output: string}`, {
-    details: { agentName: agent.name },
-  });
-}
-
-function isThenable(value: unknown): value is PromiseLike<string | TaskOutcome> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object without a string "output"';
-  return typeof value;
+/** The model reference of a task: its own, else the run's (`--model`), else its agent's, else the default (`sonnet` when none is configured). */
+export function modelReferenceFor(task: TaskSpec, agent: AgentDefinition, options: { readonly runModel?: string | undefined; readonly defaultModel?: string | undefined }): string {
+  return task.model ?? options.runModel ?? agent.model ?? options.defaultModel ?? DEFAULT_MODEL_TIER;
 }

@@ -29,6 +29,7 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'timeoutMs',
   'limits',
   'outputFormat',
+  'env',
 ]);
 
 const requiredString = (what: string) =>
@@ -80,6 +81,72 @@ export const agentLimitsSchema = z.strictObject(
 /** Resource limits of a process agent (see {@link agentLimitsSchema}). */
 export type AgentLimits = z.output<typeof agentLimitsSchema>;
 
+/** Variables ensemble sets for every task of a process agent; an agent file cannot declare them. */
+export const ENSEMBLE_TASK_VARIABLES = [
+  'ENSEMBLE_RUN_ID',
+  'ENSEMBLE_TASK_ID',
+  'ENSEMBLE_EXECUTION_ID',
+  'ENSEMBLE_ATTEMPT',
+  'ENSEMBLE_AGENT_NAME',
+  'ENSEMBLE_PROMPT',
+  'ENSEMBLE_PROMPT_FILE',
+  'ENSEMBLE_INPUTS',
+  'ENSEMBLE_PROCESS_TAG',
+] as const;
+
+const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A name, a prefix ending in `*` (`AIDER_*`), or `*` alone (the whole environment).
+const ENVIRONMENT_PASS_PATTERN = /^(?:\*|[A-Za-z_][A-Za-z0-9_]*\*?)$/;
+const ENVIRONMENT_HINT = 'expected a list of variable names to pass through (["ANTHROPIC_API_KEY", "AIDER_*"]) or a mapping of names to values ({CI: "1", OPENAI_API_KEY: null})';
+
+/**
+ * What a process agent adds to the allow-listed environment: `passThrough` names (or `PREFIX*`
+ * patterns, or `*` for everything) copied from ensemble's own environment when set, and `values` set as given.
+ */
+export interface AgentEnvironment {
+  readonly passThrough: readonly string[];
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/**
+ * `env:` of a `command`/`cli` agent. A list names variables to pass through; a mapping sets
+ * values, and a name mapped to nothing (`NAME:` or `NAME: null`) is passed through.
+ */
+export const agentEnvironmentSchema = z.unknown().transform((input, context): AgentEnvironment => {
+  const passThrough: string[] = [];
+  const values: Record<string, string> = {};
+  const problem = (path: readonly (string | number)[], message: string): void => {
+    context.addIssue({ code: 'custom', path: [...path], message });
+  };
+  const checkName = (name: string, path: readonly (string | number)[], pattern: RegExp): boolean => {
+    if (!pattern.test(name)) {
+      problem(path, `${JSON.stringify(name)} is not an environment variable name${pattern === ENVIRONMENT_PASS_PATTERN ? ' (letters, digits and "_", optionally ending in "*")' : ''}`);
+      return false;
+    }
+    if ((ENSEMBLE_TASK_VARIABLES as readonly string[]).includes(name)) {
+      problem(path, `${name} is set by ensemble for every task and cannot be declared`);
+      return false;
+    }
+    return true;
+  };
+  if (Array.isArray(input)) {
+    input.forEach((name, index) => {
+      if (typeof name !== 'string') problem([index], 'expected a variable name');
+      else if (checkName(name, [index], ENVIRONMENT_PASS_PATTERN)) passThrough.push(name);
+    });
+  } else if (typeof input === 'object' && input !== null) {
+    for (const [name, value] of Object.entries(input)) {
+      if (!checkName(name, [name], ENVIRONMENT_NAME_PATTERN)) continue;
+      if (value === null || value === undefined) passThrough.push(name);
+      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
+      else problem([name], 'expected a string value, or nothing to pass the variable through');
+    }
+  } else {
+    problem([], ENVIRONMENT_HINT);
+  }
+  return { passThrough, values };
+});
+
 /** The fields of an agent definition's YAML front matter that ensemble reads (other keys pass through). */
 export const agentFrontMatterSchema = z
   .looseObject({
@@ -100,6 +167,8 @@ export const agentFrontMatterSchema = z
     timeoutMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
     // command/cli only; other runtimes run no process of their own and ignore it.
     limits: agentLimitsSchema.optional(),
+    // command/cli only: what the agent receives beyond the allow-listed environment.
+    env: agentEnvironmentSchema.optional(),
     // cli only; absent means inferred from the command (see resolveCliOutputFormat).
     outputFormat: z.enum(CLI_OUTPUT_FORMATS, { error: `expected one of ${CLI_OUTPUT_FORMATS.join(', ')}` }).optional(),
   })
@@ -123,6 +192,7 @@ export const commandRuntimeOptionsSchema = z.strictObject({
   maxOutputBytes: z.int().positive().default(10 * 1024 * 1024),
   killGraceMs: z.int().min(0).max(600_000).default(2000),
   limitSampleIntervalMs: z.int().min(10).max(10_000).default(150),
+  processTracking: z.enum(['auto', 'proc']).default('auto'),
 });
 
 /** Options of the simulated runtime. */

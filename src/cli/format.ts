@@ -1,4 +1,5 @@
 /** Terminal formatting shared by the CLI views and tables. */
+import { displayWidth, fitToWidth, padToWidth } from './terminal/index.js';
 
 export interface Palette {
   readonly green: (text: string) => string;
@@ -41,29 +42,19 @@ export function formatCost(usd: number): string {
   return usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
-/** Width of a string as printed, ignoring ANSI colour codes. */
-export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
-}
-
-export function padEnd(text: string, width: number): string {
-  const length = visibleLength(text);
-  return length >= width ? text : text + ' '.repeat(width - length);
-}
-
+/** Cuts one line to `width` terminal columns, ending it with "…" when cut. */
 export function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+  return fitToWidth(text, width);
 }
 
 /** Renders rows as aligned columns (first row is the header). */
 export function renderTable(rows: readonly (readonly string[])[], palette: Palette): string {
   if (rows.length === 0) return '';
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, visibleLength(cell))));
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, displayWidth(cell))));
   return rows
     .map((row, rowIndex) => {
-      const line = row.map((cell, index) => (index === row.length - 1 ? cell : padEnd(cell, widths[index]!))).join('  ');
+      const line = row.map((cell, index) => (index === row.length - 1 ? cell : padToWidth(cell, widths[index]!))).join('  ');
       return rowIndex === 0 ? palette.bold(line) : line;
     })
     .join('\n');

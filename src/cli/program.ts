@@ -9,12 +9,14 @@ import {
   registerRunsCommands,
   registerWorkflowsCommands,
 } from './commands/index.js';
-import { createCliContext, EXIT_INVALID_INPUT, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
+import { createCliContext, EXIT_INVALID_INPUT, guardIo, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
 
 const VERSION = '0.1.0';
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()): Promise<number> {
+  // Every write goes through guarded outputs: a reader that goes away (`| head`) silences output instead of crashing the command.
+  const io = guardIo(rawIo);
   let exitCode = 0;
   const program = new Command('ensemble');
   program
@@ -26,8 +28,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
-      writeErr: (text) => void io.stderr.write(text),
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
     });
 
   const action: ActionFactory = (handler) => async (...args: unknown[]) => {

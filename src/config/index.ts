@@ -27,3 +27,7 @@ export {
 } from './schema.js';
 /** A provider name, a tier, a model price, a tier table, a validated config file. */
 export type { ProviderName, ModelTier, ModelPrice, TierTable, EnsembleConfigFile } from './schema.js';
+/** `providerPolicy`: its schema (strict, all optional), the defaults, and the resolver that layers and fills it. */
+export { providerPolicyInputSchema, resolveProviderPolicy, PROVIDER_POLICY_DEFAULTS } from './provider-policy.js';
+/** A provider policy as written, and filled in. */
+export type { ProviderPolicyInput, ProviderPolicy } from './provider-policy.js';

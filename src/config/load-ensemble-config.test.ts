@@ -6,6 +6,7 @@ import { isEnsembleError } from '../core/index.js';
 import type { EnsembleError } from '../core/index.js';
 import { collectSecrets } from './collect-secrets.js';
 import { loadEnsembleConfig } from './load-ensemble-config.js';
+import { PROVIDER_POLICY_DEFAULTS, resolveProviderPolicy } from './provider-policy.js';
 
 function folderWith(config?: string, name = 'ensemble.config.yaml'): string {
   const folder = mkdtempSync(join(tmpdir(), 'ensemble-config-'));
@@ -156,6 +157,23 @@ describe('loadEnsembleConfig', () => {
     const error = failure(() => loadEnsembleConfig({ cwd: folderWith(), env: { OLLAMA_BASE_URL: 'localhost:11434' } }));
     expect(error.code).toBe('INVALID_CONFIG');
     expect(error.message).toContain('environment variable OLLAMA_BASE_URL: expected an http(s) URL');
+  });
+
+  it('reads providerPolicy strictly, and layers the library\'s over it field by field, then the defaults', () => {
+    const cwd = folderWith('providerPolicy:\n  circuitWaitMs: 2000\n  streamIdleTimeoutMs: 5000\n  taskRetry: {max: 1}\n');
+    const config = loadEnsembleConfig({ cwd, env: {} });
+    expect(config.providerPolicy).toEqual({ circuitWaitMs: 2000, streamIdleTimeoutMs: 5000, taskRetry: { max: 1, backoffMs: 1000, maxBackoffMs: 60_000 } });
+    const policy = resolveProviderPolicy(config.providerPolicy, { streamIdleTimeoutMs: 100 });
+    expect(policy).toEqual({
+      ...PROVIDER_POLICY_DEFAULTS,
+      circuitWaitMs: 2000,
+      streamIdleTimeoutMs: 100,
+      taskRetry: { max: 1, backoffMs: 1000, maxBackoffMs: 60_000 },
+    });
+    const error = failure(() => loadEnsembleConfig({ cwd: folderWith('providerPolicy: {circuitWait: 5, streamIdleTimeoutMs: 0}\n'), env: {} }));
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toContain('ensemble.config.yaml: providerPolicy: unknown field "circuitWait"');
+    expect(error.message).toContain('ensemble.config.yaml: providerPolicy.streamIdleTimeoutMs:');
   });
 
   it('collects every API key for redaction', () => {

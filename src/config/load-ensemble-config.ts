@@ -7,6 +7,7 @@ import { readConfigFile } from './read-config-file.js';
 import { providerEnvSchema } from './schema.js';
 import { selectProvider } from './select-provider.js';
 import type { EnsembleConfigFile, ModelPrice, ProviderName, TierTable } from './schema.js';
+import type { ProviderPolicyInput } from './provider-policy.js';
 
 /** File names looked for in the project folder, in order. */
 export const CONFIG_FILE_NAMES = ['ensemble.config.yaml', 'ensemble.config.yml'] as const;
@@ -39,6 +40,8 @@ export interface EnsembleConfig {
   readonly costs: Readonly<Record<string, ModelPrice>>;
   /** Spending caps for runs (merged under a run's own `budget`). */
   readonly budget?: RunConfig['budget'];
+  /** The file's `providerPolicy` (validated; defaults not filled, so the library's own can be merged over it). */
+  readonly providerPolicy?: ProviderPolicyInput;
 }
 
 /**
@@ -65,6 +68,7 @@ export function loadEnsembleConfig(options: LoadEnsembleConfigOptions): Ensemble
     tiers: file.tiers ?? {},
     costs: file.costs ?? {},
     ...(file.budget === undefined ? {} : { budget: file.budget }),
+    ...(file.providerPolicy === undefined ? {} : { providerPolicy: file.providerPolicy }),
   };
 }
 

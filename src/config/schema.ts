@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runConfigSchema } from '../core/index.js';
+import { providerPolicyInputSchema } from './provider-policy.js';
 
 /** Model providers of the `llm` runtime, in the order a provider is picked when none is named. */
 export const PROVIDER_NAMES = ['anthropic', 'openai', 'google', 'ollama', 'openai-compatible'] as const;
@@ -79,6 +80,8 @@ export const ensembleConfigFileSchema = z.strictObject({
   costs: costTableSchema.optional(),
   /** Spending caps, as a run config's `budget`. */
   budget: runConfigSchema.shape.budget,
+  /** How model calls are governed: concurrency, circuit breaker, stream idle timeout, llm task defaults. */
+  providerPolicy: providerPolicyInputSchema.optional(),
 });
 
 /** A validated `ensemble.config.yaml`. */

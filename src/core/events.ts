@@ -58,14 +58,21 @@ export interface EventPayloads {
     readonly attempt: number;
     readonly delayMs: number;
     readonly error: SerializedError;
+    /** What the failed attempt spent (its model calls count, although it failed). */
+    readonly usage: TokenUsage;
+    /** Dollars the failed attempt spent. */
+    readonly costUsd: number;
   };
   'task:complete': {
     readonly taskId: string;
     readonly agentName: string;
     /** Duration of the successful attempt, in ms. */
     readonly duration: number;
+    /** Tokens of the successful attempt (`usage.totalTokens`); earlier attempts' are on their `task:retry`. */
     readonly tokensUsed: number;
+    /** Spend of the successful attempt. */
     readonly usage: TokenUsage;
+    /** Dollars of the successful attempt. */
     readonly costUsd: number;
     readonly model?: string;
     readonly attempt: number;
@@ -78,13 +85,35 @@ export interface EventPayloads {
     readonly duration: number;
     readonly attempt: number;
     readonly error: SerializedError;
+    /** What the last attempt spent. */
+    readonly usage: TokenUsage;
+    /** Dollars the last attempt spent. */
+    readonly costUsd: number;
   };
+  /** A dependency failed, so the task never ran. */
   'task:skipped': {
     readonly taskId: string;
     readonly agentName: string;
+    /** Always `dependency-failed` since `task:cancelled` exists; journals written before it may hold the other two. */
     readonly reason: 'dependency-failed' | 'cancelled' | 'run-timeout';
     /** The failed task that made this one impossible, for `dependency-failed`. */
     readonly blockedBy?: string;
+  };
+  /**
+   * The run was cancelled or hit its global timeout before the task finished. A running attempt was
+   * aborted (`attempt`, `duration`, and what it spent are given); a task never launched carries none.
+   */
+  'task:cancelled': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly reason: 'cancelled' | 'run-timeout';
+    /** The aborted attempt, when one was running. */
+    readonly attempt?: number;
+    /** How long the aborted attempt ran, in ms. */
+    readonly duration?: number;
+    /** What the aborted attempt spent (zero when none was running). */
+    readonly usage: TokenUsage;
+    readonly costUsd: number;
   };
   /** A caller of a provider waits: rate limited (retry-after), backing off after a transient failure, or held by an open circuit. */
   'provider:pause': {
@@ -149,6 +178,7 @@ export const RUN_EVENT_TYPES = [
   'task:complete',
   'task:error',
   'task:skipped',
+  'task:cancelled',
   'wave:start',
   'wave:complete',
   'workflow:results',

@@ -8,6 +8,9 @@ export {
   deserializeError,
 } from './errors.js';
 export type { ErrorCode, SerializedError, EnsembleErrorOptions } from './errors.js';
+/** The one table from error code to CLI exit code (2 invalid input, 1 otherwise) and HTTP status. */
+export { ERROR_SURFACES, exitCodeFor, httpStatusFor } from './error-table.js';
+export type { ErrorSurface } from './error-table.js';
 export {
   ID_PATTERN,
   AGENT_NAME_PATTERN,
@@ -29,7 +32,7 @@ export type {
   RunConfig,
   InputIssue,
 } from './schema.js';
-export { TERMINAL_RUN_STATUSES, ZERO_USAGE } from './types.js';
+export { TERMINAL_RUN_STATUSES, TASK_STATUSES, ZERO_USAGE } from './types.js';
 export type {
   RunStatus,
   TaskStatus,
@@ -38,6 +41,7 @@ export type {
   TaskOutcome,
   DependencyOutput,
   PriorTaskResult,
+  TaskSpend,
   RunSummary,
   BudgetStop,
   TaskResult,
@@ -61,6 +65,9 @@ export type {
   BudgetPort,
   BudgetHold,
 } from './ports.js';
+/** A run journal in memory, and the order every journal keeps (one run, seq increasing, whole batches). */
+export { MemoryJournal, openMemoryJournal } from './memory-journal.js';
+export { assertJournalOrder } from './assert-journal-order.js';
 export { buildTaskGraph } from './task-graph.js';
 export type { TaskGraph } from './task-graph.js';
 export { validateGraph, assertValidGraph } from './validate-graph.js';
@@ -70,12 +77,17 @@ export { decideRetry } from './retry-policy.js';
 export type { RetryDecision } from './retry-policy.js';
 export { ReadyQueue } from './ready-queue.js';
 export { RunScheduler } from './scheduler.js';
-export type { SchedulerOptions } from './scheduler.js';
+export type { SchedulerOptions, SchedulerPrior } from './scheduler.js';
+/** The one reducer of run state (`applyRunEvent`) that every view derives from, and its state. */
+export { applyRunEvent, createRunState, foldRunEvents, runElapsedMs, STREAMED_TAIL_CHARS } from './run-state.js';
+export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup } from './run-state.js';
+/** What a resume hands the scheduler, derived from the run's events. */
+export { toResumePrior, resumePriorFromEvents } from './resume-prior.js';
 export { EventHub } from './event-hub.js';
 export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
-export { BudgetLedger } from './budget-ledger.js';
-export type { BudgetCaps, BudgetCharge, BudgetReservation, BudgetScope } from './budget-ledger.js';
+export { BudgetLedger, hasCostCap, budgetCapsOf, createRunBudget } from './budget-ledger.js';
+export type { BudgetCaps, BudgetCharge, BudgetScope } from './budget-ledger.js';
 export { createRandom } from './create-random.js';
 export { CircuitBreaker, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BREAKER_COOLDOWN_MS } from './circuit-breaker.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';

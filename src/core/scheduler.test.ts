@@ -1,132 +1,13 @@
-import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { createHarness, randomScenario, task, type Harness, type Scenario } from '../../test/helpers/scheduler-harness.js';
 import { createRandom } from './create-random.js';
 import { EnsembleError } from './errors.js';
 import type { RunEvent } from './events.js';
-import { ManualClock } from './manual-clock.js';
-import type { Journal, TaskDispatcher, TaskRequest } from './ports.js';
-import { RunScheduler } from './scheduler.js';
-import { runConfigSchema, taskSpecSchema, type RunConfigInput, type TaskInput } from './schema.js';
-import type { PriorTaskResult, RunOutcome, TaskOutcome } from './types.js';
-import { validateGraph } from './validate-graph.js';
-
-interface Behaviour {
-  /** Simulated work time in ms per attempt (index = attempt - 1, last repeats). */
-  readonly durationsMs?: readonly number[];
-  /** Per attempt: throw this error instead of succeeding. */
-  readonly failures?: readonly (EnsembleError | undefined)[];
-  /** Never settles, even when aborted. */
-  readonly ignoresAbort?: boolean;
-  /** Partial output reported right after the attempt starts; a leading `!` marks a restart. */
-  readonly streams?: readonly string[];
-}
-
-interface Harness {
-  readonly events: RunEvent[];
-  readonly dispatched: TaskRequest[];
-  readonly aborted: string[];
-  readonly clock: ManualClock;
-  readonly scheduler: RunScheduler;
-  run(): Promise<RunOutcome>;
-}
-
-function createHarness(
-  inputs: readonly TaskInput[],
-  options: {
-    config?: RunConfigInput;
-    behaviours?: Readonly<Record<string, Behaviour>>;
-    journal?: Journal;
-    prior?: { completed: ReadonlyMap<string, PriorTaskResult>; nextSeq: number };
-    agentMedianMs?: ReadonlyMap<string, number>;
-    onEvent?: (event: RunEvent, scheduler: RunScheduler) => void;
-  } = {},
-): Harness {
-  const tasks = inputs.map((input) => taskSpecSchema.parse(input));
-  const validation = validateGraph(tasks);
-  if (!validation.ok) throw new Error(validation.issues.map((issue) => issue.message).join('\n'));
-  const clock = new ManualClock(1_000_000);
-  const events: RunEvent[] = [];
-  const dispatched: TaskRequest[] = [];
-  const aborted: string[] = [];
-  const dispatcher: TaskDispatcher = {
-    describe: () => ({ model: 'test-model', runtime: 'test' }),
-    dispatch(request, { signal, reportOutput }) {
-      dispatched.push(request);
-      for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) {
-        if (delta.startsWith('!')) reportOutput?.(delta.slice(1), { restart: true });
-        else reportOutput?.(delta);
-      }
-      const behaviour = options.behaviours?.[request.task.id] ?? {};
-      const durations = behaviour.durationsMs ?? [request.task.estimatedMs ?? 10];
-      const durationMs = durations[Math.min(request.attempt - 1, durations.length - 1)]!;
-      const failure = behaviour.failures?.[request.attempt - 1];
-      return new Promise<TaskOutcome>((resolve, reject) => {
-        const timer = clock.setTimer(durationMs, () => {
-          if (failure !== undefined) reject(failure);
-          else resolve({ output: `out:${request.task.id}`, usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, costUsd: 0.5 });
-        });
-        signal.addEventListener('abort', () => {
-          aborted.push(request.task.id);
-          if (behaviour.ignoresAbort === true) return;
-          timer.cancel();
-          reject(new Error('aborted by signal'));
-        });
-      });
-    },
-  };
-  const emit = (event: RunEvent): void => {
-    events.push(event);
-    options.onEvent?.(event, scheduler);
-  };
-  const scheduler: RunScheduler = new RunScheduler({
-    runId: 'run-1',
-    workflowName: 'test',
-    graph: validation.graph,
-    config: runConfigSchema.parse(options.config ?? {}),
-    dispatcher,
-    clock,
-    emit,
-    random: () => 0.5,
-    ...(options.journal === undefined ? {} : { journal: options.journal }),
-    ...(options.prior === undefined ? {} : { prior: options.prior }),
-    ...(options.agentMedianMs === undefined ? {} : { agentMedianMs: options.agentMedianMs }),
-  });
-  return {
-    events,
-    dispatched,
-    aborted,
-    clock,
-    scheduler,
-    async run() {
-      let settled: RunOutcome | undefined;
-      let failure: unknown;
-      scheduler.start().then(
-        (outcome) => (settled = outcome),
-        (error: unknown) => (failure = error),
-      );
-      for (let step = 0; step < 100_000; step++) {
-        await nextMacrotask();
-        if (settled !== undefined) return settled;
-        if (failure !== undefined) throw failure;
-        if (!clock.fireNext()) {
-          await nextMacrotask();
-          if (settled !== undefined) return settled;
-          if (failure !== undefined) throw failure;
-          throw new Error('run stalled: no timers left and no outcome');
-        }
-      }
-      throw new Error('run did not finish');
-    },
-  };
-}
-
-const task = (id: string, dependencies: string[] = [], extra: Partial<TaskInput> = {}): TaskInput => ({
-  id,
-  agentName: 'worker',
-  prompt: `do ${id}`,
-  dependencies,
-  ...extra,
-});
+import type { TaskRequest } from './ports.js';
+import { resumePriorFromEvents } from './resume-prior.js';
+import { foldRunEvents, runElapsedMs } from './run-state.js';
+import type { SchedulerPrior } from './scheduler.js';
+import type { PriorTaskResult, RunOutcome } from './types.js';
 
 const at = (events: readonly RunEvent[], type: RunEvent['type'], taskId: string): number => {
   const event = events.find((candidate) => candidate.type === type && 'taskId' in candidate && candidate.taskId === taskId);
@@ -262,9 +143,10 @@ describe('RunScheduler', () => {
     expect(harness.events.at(-1)).toMatchObject({ type: 'workflow:complete', status: 'failed' });
   });
 
-  it('cancels promptly: running tasks are aborted, waiting ones skipped, the run ends cancelled', async () => {
+  it('cancels promptly: the running task is aborted and every unfinished task ends cancelled, not failed or skipped (issue 6)', async () => {
     const harness: Harness = createHarness([task('a', [], { estimatedMs: 100 }), task('b', [], { estimatedMs: 100 }), task('c', ['a'])], {
       config: { maxParallelAgents: 1 },
+      behaviours: { a: { reportedTokens: [40] } },
       onEvent: (event, scheduler) => {
         if (event.type === 'task:start' && event.taskId === 'a') harness.clock.setTimer(30, () => scheduler.cancel('user asked'));
       },
@@ -272,10 +154,51 @@ describe('RunScheduler', () => {
     const outcome = await harness.run();
     expect(outcome.status).toBe('cancelled');
     expect(harness.aborted).toEqual(['a']);
-    expect(harness.events.find((event) => event.type === 'task:error')).toMatchObject({ taskId: 'a', duration: 30, error: { code: 'RUN_CANCELLED' } });
-    expect(harness.events.at(-1)).toMatchObject({ type: 'workflow:error', status: 'cancelled', error: { code: 'RUN_CANCELLED' } });
-    expect(harness.events.filter((event) => event.type === 'task:skipped').map((event) => event.taskId).sort()).toEqual(['b', 'c']);
+    const cancelled = harness.events.filter((event) => event.type === 'task:cancelled');
+    expect(cancelled.map((event) => event.taskId).sort()).toEqual(['a', 'b', 'c']);
+    // The aborted attempt says how long it ran and what it spent; tasks never launched carry no attempt.
+    expect(cancelled.find((event) => event.taskId === 'a')).toMatchObject({
+      reason: 'cancelled',
+      attempt: 1,
+      duration: 30,
+      usage: { totalTokens: 40 },
+      costUsd: 0.4,
+    });
+    expect(cancelled.find((event) => event.taskId === 'b')).not.toHaveProperty('attempt');
+    expect(harness.events.some((event) => event.type === 'task:error' || event.type === 'task:skipped')).toBe(false);
+    expect(harness.events.at(-1)).toMatchObject({
+      type: 'workflow:error',
+      status: 'cancelled',
+      error: { code: 'RUN_CANCELLED' },
+      summary: { cancelledTasks: 3, failedTasks: 0, skippedTasks: 0, totalTokens: 40 },
+    });
+    expect(outcome.results.map((result) => [result.taskId, result.status, result.attempts, result.tokensUsed])).toEqual([
+      ['a', 'cancelled', 1, 40],
+      ['b', 'cancelled', 0, 0],
+      ['c', 'cancelled', 0, 0],
+    ]);
     expect(harness.dispatched).toHaveLength(1);
+  });
+
+  it("keeps a failed task's dependents skipped when the run is cancelled afterwards", async () => {
+    const boom = new EnsembleError('AGENT_EXIT_NONZERO', 'exit 1');
+    const harness: Harness = createHarness(
+      [task('fails', [], { estimatedMs: 10 }), task('after-fail', ['fails']), task('slow', [], { estimatedMs: 100 }), task('after-slow', ['slow'])],
+      {
+        behaviours: { fails: { failures: [boom] } },
+        onEvent: (event, scheduler) => {
+          if (event.type === 'task:error') harness.clock.setTimer(5, () => scheduler.cancel());
+        },
+      },
+    );
+    const outcome = await harness.run();
+    expect(outcome.results.map((result) => [result.taskId, result.status])).toEqual([
+      ['fails', 'failed'],
+      ['after-fail', 'skipped'],
+      ['slow', 'cancelled'],
+      ['after-slow', 'cancelled'],
+    ]);
+    expect(outcome.summary).toMatchObject({ failedTasks: 1, skippedTasks: 1, cancelledTasks: 2 });
   });
 
   it('never launches work announced just before a cancel', async () => {
@@ -287,21 +210,40 @@ describe('RunScheduler', () => {
     const outcome = await harness.run();
     expect(outcome.status).toBe('cancelled');
     expect(harness.dispatched).toHaveLength(0);
-    expect(outcome.results.map((result) => result.status)).toEqual(['failed', 'failed']);
+    expect(outcome.results.map((result) => result.status)).toEqual(['cancelled', 'cancelled']);
   });
 
-  it('stops the whole run at the global timeout', async () => {
-    const harness = createHarness([task('a', [], { estimatedMs: 100 }), task('b', ['a'], { estimatedMs: 100 })], {
+  it('stops the whole run at the global timeout: the running task and those never launched end cancelled (run-timeout)', async () => {
+    const harness = createHarness([task('a', [], { estimatedMs: 100 }), task('b', ['a'], { estimatedMs: 100 }), task('c', ['b'])], {
       config: { globalTimeout: 150 },
     });
     const outcome = await harness.run();
     expect(outcome.status).toBe('failed');
     expect(outcome.error?.code).toBe('RUN_TIMEOUT');
-    expect(harness.events.find((event) => event.type === 'task:error')).toMatchObject({ taskId: 'b', error: { code: 'RUN_TIMEOUT' } });
+    expect(harness.events.filter((event) => event.type === 'task:cancelled').map((event) => [event.taskId, event.reason, event.duration])).toEqual([
+      ['c', 'run-timeout', undefined],
+      ['b', 'run-timeout', 50],
+    ]);
+    expect(outcome.summary).toMatchObject({ successfulTasks: 1, failedTasks: 0, cancelledTasks: 2 });
+  });
+
+  it('ends cancelled, not failed, a task whose timed-out attempt would have been retried when the run stops during its grace period', async () => {
+    const harness: Harness = createHarness([task('stubborn', [], { timeoutMs: 50, retry: { max: 2 } })], {
+      config: { abortGraceMs: 100 },
+      behaviours: { stubborn: { durationsMs: [1_000_000], ignoresAbort: true } },
+      onEvent: (event, scheduler) => {
+        if (event.type === 'task:start') harness.clock.setTimer(60, () => scheduler.cancel());
+      },
+    });
+    const outcome = await harness.run();
+    expect(outcome.results[0]).toMatchObject({ status: 'cancelled', attempts: 1 });
+    expect(harness.events.find((event) => event.type === 'task:cancelled')).toMatchObject({ attempt: 1, duration: 150 });
   });
 
   it('journals every event before it is emitted, and before the work it announces starts', async () => {
+    // Checked after the run: the scheduler swallows a listener's throw, so an expect() inside one could never fail.
     const journaled: number[] = [];
+    const emittedBeforeJournal: number[] = [];
     let dispatchedBeforeJournal = false;
     const harness = createHarness([task('a'), task('b', ['a'])], {
       journal: {
@@ -310,7 +252,7 @@ describe('RunScheduler', () => {
         },
       },
       onEvent: (event) => {
-        expect(journaled).toContain(event.seq);
+        if (!journaled.includes(event.seq)) emittedBeforeJournal.push(event.seq);
       },
     });
     const originalDispatch = harness.dispatched.push.bind(harness.dispatched);
@@ -322,6 +264,7 @@ describe('RunScheduler', () => {
       return originalDispatch(...requests);
     };
     await harness.run();
+    expect(emittedBeforeJournal).toEqual([]);
     expect(dispatchedBeforeJournal).toBe(false);
     expect(journaled).toEqual(harness.events.map((event) => event.seq));
   });
@@ -351,6 +294,88 @@ describe('RunScheduler', () => {
     expect(harness.events[0]).toMatchObject({ type: 'workflow:start', seq: 42, resumed: true, completedTaskCount: 1 });
     expect(harness.events.some((event) => event.type === 'task:added')).toBe(false);
     expect(outcome.summary).toMatchObject({ successfulTasks: 3, totalTokens: 16 });
+  });
+
+  it("counts the spend of every attempt: a task that failed twice then succeeded shows all three attempts' tokens (issue 6)", async () => {
+    const flaky = new EnsembleError('PROVIDER_UNAVAILABLE', '503', { retryable: true });
+    const harness = createHarness([task('flaky', [], { retry: { max: 2, backoffMs: 10 } }), task('fatal')], {
+      behaviours: {
+        flaky: { failures: [flaky, flaky], reportedTokens: [100, 200, 50] },
+        fatal: { failures: [new EnsembleError('AGENT_FAILED', 'bad', { retryable: false })], reportedTokens: [7] },
+      },
+    });
+    const outcome = await harness.run();
+    const retries = harness.events.filter((event) => event.type === 'task:retry');
+    expect(retries.map((event) => [event.attempt, event.usage.totalTokens, event.costUsd])).toEqual([
+      [1, 100, 1],
+      [2, 200, 2],
+    ]);
+    // The successful attempt: what it reported (50) plus what its outcome says (3).
+    expect(harness.events.find((event) => event.type === 'task:complete')).toMatchObject({
+      attempt: 3,
+      tokensUsed: 53,
+      usage: { inputTokens: 51, outputTokens: 2, totalTokens: 53 },
+      costUsd: 1,
+    });
+    expect(harness.events.find((event) => event.type === 'task:error')).toMatchObject({ taskId: 'fatal', usage: { totalTokens: 7 }, costUsd: 0.07 });
+    expect(outcome.results.map((result) => [result.taskId, result.tokensUsed, result.costUsd])).toEqual([
+      ['flaky', 353, 4],
+      ['fatal', 7, 0.07],
+    ]);
+    expect(outcome.summary).toMatchObject({ totalTokens: 360 });
+    expect(outcome.summary.totalCost).toBeCloseTo(4.07, 10);
+  });
+
+  it('does not count queued time against a task timeout: the clock stops while the attempt waits in a provider queue (issue 6)', async () => {
+    const harness = createHarness(
+      [task('queued', [], { timeoutMs: 100 }), task('queued-then-slow', [], { timeoutMs: 100 }), task('slow', [], { timeoutMs: 100 })],
+      {
+        behaviours: {
+          queued: { queuedMs: [500], durationsMs: [80] },
+          'queued-then-slow': { queuedMs: [300], durationsMs: [150] },
+          slow: { durationsMs: [150] },
+        },
+      },
+    );
+    const outcome = await harness.run();
+    expect(outcome.results.map((result) => [result.taskId, result.status])).toEqual([
+      ['queued', 'succeeded'],
+      ['queued-then-slow', 'failed'],
+      ['slow', 'failed'],
+    ]);
+    const errors = harness.events.filter((event) => event.type === 'task:error');
+    const queuedThenSlow = errors.find((event) => event.taskId === 'queued-then-slow')!;
+    // It times out 100 ms of its own work after the 300 ms wait, and says it was queued.
+    expect(queuedThenSlow.duration).toBe(400);
+    expect(queuedThenSlow.error).toMatchObject({ code: 'TASK_TIMEOUT', details: { queuedMs: 300 } });
+    expect(queuedThenSlow.error.message).toContain('not counting 300 ms spent queued');
+    expect(errors.find((event) => event.taskId === 'slow')).toMatchObject({ duration: 100, error: { details: { queuedMs: 0 } } });
+  });
+
+  it('resumes with attempts that keep counting, prior spend, and the whole run\'s duration (issue 6)', async () => {
+    const prior: SchedulerPrior = {
+      completed: new Map([['a', { output: 'stored-a', usage: { inputTokens: 5, outputTokens: 5, totalTokens: 10 }, costUsd: 0.25, durationMs: 40 }]]),
+      nextSeq: 30,
+      attempts: new Map([
+        ['a', 2],
+        ['b', 3],
+      ]),
+      spend: new Map([['b', { usage: { inputTokens: 20, outputTokens: 0, totalTokens: 20 }, costUsd: 0.2 }]]),
+      elapsedMs: 5_000,
+    };
+    const harness = createHarness([task('a'), task('b', ['a']), task('c')], { prior });
+    const outcome = await harness.run();
+    expect(harness.dispatched.map((request) => [request.task.id, request.attempt, request.executionId])).toEqual([
+      ['b', 4, 'run-1:b:4'],
+      ['c', 1, 'run-1:c:1'],
+    ]);
+    expect(outcome.results.map((result) => [result.taskId, result.attempts, result.tokensUsed])).toEqual([
+      ['a', 2, 10],
+      ['b', 4, 23],
+      ['c', 1, 3],
+    ]);
+    expect(outcome.summary).toMatchObject({ successfulTasks: 3, totalTokens: 36, totalDuration: 5_010 });
+    expect(harness.events.find((event) => event.type === 'workflow:results')).toMatchObject({ results: outcome.results });
   });
 
   it('journals streamed partial output as task:output events of the running attempt', async () => {
@@ -390,62 +415,107 @@ describe('RunScheduler', () => {
   });
 });
 
-describe('RunScheduler on random DAGs', () => {
-  for (let seed = 1; seed <= 25; seed++) {
-    it(`holds its invariants (seed ${seed}): dependencies first, the parallel limit, one terminal state per task`, async () => {
-      const random = createRandom(seed);
-      const taskCount = 5 + Math.floor(random() * 60);
-      const limit = 1 + Math.floor(random() * 8);
-      const inputs: TaskInput[] = [];
-      const behaviours: Record<string, Behaviour> = {};
-      for (let index = 0; index < taskCount; index++) {
-        const dependencies = new Set<string>();
-        const dependencyCount = index === 0 ? 0 : Math.floor(random() * 4);
-        for (let k = 0; k < dependencyCount; k++) dependencies.add(`t${Math.floor(random() * index)}`);
-        inputs.push(task(`t${index}`, [...dependencies], { priority: 1 + Math.floor(random() * 10), retry: { max: 1, backoffMs: 5 } }));
-        const roll = random();
-        behaviours[`t${index}`] = {
-          durationsMs: [1 + Math.floor(random() * 50)],
-          ...(roll < 0.1
-            ? { failures: [new EnsembleError('AGENT_FAILED', 'x', { retryable: true }), new EnsembleError('AGENT_FAILED', 'x', { retryable: true })] }
-            : roll < 0.2
-              ? { failures: [new EnsembleError('AGENT_FAILED', 'once', { retryable: true })] }
-              : {}),
-        };
-      }
-      const harness = createHarness(inputs, { config: { maxParallelAgents: limit }, behaviours });
-      const outcome = await harness.run();
+const TERMINAL_TYPES = new Set<RunEvent['type']>(['task:complete', 'task:error', 'task:skipped', 'task:cancelled']);
 
-      let running = 0;
-      let peak = 0;
-      const finished = new Map<string, string>();
-      const terminalCounts = new Map<string, number>();
-      const dependenciesOf = new Map(inputs.map((input) => [input.id, input.dependencies ?? []]));
-      for (const event of harness.events) {
-        if (event.type === 'task:start') {
-          running++;
-          peak = Math.max(peak, running);
-          for (const dependency of dependenciesOf.get(event.taskId)!) expect(finished.get(dependency)).toBe('succeeded');
-        }
-        if (event.type === 'task:retry') running--;
-        if (event.type === 'task:complete' || event.type === 'task:error') {
-          running--;
-          finished.set(event.taskId, event.type === 'task:complete' ? 'succeeded' : 'failed');
-        }
-        if (event.type === 'task:complete' || event.type === 'task:error' || event.type === 'task:skipped') {
-          terminalCounts.set(event.taskId, (terminalCounts.get(event.taskId) ?? 0) + 1);
-          if (event.type === 'task:skipped') {
-            const blockedBy = event.blockedBy!;
-            expect(finished.get(blockedBy)).toBe('failed');
-          }
-        }
-      }
-      expect(peak).toBeLessThanOrEqual(limit);
-      expect(running).toBe(0);
-      expect(terminalCounts.size).toBe(taskCount);
-      expect([...terminalCounts.values()].every((count) => count === 1)).toBe(true);
-      const summary = outcome.summary;
-      expect(summary.successfulTasks + summary.failedTasks + summary.skippedTasks).toBe(taskCount);
+/**
+ * Checks one execution's events (after `before`, the journal of earlier executions): seq continues,
+ * dependencies first, the parallel limit, attempts that keep counting, exactly one terminal event per
+ * unfinished task, no succeeded task run again, and a summary and results that agree with the reducer.
+ */
+function expectSessionInvariants(scenario: Scenario, before: readonly RunEvent[], events: readonly RunEvent[], outcome: RunOutcome): void {
+  const earlier = foldRunEvents(before);
+  const succeededBefore = new Set([...earlier.tasks.values()].filter((state) => state.status === 'succeeded').map((state) => state.taskId));
+  const firstSeq = earlier.lastSeq + 1;
+  expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => firstSeq + index));
+  expect(events[0]).toMatchObject({ type: 'workflow:start', resumed: before.length > 0 });
+  const isStopped = events.at(-1)!.type === 'workflow:error';
+
+  const dependenciesOf = new Map(scenario.inputs.map((input) => [input.id, input.dependencies ?? []]));
+  const status = new Map<string, string>([...succeededBefore].map((taskId) => [taskId, 'succeeded']));
+  const lastAttempt = new Map([...earlier.tasks.values()].map((state) => [state.taskId, state.attempts]));
+  const terminals = new Map<string, number>();
+  let running = 0;
+  let peak = 0;
+  for (const event of events) {
+    if (event.type === 'task:start') {
+      expect(succeededBefore.has(event.taskId)).toBe(false);
+      running++;
+      peak = Math.max(peak, running);
+      for (const dependency of dependenciesOf.get(event.taskId)!) expect(status.get(dependency)).toBe('succeeded');
+      expect(event.attempt).toBe((lastAttempt.get(event.taskId) ?? 0) + 1);
+      lastAttempt.set(event.taskId, event.attempt);
+    }
+    if (event.type === 'task:retry' || event.type === 'task:complete' || event.type === 'task:error') running--;
+    if (event.type === 'task:cancelled') {
+      expect(isStopped).toBe(true);
+      if (event.attempt !== undefined) running--;
+    }
+    if (event.type === 'task:skipped') expect(status.get(event.blockedBy!)).toBe('failed');
+    if (TERMINAL_TYPES.has(event.type) && 'taskId' in event) {
+      terminals.set(event.taskId, (terminals.get(event.taskId) ?? 0) + 1);
+      status.set(event.taskId, event.type.slice('task:'.length).replace('complete', 'succeeded').replace('error', 'failed'));
+    }
+  }
+  expect(peak).toBeLessThanOrEqual(scenario.limit);
+  expect(running).toBe(0);
+  for (const input of scenario.inputs) expect(terminals.get(input.id) ?? 0).toBe(succeededBefore.has(input.id) ? 0 : 1);
+
+  // The reducer over the whole journal agrees with the scheduler's results and summary.
+  const state = foldRunEvents([...before, ...events]);
+  for (const result of outcome.results) {
+    const taskState = state.tasks.get(result.taskId)!;
+    expect([taskState.status, taskState.attempts, taskState.usage.totalTokens]).toEqual([result.status, result.attempts, result.tokensUsed]);
+    expect(taskState.costUsd).toBeCloseTo(result.costUsd, 9);
+  }
+  const { summary } = outcome;
+  expect(state.summary).toEqual(summary);
+  expect([summary.successfulTasks, summary.failedTasks, summary.skippedTasks, summary.cancelledTasks]).toEqual([
+    state.counts.succeeded,
+    state.counts.failed,
+    state.counts.skipped,
+    state.counts.cancelled,
+  ]);
+  expect(summary.totalTokens).toBe(state.totalTokens);
+  expect(summary.totalCost).toBeCloseTo(state.totalCostUsd, 9);
+  expect(summary.totalDuration).toBe(runElapsedMs(state));
+}
+
+describe('RunScheduler on random DAGs', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    it(`holds its invariants with failures, retries, timeouts, ignored aborts, queueing, a cancel or a run timeout, then a resume from a random prefix (seed ${seed})`, async () => {
+      const random = createRandom(seed);
+      const scenario = randomScenario(random);
+      // A third of the runs are cancelled after a random event, a sixth hit a random global timeout.
+      const stopRoll = random();
+      const cancelAtSeq = stopRoll < 1 / 3 ? 2 + Math.floor(random() * scenario.inputs.length * 4) : undefined;
+      const globalTimeout = stopRoll >= 1 / 3 && stopRoll < 1 / 2 ? 1 + Math.floor(random() * 300) : undefined;
+      const first = createHarness(scenario.inputs, {
+        config: { ...scenario.config, ...(globalTimeout === undefined ? {} : { globalTimeout }) },
+        behaviours: scenario.behaviours,
+        random,
+        onEvent: (event, scheduler) => {
+          if (event.seq === cancelAtSeq) scheduler.cancel('cancelled by the test');
+        },
+      });
+      const firstOutcome = await first.run();
+      expectSessionInvariants(scenario, [], first.events, firstOutcome);
+
+      // Resume from a random prefix of the journal, as after a crash at that point: state rebuilt from the events.
+      const prefix = first.events.slice(0, 1 + Math.floor(random() * first.events.length));
+      const prior = resumePriorFromEvents(prefix);
+      const resumed = createHarness(scenario.inputs, {
+        config: scenario.config,
+        behaviours: scenario.behaviours,
+        random,
+        prior,
+        startAt: prefix.at(-1)!.at + 1_000,
+      });
+      const resumedOutcome = await resumed.run();
+      expectSessionInvariants(scenario, prefix, resumed.events, resumedOutcome);
+      // Execution ids never repeat across the crash: those started before it, and those of the resume.
+      const startedBefore = prefix.flatMap((event) => (event.type === 'task:start' ? [`${event.runId}:${event.taskId}:${event.attempt}`] : []));
+      const executionIds = [...startedBefore, ...resumed.dispatched.map((request) => request.executionId)];
+      expect(new Set(executionIds).size).toBe(executionIds.length);
     });
   }
 });

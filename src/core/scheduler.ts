@@ -1,3 +1,4 @@
+import { AttemptTimeout } from './attempt-timeout.js';
 import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, isEnsembleError, serializeError, toEnsembleError, type SerializedError } from './errors.js';
 import type { EventPayloads, RunEvent, RunEventType } from './events.js';
@@ -15,6 +16,7 @@ import type {
   RunSummary,
   TaskOutcome,
   TaskResult,
+  TaskSpend,
   TaskStatus,
   TokenUsage,
 } from './types.js';
@@ -25,7 +27,27 @@ const RETRYING = 2;
 const SUCCEEDED = 3;
 const FAILED = 4;
 const SKIPPED = 5;
-const STATUS_NAMES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped'];
+const CANCELLED = 6;
+const STATUS_NAMES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'];
+const ZERO_SPEND: TokenUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+const KEEP_TIMEOUT_RUNNING = (): (() => void) => noop;
+
+/**
+ * What a resumed run carries over from its earlier executions (see `toResumePrior`, which derives
+ * it from the run's journal).
+ */
+export interface SchedulerPrior {
+  /** Tasks that already succeeded: they keep their outputs and do not run again. */
+  readonly completed: ReadonlyMap<string, PriorTaskResult>;
+  /** The seq the first event of this execution gets (the journal's last seq + 1). */
+  readonly nextSeq: number;
+  /** Attempts already made per task, so attempt numbers and execution ids keep counting. @default none */
+  readonly attempts?: ReadonlyMap<string, number>;
+  /** What the earlier attempts of tasks that did not succeed spent (succeeded tasks carry theirs in `completed`). @default none */
+  readonly spend?: ReadonlyMap<string, TaskSpend>;
+  /** Wall time of the earlier executions, in ms, added to `summary.totalDuration`. @default 0 */
+  readonly elapsedMs?: number;
+}
 
 export interface SchedulerOptions {
   readonly runId: string;
@@ -45,8 +67,8 @@ export interface SchedulerOptions {
   readonly random?: () => number;
   /** Median past duration per agent, in ms, used when a task has no `estimatedMs`. */
   readonly agentMedianMs?: ReadonlyMap<string, number>;
-  /** For resume: tasks that already succeeded, and the seq the next event gets. */
-  readonly prior?: { readonly completed: ReadonlyMap<string, PriorTaskResult>; readonly nextSeq: number };
+  /** For resume: what earlier executions of the run finished, attempted and spent. */
+  readonly prior?: SchedulerPrior;
 }
 
 /**
@@ -67,9 +89,10 @@ export class RunScheduler {
   private readonly attempts: Int32Array;
   private readonly startedAt: Float64Array;
   private readonly durations: Float64Array;
+  /** Spend of all attempts of each task (across resumes). */
   private readonly tokens: Float64Array;
   private readonly costs: Float64Array;
-  /** Spend reported through `reportUsage` by the current attempt. */
+  /** Spend reported through `reportUsage` by the current attempt; reset when an attempt starts. */
   private readonly attemptTokens: Float64Array;
   private readonly attemptInputTokens: Float64Array;
   private readonly attemptOutputTokens: Float64Array;
@@ -77,7 +100,10 @@ export class RunScheduler {
   private readonly outputs: (string | undefined)[];
   private readonly errors: (SerializedError | undefined)[];
   private readonly controllers: (AbortController | undefined)[];
+  /** Retry-delay and abort-grace timers. */
   private readonly timers: (TimerHandle | undefined)[];
+  /** The running attempt's timeout clock (tasks with `timeoutMs`). */
+  private readonly timeouts: (AttemptTimeout | undefined)[];
   private readonly levelRemaining: Int32Array;
   private readonly levelSize: Int32Array;
   private readonly levelStarted: Uint8Array;
@@ -122,6 +148,7 @@ export class RunScheduler {
     this.errors = new Array<SerializedError | undefined>(taskCount);
     this.controllers = new Array<AbortController | undefined>(taskCount);
     this.timers = new Array<TimerHandle | undefined>(taskCount);
+    this.timeouts = new Array<AttemptTimeout | undefined>(taskCount);
     const priorities = new Uint8Array(taskCount);
     for (let i = 0; i < taskCount; i++) {
       this.waitingOn[i] = this.graph.dependencyOffsets[i + 1]! - this.graph.dependencyOffsets[i]!;
@@ -165,7 +192,7 @@ export class RunScheduler {
         });
       }
     } else {
-      this.restorePrior(prior.completed);
+      this.restorePrior(prior);
     }
     for (let i = 0; i < this.taskCount; i++) {
       if (this.status[i] === PENDING && this.waitingOn[i] === 0) this.queue.push(i);
@@ -183,7 +210,7 @@ export class RunScheduler {
     return promise;
   }
 
-  /** Stops the run promptly: running tasks are aborted, waiting ones skipped. */
+  /** Stops the run promptly: running tasks are aborted, waiting ones cancelled. */
   cancel(reason?: string): void {
     this.stop(new EnsembleError('RUN_CANCELLED', reason ?? 'run cancelled'));
   }
@@ -194,8 +221,18 @@ export class RunScheduler {
     return index === undefined ? undefined : STATUS_NAMES[this.status[index]!];
   }
 
-  private restorePrior(completed: ReadonlyMap<string, PriorTaskResult>): void {
-    for (const [taskId, result] of completed) {
+  private restorePrior(prior: SchedulerPrior): void {
+    for (const [taskId, attempts] of prior.attempts ?? []) {
+      const index = this.graph.indexById.get(taskId);
+      if (index !== undefined) this.attempts[index] = attempts;
+    }
+    for (const [taskId, spend] of prior.spend ?? []) {
+      const index = this.graph.indexById.get(taskId);
+      if (index === undefined || prior.completed.has(taskId)) continue;
+      this.tokens[index] = spend.usage.totalTokens;
+      this.costs[index] = spend.costUsd;
+    }
+    for (const [taskId, result] of prior.completed) {
       const index = this.graph.indexById.get(taskId);
       if (index === undefined || this.status[index] !== PENDING) continue;
       this.status[index] = SUCCEEDED;
@@ -292,6 +329,10 @@ export class RunScheduler {
     this.status[index] = RUNNING;
     this.inFlight++;
     this.startedAt[index] = this.options.clock.now();
+    this.attemptTokens[index] = 0;
+    this.attemptInputTokens[index] = 0;
+    this.attemptOutputTokens[index] = 0;
+    this.attemptCosts[index] = 0;
     const level = this.graph.levels[index]!;
     if (this.levelStarted[level] === 0) {
       this.levelStarted[level] = 1;
@@ -327,18 +368,22 @@ export class RunScheduler {
     }
     const controller = new AbortController();
     this.controllers[index] = controller;
+    let timeout: AttemptTimeout | undefined;
     if (task.timeoutMs !== undefined) {
       const timeoutMs = task.timeoutMs;
-      this.timers[index] = this.options.clock.setTimer(timeoutMs, () => {
+      timeout = new AttemptTimeout(this.options.clock, timeoutMs, () => {
+        const queuedMs = Math.round(timeout!.suspendedMs);
+        const queued = queuedMs > 0 ? ` (not counting ${queuedMs} ms spent queued)` : '';
         this.abortAttempt(
           index,
           attempt,
-          new EnsembleError('TASK_TIMEOUT', `task "${task.id}" exceeded its timeout of ${timeoutMs} ms`, {
+          new EnsembleError('TASK_TIMEOUT', `task "${task.id}" exceeded its timeout of ${timeoutMs} ms${queued}`, {
             retryable: true,
-            details: { taskId: task.id, timeoutMs },
+            details: { taskId: task.id, timeoutMs, queuedMs },
           }),
         );
       });
+      this.timeouts[index] = timeout;
     }
     let promise: Promise<TaskOutcome>;
     try {
@@ -351,8 +396,7 @@ export class RunScheduler {
           reportOutput: (delta, options) => this.reportOutput(index, attempt, delta, options?.restart === true),
           reportUsage: (usage, costUsd) => this.reportUsage(index, attempt, usage, costUsd),
           reportEvent: (type, payload) => this.reportActivity(index, attempt, type, payload),
-          // Implemented with the timeout rework; until then the clock keeps running.
-          suspendTimeout: () => () => undefined,
+          suspendTimeout: timeout === undefined ? KEEP_TIMEOUT_RUNNING : () => timeout.suspend(),
         },
       );
     } catch (error) {
@@ -373,9 +417,13 @@ export class RunScheduler {
     this.flush();
   }
 
-  /** Spend of one model call of a running attempt; counted whether or not the attempt succeeds. */
+  /**
+   * Spend of one model call of a running attempt; counted whether or not the attempt succeeds. Spend
+   * reported after the attempt was recorded as ended (work that ignored its abort past the grace
+   * period) has no event left to carry it and is not counted here; budgets still count it.
+   */
   private reportUsage(index: number, attempt: number, usage: TokenUsage, costUsd: number): void {
-    if (this.attempts[index] !== attempt) return;
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
     this.attemptTokens[index]! += usage.totalTokens;
     this.attemptInputTokens[index]! += usage.inputTokens;
     this.attemptOutputTokens[index]! += usage.outputTokens;
@@ -406,11 +454,35 @@ export class RunScheduler {
     if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
     const controller = this.controllers[index];
     if (controller === undefined || controller.signal.aborted) return;
+    this.timeouts[index]?.cancel();
+    this.timeouts[index] = undefined;
     this.timers[index]?.cancel();
     controller.abort(reason);
     this.timers[index] = this.options.clock.setTimer(this.options.config.abortGraceMs, () => {
       this.settle(index, attempt, undefined, reason);
     });
+  }
+
+  /** Takes the attempt's spend (what it reported while running, plus what its outcome says) into the task's totals. */
+  private takeAttemptSpend(index: number, outcome: TaskOutcome | undefined): TaskSpend {
+    const returned = outcome?.usage;
+    const totalTokens = this.attemptTokens[index]! + (returned?.totalTokens ?? 0);
+    const costUsd = this.attemptCosts[index]! + (outcome?.costUsd ?? 0);
+    const usage: TokenUsage =
+      totalTokens === 0 && returned === undefined
+        ? ZERO_SPEND
+        : {
+            inputTokens: this.attemptInputTokens[index]! + (returned?.inputTokens ?? 0),
+            outputTokens: this.attemptOutputTokens[index]! + (returned?.outputTokens ?? 0),
+            totalTokens,
+          };
+    this.attemptTokens[index] = 0;
+    this.attemptInputTokens[index] = 0;
+    this.attemptOutputTokens[index] = 0;
+    this.attemptCosts[index] = 0;
+    this.tokens[index]! += totalTokens;
+    this.costs[index]! += costUsd;
+    return { usage, costUsd };
   }
 
   private settle(index: number, attempt: number, outcome: TaskOutcome | undefined, thrown: unknown): void {
@@ -419,6 +491,8 @@ export class RunScheduler {
     this.controllers[index] = undefined;
     this.timers[index]?.cancel();
     this.timers[index] = undefined;
+    this.timeouts[index]?.cancel();
+    this.timeouts[index] = undefined;
     this.inFlight--;
     const task = this.tasks[index] as TaskSpec;
     const duration = Math.max(0, Math.round(this.options.clock.now() - this.startedAt[index]!));
@@ -427,9 +501,11 @@ export class RunScheduler {
     if (outcome !== undefined && controller?.signal.aborted !== true) {
       this.succeed(index, task, attempt, duration, outcome);
     } else {
+      const spend = this.takeAttemptSpend(index, undefined);
       // An aborted attempt fails with the abort's reason, whatever the work threw on its way out.
       const reason: unknown = controller?.signal.aborted === true ? controller.signal.reason : thrown;
-      this.fail(index, task, attempt, duration, toAgentError(reason));
+      if (reason !== undefined && reason === this.stopReason) this.cancelTask(index, task, spend, attempt, duration);
+      else this.fail(index, task, attempt, duration, toAgentError(reason), spend);
     }
     this.pump();
     this.finishIfDone();
@@ -440,16 +516,14 @@ export class RunScheduler {
     this.status[index] = SUCCEEDED;
     const output = typeof outcome.output === 'string' ? outcome.output : String(outcome.output);
     this.outputs[index] = output;
-    const usage = outcome.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-    this.tokens[index] = usage.totalTokens;
-    this.costs[index] = outcome.costUsd ?? 0;
+    const { usage, costUsd } = this.takeAttemptSpend(index, outcome);
     this.record('task:complete', {
       taskId: task.id,
       agentName: task.agentName,
       duration,
       tokensUsed: usage.totalTokens,
       usage,
-      costUsd: outcome.costUsd ?? 0,
+      costUsd,
       ...(outcome.model === undefined ? {} : { model: outcome.model }),
       attempt,
       output,
@@ -464,35 +538,65 @@ export class RunScheduler {
     }
   }
 
-  private fail(index: number, task: TaskSpec, attempt: number, duration: number, error: EnsembleError): void {
-    if (this.stopReason === undefined) {
-      const decision = decideRetry(error, attempt, task.retry ?? this.options.config.retry, this.random());
-      if (decision.retry) {
-        this.status[index] = RETRYING;
-        this.record('task:retry', {
-          taskId: task.id,
-          agentName: task.agentName,
-          attempt,
-          delayMs: decision.delayMs,
-          error: serializeError(error),
-        });
-        this.timers[index] = this.options.clock.setTimer(decision.delayMs, () => {
-          this.timers[index] = undefined;
-          if (this.status[index] !== RETRYING || this.stopReason !== undefined) return;
-          this.status[index] = PENDING;
-          this.queue.push(index);
-          this.pump();
-          this.flush();
-        });
-        return;
-      }
+  private fail(index: number, task: TaskSpec, attempt: number, duration: number, error: EnsembleError, spend: TaskSpend): void {
+    // The retry policy applies afresh in each execution (a resume is a new try); attempt numbers keep counting.
+    const attemptThisExecution = attempt - (this.options.prior?.attempts?.get(task.id) ?? 0);
+    const decision = decideRetry(error, attemptThisExecution, task.retry ?? this.options.config.retry, this.random());
+    if (decision.retry && this.stopReason !== undefined) {
+      // It would have been retried: it did not fail for good, the stopping run ended it.
+      this.cancelTask(index, task, spend, attempt, duration);
+      return;
+    }
+    if (decision.retry) {
+      this.status[index] = RETRYING;
+      this.record('task:retry', {
+        taskId: task.id,
+        agentName: task.agentName,
+        attempt,
+        delayMs: decision.delayMs,
+        error: serializeError(error),
+        usage: spend.usage,
+        costUsd: spend.costUsd,
+      });
+      this.timers[index] = this.options.clock.setTimer(decision.delayMs, () => {
+        this.timers[index] = undefined;
+        if (this.status[index] !== RETRYING || this.stopReason !== undefined) return;
+        this.status[index] = PENDING;
+        this.queue.push(index);
+        this.pump();
+        this.flush();
+      });
+      return;
     }
     this.status[index] = FAILED;
     const serialized = serializeError(error);
     this.errors[index] = serialized;
-    this.record('task:error', { taskId: task.id, agentName: task.agentName, duration, attempt, error: serialized });
+    this.record('task:error', {
+      taskId: task.id,
+      agentName: task.agentName,
+      duration,
+      attempt,
+      error: serialized,
+      usage: spend.usage,
+      costUsd: spend.costUsd,
+    });
     this.markTerminal(index);
     this.skipDependents(index);
+  }
+
+  /** Ends a task the stopping run will not let finish: an aborted attempt (with its spend), or one never launched. */
+  private cancelTask(index: number, task: TaskSpec, spend: TaskSpend, attempt?: number, duration?: number): void {
+    this.status[index] = CANCELLED;
+    this.record('task:cancelled', {
+      taskId: task.id,
+      agentName: task.agentName,
+      reason: this.stopReason?.code === 'RUN_TIMEOUT' ? 'run-timeout' : 'cancelled',
+      ...(attempt === undefined ? {} : { attempt }),
+      ...(duration === undefined ? {} : { duration }),
+      usage: spend.usage,
+      costUsd: spend.costUsd,
+    });
+    this.markTerminal(index);
   }
 
   /** A failed task never feeds its dependents: every task downstream of it is skipped. */
@@ -528,16 +632,12 @@ export class RunScheduler {
     this.globalTimer?.cancel();
     this.globalTimer = undefined;
     this.queue.drain();
-    const skipReason = reason.code === 'RUN_TIMEOUT' ? 'run-timeout' : 'cancelled';
     for (let index = 0; index < this.taskCount; index++) {
       const state = this.status[index];
       if (state === PENDING || state === RETRYING) {
         this.timers[index]?.cancel();
         this.timers[index] = undefined;
-        this.status[index] = SKIPPED;
-        const task = this.tasks[index] as TaskSpec;
-        this.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: skipReason });
-        this.markTerminal(index);
+        this.cancelTask(index, this.tasks[index] as TaskSpec, { usage: ZERO_SPEND, costUsd: 0 });
       } else if (state === RUNNING) {
         this.abortAttempt(index, this.attempts[index]!, reason);
       }
@@ -552,17 +652,14 @@ export class RunScheduler {
     this.globalTimer?.cancel();
     this.globalTimer = undefined;
     const results: TaskResult[] = [];
-    let successfulTasks = 0;
-    let failedTasks = 0;
-    let skippedTasks = 0;
+    const counts = new Int32Array(STATUS_NAMES.length);
     let totalTokens = 0;
     let totalCost = 0;
+    const budgetStops: BudgetStop[] = [];
     for (let index = 0; index < this.taskCount; index++) {
       const task = this.tasks[index] as TaskSpec;
       const state = this.status[index]!;
-      if (state === SUCCEEDED) successfulTasks++;
-      else if (state === FAILED) failedTasks++;
-      else skippedTasks++;
+      counts[state]!++;
       totalTokens += this.tokens[index]!;
       totalCost += this.costs[index]!;
       const output = this.outputs[index];
@@ -578,23 +675,17 @@ export class RunScheduler {
         tokensUsed: this.tokens[index]!,
         costUsd: this.costs[index]!,
       });
-    }
-    const budgetStops: BudgetStop[] = [];
-    for (let index = 0; index < this.taskCount; index++) {
-      const error = this.errors[index];
-      if (error?.code !== 'BUDGET_EXCEEDED') continue;
-      const cap = error.details?.['cap'];
-      const name = error.details?.['name'];
-      budgetStops.push({ taskId: (this.tasks[index] as TaskSpec).id, cap: typeof cap === 'string' ? cap : 'unknown', name: typeof name === 'string' ? name : '' });
+      if (error?.code === 'BUDGET_EXCEEDED') budgetStops.push(toBudgetStop(task.id, error));
     }
     const summary: RunSummary = {
       totalTasks: this.taskCount,
-      successfulTasks,
-      failedTasks,
-      skippedTasks,
+      successfulTasks: counts[SUCCEEDED]!,
+      failedTasks: counts[FAILED]!,
+      skippedTasks: counts[SKIPPED]!,
+      cancelledTasks: counts[CANCELLED]!,
       totalTokens,
       totalCost,
-      totalDuration: Math.max(0, Math.round(this.options.clock.now() - this.runStartedAt)),
+      totalDuration: Math.max(0, Math.round((this.options.prior?.elapsedMs ?? 0) + this.options.clock.now() - this.runStartedAt)),
       ...(budgetStops.length === 0 ? {} : { budgetStops }),
     };
     this.record('workflow:results', { results });
@@ -605,11 +696,17 @@ export class RunScheduler {
       this.record('workflow:error', { status, error, summary });
       this.outcome = { runId, status, summary, results, error };
     } else {
-      const status: RunStatus = failedTasks > 0 || skippedTasks > 0 ? 'failed' : 'succeeded';
+      const status: RunStatus = summary.failedTasks > 0 || summary.skippedTasks > 0 ? 'failed' : 'succeeded';
       this.record('workflow:complete', { status, summary });
       this.outcome = { runId, status, summary, results };
     }
   }
+}
+
+function toBudgetStop(taskId: string, error: SerializedError): BudgetStop {
+  const cap = error.details?.['cap'];
+  const name = error.details?.['name'];
+  return { taskId, cap: typeof cap === 'string' ? cap : 'unknown', name: typeof name === 'string' ? name : '' };
 }
 
 /** Anything an agent throws becomes an EnsembleError; unknown failures may be retried per policy. */
@@ -618,3 +715,5 @@ function toAgentError(thrown: unknown): EnsembleError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new EnsembleError('AGENT_FAILED', message || 'agent failed', { retryable: true, cause: thrown });
 }
+
+function noop(): void {}

@@ -3,7 +3,14 @@ import type { SerializedError } from './errors.js';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-export type TaskStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
+/**
+ * `skipped`: a dependency failed, so the task could not run. `cancelled`: the run was cancelled or
+ * hit its global timeout before the task finished (it was aborted, or never launched).
+ */
+export type TaskStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** Every task status, in a stable order (for counts and listings). */
+export const TASK_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'] as const satisfies readonly TaskStatus[];
 
 export interface TokenUsage {
   readonly inputTokens: number;
@@ -18,7 +25,10 @@ export interface TaskEvidence {
   readonly exitCode?: number;
   readonly command?: readonly string[];
   readonly stderr?: string;
+  /** What changed in the git work tree between the attempt's start and end (untracked files included, earlier edits not). */
   readonly diff?: string;
+  /** True when other process tasks worked in the same work tree meanwhile: the diff may hold their changes too. */
+  readonly diffShared?: boolean;
   readonly runtime?: string;
   readonly simulated?: boolean;
   /** `cli` agents: how stdout was read (`text`, `claude-json`, `gemini-json`, `codex-jsonl`). */
@@ -47,9 +57,17 @@ export interface DependencyOutput {
 /** A task that finished in an earlier execution of the same run (resume). */
 export interface PriorTaskResult {
   readonly output: string;
+  /** Spend of all its attempts. */
   readonly usage: TokenUsage;
   readonly costUsd: number;
   readonly durationMs: number;
+}
+
+/** What the attempts of a task spent, in tokens and dollars. */
+export interface TaskSpend {
+  readonly usage: TokenUsage;
+  /** Dollars. */
+  readonly costUsd: number;
 }
 
 export interface RunSummary {
@@ -57,10 +75,13 @@ export interface RunSummary {
   readonly successfulTasks: number;
   readonly failedTasks: number;
   readonly skippedTasks: number;
+  /** Tasks stopped by a cancel or the run's global timeout (aborted while running, or never launched). */
+  readonly cancelledTasks: number;
+  /** Tokens of every attempt of every task (failed, retried and aborted attempts included), across resumes. */
   readonly totalTokens: number;
-  /** Dollars. */
+  /** Dollars, counted like `totalTokens`. */
   readonly totalCost: number;
-  /** Wall time of this execution of the run, in ms. */
+  /** Wall time of the run in ms: this execution plus the earlier ones a resume continued. */
   readonly totalDuration: number;
   /** Tasks a spending cap stopped, and which cap (present only when one did). */
   readonly budgetStops?: readonly BudgetStop[];
@@ -80,9 +101,13 @@ export interface TaskResult {
   readonly status: TaskStatus;
   readonly output?: string;
   readonly error?: SerializedError;
+  /** Attempts made, across resumes. */
   readonly attempts: number;
+  /** Duration of the last attempt, in ms. */
   readonly durationMs: number;
+  /** Tokens of all its attempts. */
   readonly tokensUsed: number;
+  /** Dollars of all its attempts. */
   readonly costUsd: number;
 }
 

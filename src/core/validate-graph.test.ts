@@ -45,6 +45,23 @@ describe('validateGraph', () => {
     ]);
   });
 
+  it('reports one unknown agent used by 300 tasks once, naming the count, the first tasks and the likely name (issue 6)', () => {
+    const inputs = Array.from({ length: 300 }, (_, index) => task(`t${index}`, [], 'backend-archtect'));
+    inputs.push(task('fine'), task('other', [], 'ghost'));
+    const result = validateGraph(parse(inputs), {
+      isKnownAgent: (name) => name === 'worker' || name === 'backend-architect',
+      suggestAgent: (name) => (name === 'backend-archtect' ? 'backend-architect' : undefined),
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((issue) => issue.message)).toEqual([
+      'tasks[0].agentName: unknown agent "backend-archtect", used by 300 tasks ("t0", "t1", "t2", "t3", "t4", … and 295 more); did you mean "backend-architect"?',
+      'tasks[301].agentName: task "other" uses unknown agent "ghost"',
+    ]);
+    expect(result.issues[0]).toMatchObject({ code: 'UNKNOWN_AGENT' });
+    expect(result.issues[0]!.taskIds).toHaveLength(300);
+  });
+
   it('rejects an empty workflow', () => {
     const result = validateGraph([]);
     expect(result.ok).toBe(false);

@@ -15,6 +15,8 @@ export type GraphValidation = { readonly ok: true; readonly graph: TaskGraph } |
 export interface GraphValidationOptions {
   /** Whether an agent of this name can be resolved. Unknown agents are rejected before anything runs. */
   readonly isKnownAgent?: (agentName: string) => boolean;
+  /** The known agent an unknown name most likely meant (for "did you mean"), if any. */
+  readonly suggestAgent?: (agentName: string) => string | undefined;
   /** Cap on reported issues of one kind, so a broken 50,000-task file still yields a readable message. @default 20 */
   readonly maxIssuesPerKind?: number;
 }
@@ -50,6 +52,8 @@ export function validateGraph(tasks: readonly TaskSpec[], options: GraphValidati
   }
 
   const knownAgents = new Map<string, boolean>();
+  // One issue per unknown agent, however many tasks use it: 300 tasks of a mistyped agent are one mistake.
+  const unknownAgents = new Map<string, { readonly firstIndex: number; readonly taskIds: string[] }>();
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i] as TaskSpec;
     const seen = new Set<string>();
@@ -77,13 +81,14 @@ export function validateGraph(tasks: readonly TaskSpec[], options: GraphValidati
         knownAgents.set(task.agentName, known);
       }
       if (!known) {
-        report({
-          code: 'UNKNOWN_AGENT',
-          message: `tasks[${i}].agentName: task "${task.id}" uses unknown agent "${task.agentName}"`,
-          taskIds: [task.id],
-        });
+        const users = unknownAgents.get(task.agentName);
+        if (users === undefined) unknownAgents.set(task.agentName, { firstIndex: i, taskIds: [task.id] });
+        else users.taskIds.push(task.id);
       }
     }
+  }
+  for (const [agentName, users] of unknownAgents) {
+    report({ code: 'UNKNOWN_AGENT', message: describeUnknownAgent(agentName, users, options.suggestAgent), taskIds: users.taskIds });
   }
 
   // Duplicate ids make the index ambiguous; only look for cycles in a graph we can name.
@@ -149,6 +154,23 @@ function findCycles(graph: TaskGraph, limit: number): number[][] {
     }
   }
   return cycles;
+}
+
+/** How many task ids an unknown-agent message lists before it says how many more there are. */
+const LISTED_TASK_IDS = 5;
+
+function describeUnknownAgent(
+  agentName: string,
+  users: { readonly firstIndex: number; readonly taskIds: readonly string[] },
+  suggestAgent: ((agentName: string) => string | undefined) | undefined,
+): string {
+  const { firstIndex, taskIds } = users;
+  const suggestion = suggestAgent?.(agentName);
+  const hint = suggestion === undefined ? '' : `; did you mean "${suggestion}"?`;
+  if (taskIds.length === 1) return `tasks[${firstIndex}].agentName: task "${taskIds[0]}" uses unknown agent "${agentName}"${hint}`;
+  const listed = taskIds.slice(0, LISTED_TASK_IDS).map((id) => `"${id}"`);
+  const more = taskIds.length > LISTED_TASK_IDS ? `, … and ${taskIds.length - LISTED_TASK_IDS} more` : '';
+  return `tasks[${firstIndex}].agentName: unknown agent "${agentName}", used by ${taskIds.length} tasks (${listed.join(', ')}${more})${hint}`;
 }
 
 /** `a -> b -> c -> a`; long cycles are shortened so the message stays readable. */

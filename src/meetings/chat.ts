@@ -1,11 +1,13 @@
 import type { z } from 'zod';
-import { EnsembleError, deserializeError, toInputIssues, type RunEvent, type RunEventOf, type TokenUsage } from '../core/index.js';
+import { EnsembleError, deserializeError, toInputIssues, type Logger, type RunEvent, type RunEventOf, type TokenUsage } from '../core/index.js';
+import { stderrLogger } from '../host/index.js';
 import { inProcessAgents, loadAgentRegistry, type AgentRegistry } from '../agents/index.js';
 import { AgentOrchestrator } from '../orchestrator/index.js';
 import { defaultStorePath, openMemoryStore, type MemoryEntry } from '../store/index.js';
 import { composeChatPrompt } from './compose-chat-prompt.js';
 import { chatMessageSchema, chatOptionsSchema } from './schema.js';
 import { selectChatMemory } from './select-chat-memory.js';
+import { unknownAgentError } from './unknown-agent-error.js';
 
 /** Id of the one task of a chat run. */
 const REPLY_TASK_ID = 'reply';
@@ -40,6 +42,8 @@ export interface ChatOptions {
   readonly signal?: AbortSignal;
   /** Receives every event of the chat run. */
   readonly onEvent?: (event: RunEvent) => void;
+  /** Where warnings (an agent file replacing another, unknown prices) go. @default `ensemble: …` lines on stderr */
+  readonly logger?: Logger;
 }
 
 /** The agent's answer to one chat message. */
@@ -80,7 +84,7 @@ export interface ChatReply {
  * @throws EnsembleError `UNKNOWN_AGENT`, `INVALID_INPUT`, or the reply task's own error (`AGENT_EXIT_NONZERO`, `TASK_TIMEOUT`, …).
  */
 export async function chat(agentName: string, message: string, options: ChatOptions = {}): Promise<ChatReply> {
-  const { registry: givenRegistry, signal, onEvent, ...serialisable } = options;
+  const { registry: givenRegistry, signal, onEvent, logger = stderrLogger, ...serialisable } = options;
   const settings = parseChatInput(chatOptionsSchema, serialisable, 'options');
   parseChatInput(chatMessageSchema, message, 'message');
   signal?.throwIfAborted();
@@ -91,10 +95,10 @@ export async function chat(agentName: string, message: string, options: ChatOpti
     loadAgentRegistry({
       ...(settings.agentDirs === undefined ? {} : { agentDirs: settings.agentDirs }),
       cwd: workspaceDir,
-      onWarning: (warning) => process.stderr.write(`ensemble: ${warning}\n`),
+      onWarning: (warning) => logger.warn(warning),
     });
   if (!registry.has(agentName) && !inProcessAgents().has(agentName)) {
-    throw new EnsembleError('UNKNOWN_AGENT', `unknown agent "${agentName}" (see \`ensemble agents list\`)`, { details: { agentName } });
+    throw unknownAgentError(agentName, [...registry.list().map((agent) => agent.name), ...inProcessAgents().keys()]);
   }
 
   const memoryStore = openMemoryStore(storePath);
@@ -113,6 +117,7 @@ export async function chat(agentName: string, message: string, options: ChatOpti
       registry,
       workspaceDir,
       maxParallelAgents: 1,
+      logger,
       ...(settings.agentDirs === undefined ? {} : { agentDirs: [...settings.agentDirs] }),
       ...(settings.provider === undefined ? {} : { provider: settings.provider }),
       ...(settings.model === undefined ? {} : { model: settings.model }),

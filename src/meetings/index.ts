@@ -9,3 +9,5 @@ export { selectChatMemory } from './select-chat-memory.js';
 export type { ChatMemorySelection } from './select-chat-memory.js';
 /** The prompt of one chat turn: the recalled conversation, then the new message. */
 export { composeChatPrompt } from './compose-chat-prompt.js';
+/** The UNKNOWN_AGENT error for a name neither defined nor remembered, with a "did you mean" hint. */
+export { unknownAgentError } from './unknown-agent-error.js';

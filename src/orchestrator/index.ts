@@ -1,8 +1,8 @@
 /** Wiring of core, agents and store into runnable runs: the library's main entry. */
 export { AgentOrchestrator } from './agent-orchestrator.js';
-export type { OrchestratorConfig } from './agent-orchestrator.js';
+export type { OrchestratorConfig, RunOptions, ResumeOptions, ResumeOutcome } from './agent-orchestrator.js';
 export { orchestratorOptionsSchema } from './schema.js';
 export type { OrchestratorOptions } from './schema.js';
+/** One stored setting of a run that a resume's options replaced (`maxParallelAgents`, `budget.run.tokens`, `workspaceDir`, `model`, …), old → new. */
+export type { SettingOverride } from './resolve-run-settings.js';
 export { createRunId } from './run-id.js';
-export { currentOwner, isOwnerAlive } from './process-owner.js';
-export type { ProcessOwner } from './process-owner.js';

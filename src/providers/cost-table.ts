@@ -1,4 +1,6 @@
 import type { ModelPrice, ProviderName } from '../config/index.js';
+import { createNoticeMemory } from './notice-memory.js';
+import type { NoticeMemory } from './notice-memory.js';
 
 /**
  * List prices in USD per million tokens (input, output) of the default tier models and their
@@ -41,6 +43,8 @@ export interface CostTableOptions {
   readonly overrides?: Readonly<Record<string, ModelPrice>>;
   /** Told once per model whose price is unknown (its cost then counts as $0). */
   readonly onWarning?: (message: string) => void;
+  /** Remembers which models were warned about, e.g. across runs on this machine. @default this table only */
+  readonly notices?: NoticeMemory;
 }
 
 /** Prices of models, and the cost of a call. */
@@ -54,7 +58,7 @@ export interface CostTable {
 /** A cost table over {@link DEFAULT_MODEL_PRICES} and the config's overrides. */
 export function createCostTable(options: CostTableOptions = {}): CostTable {
   const overrides = options.overrides ?? {};
-  const warned = new Set<string>();
+  const notices = options.notices ?? createNoticeMemory();
   const priceOf = (provider: ProviderName, modelId: string): ModelPrice | undefined => {
     const exact = `${provider}:${modelId}`;
     const undated = `${provider}:${withoutDateSuffix(modelId)}`;
@@ -73,9 +77,8 @@ export function createCostTable(options: CostTableOptions = {}): CostTable {
       const price = priceOf(provider, modelId);
       if (price === undefined) {
         const key = `${provider}:${modelId}`;
-        if (!warned.has(key)) {
-          warned.add(key);
-          options.onWarning?.(`no price is known for ${key}; its cost counts as $0 (set costs["${key}"] in ensemble.config.yaml)`);
+        if (options.onWarning !== undefined && notices.isFirst(`price:${key}`)) {
+          options.onWarning(`no price is known for ${key}; its cost counts as $0 (set costs["${key}"] in ensemble.config.yaml)`);
         }
         return 0;
       }

@@ -75,6 +75,12 @@ export function resolveModelReference(reference: string, options: ResolveModelOp
   return { provider, modelId };
 }
 
+/** The tier a reference names (`opus`, `openai:fast`, or an empty reference whose default is a tier), if it names one. */
+export function referencedTier(reference: string, options: ResolveModelOptions): ModelTier | undefined {
+  const { rest } = splitProvider(normaliseReference(reference, options.defaultModel), options.provider);
+  return isModelTier(rest) ? rest : undefined;
+}
+
 /** Whether `value` is one of the tier aliases. */
 export function isModelTier(value: string): value is ModelTier {
   return (MODEL_TIERS as readonly string[]).includes(value);

@@ -32,7 +32,8 @@ const NETWORK_ERROR_PATTERN = /fetch failed|terminated|socket|other side closed|
 /**
  * Maps what a provider call threw (or put in its stream) to the error the provider gate and the
  * scheduler act on: HTTP 429 → PROVIDER_RATE_LIMITED (retryable, with `retryAfterMs` from the
- * retry-after headers); 5xx, 408, network failures → PROVIDER_UNAVAILABLE (retryable); other
+ * retry-after headers); 5xx, 408, network failures → PROVIDER_UNAVAILABLE (retryable, with
+ * `retryAfterMs` when the provider sent retry-after); other
  * 4xx and unreadable responses → PROVIDER_ERROR (not retryable). Messages name the provider, the
  * model and the status, and never contain an API key. Aborts are not errors: callers check
  * their signal first.
@@ -66,7 +67,12 @@ export function toProviderError(thrown: unknown, context: ProviderErrorContext):
       return make('PROVIDER_RATE_LIMITED', `${label}: rate limited (HTTP 429)${wait}: ${detail}`, retryAfterMs);
     }
     if (status === undefined) return make('PROVIDER_UNAVAILABLE', `${label}: could not reach the provider: ${detail}`);
-    if (status >= 500 || status === 408) return make('PROVIDER_UNAVAILABLE', `${label}: provider unavailable (HTTP ${status}): ${detail}`);
+    if (status >= 500 || status === 408) {
+      // An overloaded provider may say when to come back (503 + retry-after): every caller then backs off.
+      const retryAfterMs = parseRetryAfterMs(error.responseHeaders, context.nowMs ?? Date.now());
+      const wait = retryAfterMs === undefined ? '' : `; retry after ${retryAfterMs} ms`;
+      return make('PROVIDER_UNAVAILABLE', `${label}: provider unavailable (HTTP ${status})${wait}: ${detail}`, retryAfterMs);
+    }
     // A connection that drops after a 200 arrives here too: that is the network, not a bad body.
     if (status < 300 && isNetworkFailure(error.cause)) {
       return make('PROVIDER_UNAVAILABLE', `${label}: the connection broke during the response (HTTP ${status}): ${clean(describeCause(error.cause))}`);

@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
-import { EnsembleError, isEnsembleError, toEventJson, type RunEvent } from '../core/index.js';
+import { EnsembleError, isEnsembleError, type RunEvent } from '../core/index.js';
 import { toEventKey } from './event-key.js';
+import { OutputContents } from './output-contents.js';
 
 /** The run a journal writes to: its id and its `runs.run_key`. */
 export interface JournalTarget {
   readonly runId: string;
   readonly runKey: bigint;
+  /** The writer's claim on the run: when given, a batch is refused once another process has claimed the run. */
+  readonly ownerToken?: string;
 }
 
 /**
@@ -14,6 +17,8 @@ export interface JournalTarget {
  */
 export class EventAppender {
   private readonly insertEvent: Database.Statement;
+  private readonly contents: OutputContents;
+  private readonly ownerToken: Database.Statement<[string], string | null>;
   private readonly countTasks: Database.Statement<[string], number>;
   private readonly startRun: Database.Statement;
   private readonly endRun: Database.Statement;
@@ -24,10 +29,14 @@ export class EventAppender {
   private readonly completeTask: Database.Statement;
   private readonly failTask: Database.Statement;
   private readonly skipTask: Database.Statement;
+  private readonly cancelTask: Database.Statement;
+  private readonly resetUnfinishedTasks: Database.Statement;
   private readonly write: Database.Transaction<(target: JournalTarget, events: readonly RunEvent[], nextOrdinal: number | undefined) => number>;
 
   constructor(database: Database.Database) {
     this.insertEvent = database.prepare('INSERT INTO events (event_key, run_id, seq, type, at, task_id, event_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.contents = new OutputContents(database);
+    this.ownerToken = database.prepare<[string], string | null>('SELECT owner_token FROM runs WHERE run_id = ?').pluck();
     this.countTasks = database.prepare<[string], number>('SELECT COUNT(*) FROM tasks WHERE run_id = ?').pluck();
     this.startRun = database.prepare(
       "UPDATE runs SET status = 'running', updated_at = ?, finished_at = NULL, summary_json = NULL, error_json = NULL WHERE run_id = ?",
@@ -42,16 +51,25 @@ export class EventAppender {
       "UPDATE tasks SET status = 'running', attempts = ?, started_at = ?, finished_at = NULL, duration_ms = NULL WHERE run_id = ? AND task_id = ?",
     );
     this.invokeAgent = database.prepare('UPDATE tasks SET model = ? WHERE run_id = ? AND task_id = ?');
-    this.retryTask = database.prepare("UPDATE tasks SET status = 'retrying', attempts = ?, error_json = ? WHERE run_id = ? AND task_id = ?");
+    // Spend accumulates over attempts: failed, retried and aborted attempts count like the one that succeeds.
+    const addSpend = 'input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, total_tokens = total_tokens + ?, cost_usd = cost_usd + ?';
+    this.retryTask = database.prepare(`UPDATE tasks SET status = 'retrying', attempts = ?, error_json = ?, ${addSpend} WHERE run_id = ? AND task_id = ?`);
     this.completeTask = database.prepare(
-      "UPDATE tasks SET status = 'succeeded', attempts = ?, output = ?, input_tokens = ?, output_tokens = ?, total_tokens = ?, cost_usd = ?, " +
+      `UPDATE tasks SET status = 'succeeded', attempts = ?, output = ?, output_content_id = ?, ${addSpend}, ` +
         'duration_ms = ?, finished_at = ?, evidence_json = ?, model = COALESCE(?, model), error_json = NULL WHERE run_id = ? AND task_id = ?',
     );
     this.failTask = database.prepare(
-      "UPDATE tasks SET status = 'failed', attempts = ?, error_json = ?, duration_ms = ?, finished_at = ? WHERE run_id = ? AND task_id = ?",
+      `UPDATE tasks SET status = 'failed', attempts = ?, error_json = ?, duration_ms = ?, finished_at = ?, ${addSpend} WHERE run_id = ? AND task_id = ?`,
     );
     this.skipTask = database.prepare("UPDATE tasks SET status = 'skipped', finished_at = ? WHERE run_id = ? AND task_id = ?");
+    this.cancelTask = database.prepare(
+      `UPDATE tasks SET status = 'cancelled', attempts = COALESCE(?, attempts), duration_ms = COALESCE(?, duration_ms), finished_at = ?, ${addSpend} ` +
+        'WHERE run_id = ? AND task_id = ?',
+    );
+    // A resumed execution runs again every task that did not succeed: until it starts, it is pending.
+    this.resetUnfinishedTasks = database.prepare("UPDATE tasks SET status = 'pending' WHERE run_id = ? AND status != 'succeeded'");
     this.write = database.transaction((target: JournalTarget, events: readonly RunEvent[], nextOrdinal: number | undefined): number => {
+      if (target.ownerToken !== undefined) this.assertOwner(target.runId, target.ownerToken);
       let ordinal = nextOrdinal ?? this.countTasks.get(target.runId) ?? 0;
       for (const event of events) {
         try {
@@ -86,6 +104,15 @@ export class EventAppender {
     }
   }
 
+  /** Refuses a batch from a process whose claim on the run was taken over (it was judged gone, and another resumed the run). */
+  private assertOwner(runId: string, token: string): void {
+    const current = this.ownerToken.get(runId);
+    if (current === undefined || current === token) return;
+    throw new EnsembleError('JOURNAL_ERROR', `run "${runId}" was taken over by another process; this one no longer owns it and stops`, {
+      details: { runId, reason: 'claim-lost' },
+    });
+  }
+
   /** Inserts one event and applies its projection; returns the next task ordinal. */
   private writeEvent(target: JournalTarget, event: RunEvent, ordinal: number): number {
     const { runId } = target;
@@ -94,8 +121,9 @@ export class EventAppender {
     }
     const taskId = 'taskId' in event ? event.taskId : null;
     const eventKey = toEventKey(target.runKey, event.seq, runId);
+    const stored = this.contents.toStoredEvent(event);
     try {
-      this.insertEvent.run(eventKey, runId, event.seq, event.type, event.at, taskId, toEventJson(event));
+      this.insertEvent.run(eventKey, runId, event.seq, event.type, event.at, taskId, stored.json);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
       throw new EnsembleError('JOURNAL_ERROR', `run "${runId}" already has an event with seq ${event.seq}; ${event.type} was not journaled`, {
@@ -106,6 +134,7 @@ export class EventAppender {
     switch (event.type) {
       case 'workflow:start':
         expectOneRow(this.startRun.run(event.at, runId), event);
+        if (event.resumed) this.resetUnfinishedTasks.run(runId);
         return ordinal;
       case 'task:added':
         this.addTask.run(
@@ -124,14 +153,18 @@ export class EventAppender {
       case 'agent:invoke':
         expectOneRow(this.invokeAgent.run(event.model, runId, event.taskId), event);
         return ordinal;
-      case 'task:retry':
-        expectOneRow(this.retryTask.run(event.attempt, JSON.stringify(event.error), runId, event.taskId), event);
+      case 'task:retry': {
+        const { usage } = event;
+        const spend = [usage.inputTokens, usage.outputTokens, usage.totalTokens, event.costUsd];
+        expectOneRow(this.retryTask.run(event.attempt, JSON.stringify(event.error), ...spend, runId, event.taskId), event);
         return ordinal;
+      }
       case 'task:complete': {
         const { usage } = event;
         const result = this.completeTask.run(
           event.attempt,
-          event.output,
+          stored.outputContentId === null ? event.output : null,
+          stored.outputContentId,
           usage.inputTokens,
           usage.outputTokens,
           usage.totalTokens,
@@ -146,12 +179,21 @@ export class EventAppender {
         expectOneRow(result, event);
         return ordinal;
       }
-      case 'task:error':
-        expectOneRow(this.failTask.run(event.attempt, JSON.stringify(event.error), event.duration, event.at, runId, event.taskId), event);
+      case 'task:error': {
+        const { usage } = event;
+        const spend = [usage.inputTokens, usage.outputTokens, usage.totalTokens, event.costUsd];
+        expectOneRow(this.failTask.run(event.attempt, JSON.stringify(event.error), event.duration, event.at, ...spend, runId, event.taskId), event);
         return ordinal;
+      }
       case 'task:skipped':
         expectOneRow(this.skipTask.run(event.at, runId, event.taskId), event);
         return ordinal;
+      case 'task:cancelled': {
+        const { usage } = event;
+        const spend = [usage.inputTokens, usage.outputTokens, usage.totalTokens, event.costUsd];
+        expectOneRow(this.cancelTask.run(event.attempt ?? null, event.duration ?? null, event.at, ...spend, runId, event.taskId), event);
+        return ordinal;
+      }
       case 'workflow:complete':
       case 'workflow:error': {
         const error = event.type === 'workflow:error' ? JSON.stringify(event.error) : null;

@@ -11,8 +11,14 @@ export { RunStore } from './run-store.js';
 export type { ListRunsOptions, ReadEventsOptions } from './run-store.js';
 /** `$ENSEMBLE_HOME/ensemble.db`, else `<cwd>/.ensemble/ensemble.db`. */
 export { defaultStorePath } from './default-store-path.js';
-/** A run as stored, what creates one, and what it was started with. */
-export type { RunRecord, RunSpec, RunOwner, CreateRunInput } from './run-record.js';
+/** A run as stored, what creates one, what it was started with (config and settings), and the claim of the process that runs it. */
+export type { RunRecord, RunSpec, RunSettings, RunOwner, RecordedOwner, RunClaim, CreateRunInput } from './run-record.js';
+/** Claiming a run (one compare-and-set), judging its recorded owner, and what renewing a heartbeat found. */
+export type { ClaimOptions, HeartbeatResult, OwnerJudge } from './run-claims.js';
+/** Which runs `runs prune` removes, what was removed, and how the space was given back. */
+export type { PruneCriteria, RemovedRun, SpaceReport } from './remove-runs.js';
+/** Outputs longer than this many characters are stored once in the journal and referenced from events and task rows. */
+export { INLINE_OUTPUT_LIMIT } from './output-contents.js';
 /** A task of a run, projected from its events. */
 export type { TaskRecord } from './task-record.js';
 /** The journal schema version this build reads and writes (SQLite `user_version`). */

@@ -5,7 +5,7 @@ import { EnsembleError } from '../core/index.js';
  * Schema migrations, in order; migration `i` takes the database from `user_version` i to i + 1.
  * Append new migrations (memories, escalations, tickets, locks); never edit a shipped one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // v1: runs, their events, and the task projection of those events.
   `
   CREATE TABLE runs (
@@ -82,6 +82,52 @@ const MIGRATIONS: readonly string[] = [
     run_id TEXT,
     PRIMARY KEY (agent_name, seq)
   );
+  `,
+  // v3: the owner's process start time, claim token and heartbeat (issue 6: a stale owner is
+  // interrupted, a claim is one compare-and-set), kept before spec_json by rebuilding the table;
+  // and outputs stored once, in `contents`, referenced from events and task rows.
+  `
+  CREATE TABLE runs_v3 (
+    run_key INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    workflow_name TEXT NOT NULL,
+    workflow_id TEXT,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    owner_pid INTEGER NOT NULL,
+    owner_host TEXT NOT NULL,
+    -- Clock ticks since boot at which the owner process started (Linux), to tell a reused pid apart.
+    owner_start_ticks INTEGER,
+    -- Random per claim: only the claim's holder may journal or renew the heartbeat.
+    owner_token TEXT,
+    heartbeat_at INTEGER,
+    -- Set by the owner: a heartbeat older than this means the owner is gone, whatever its host.
+    stale_after_ms INTEGER,
+    cancel_requested_at INTEGER,
+    task_count INTEGER NOT NULL,
+    summary_json TEXT,
+    error_json TEXT,
+    -- Last: the spec can be megabytes, and columns before it are read without touching its overflow pages.
+    spec_json TEXT NOT NULL
+  );
+  INSERT INTO runs_v3 (run_key, run_id, workflow_name, workflow_id, status, created_at, updated_at, finished_at, owner_pid, owner_host,
+    cancel_requested_at, task_count, summary_json, error_json, spec_json)
+  SELECT run_key, run_id, workflow_name, workflow_id, status, created_at, updated_at, finished_at, owner_pid, owner_host,
+    cancel_requested_at, task_count, summary_json, error_json, spec_json FROM runs;
+  DROP TABLE runs;
+  ALTER TABLE runs_v3 RENAME TO runs;
+  CREATE INDEX runs_by_created_at ON runs (created_at, run_id);
+
+  -- A large output is stored once here; task:complete, workflow:results and the task row refer to it.
+  CREATE TABLE contents (
+    content_id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX contents_by_run ON contents (run_id);
+  ALTER TABLE tasks ADD COLUMN output_content_id INTEGER;
   `,
 ];
 

@@ -16,6 +16,11 @@ export function openDatabase(path: string): Database.Database {
     database = new Database(path);
     // Before anything else, so the pragmas and migration below wait for other processes too.
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Only a file with no tables yet can take it: `runs rm`/`runs prune` then give space back in
+    // small steps (incremental_vacuum) without the long exclusive lock of a VACUUM.
+    if (!isInMemory && database.prepare('SELECT COUNT(*) FROM sqlite_schema').pluck().get() === 0) {
+      database.pragma('auto_vacuum = INCREMENTAL');
+    }
     // WAL: readers (CLI, dashboard) never block the writing run, and commits append to one file.
     if (!isInMemory) database.pragma('journal_mode = WAL');
     // NORMAL in WAL mode syncs at checkpoints only: a committed transaction survives kill -9 of

@@ -12,7 +12,13 @@ export interface StoredLocation {
  * Parses and validates JSON read back from the journal. A value that does not parse is reported
  * as `JOURNAL_ERROR` naming the run and field (`run "r1" spec_json is unreadable: tasks[3].priority: …`).
  */
-export function parseStoredJson<Schema extends z.ZodType>(schema: Schema, text: string, location: StoredLocation): z.output<Schema> {
+export function parseStoredJson<Schema extends z.ZodType>(
+  schema: Schema,
+  text: string,
+  location: StoredLocation,
+  /** Applied to the parsed JSON before validation (outputs stored apart are put back). */
+  prepare?: (value: unknown) => unknown,
+): z.output<Schema> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -23,7 +29,7 @@ export function parseStoredJson<Schema extends z.ZodType>(schema: Schema, text: 
       cause: error,
     });
   }
-  return parseStoredValue(schema, value, location);
+  return parseStoredValue(schema, prepare === undefined ? value : prepare(value), location);
 }
 
 /** Validates a value read back from the journal (a row, or parsed JSON); fails as {@link parseStoredJson} does. */

@@ -6,6 +6,30 @@ import { runRowSchema, runSpecSchema, runSummarySchema, serializedErrorSchema } 
 export interface RunOwner {
   readonly pid: number;
   readonly host: string;
+  /** When the process started, in clock ticks since boot (Linux `/proc/<pid>/stat` field 22); tells a reused pid apart. */
+  readonly startTicks?: number;
+}
+
+/** The recorded owner of a run with its heartbeat, as judged by whoever wants to claim or list it. */
+export interface RecordedOwner extends RunOwner {
+  /** Epoch ms of the owner's last heartbeat; absent for runs written before heartbeats (schema v2). */
+  readonly heartbeatAt?: number;
+  /** A heartbeat older than this (ms) means the owner is gone. */
+  readonly staleAfterMs?: number;
+  /** The claim the owner holds (random per claim). */
+  readonly token?: string;
+}
+
+/** What the run was started with besides its config: where it works and which provider and model it uses. */
+export interface RunSettings {
+  /** Absolute path of the workspace (cwd of process agents, root of file tools, where ./agents and the config file are read). */
+  readonly workspaceDir?: string;
+  /** Absolute agent folders given with `--agents-dir` / `agentDirs`, searched first. */
+  readonly agentDirs?: readonly string[];
+  /** `--provider`, when one was given. */
+  readonly provider?: string;
+  /** `--model`, when one was given. */
+  readonly model?: string;
 }
 
 /** What a run was started with, kept so that any process can resume it. */
@@ -13,6 +37,15 @@ export interface RunSpec {
   readonly tasks: readonly TaskSpec[];
   readonly config: RunConfig;
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Absent in runs journaled before settings were kept. */
+  readonly settings?: RunSettings;
+}
+
+/** The hold a process has on a run it created or claimed: it alone may journal the run and renew its heartbeat. */
+export interface RunClaim {
+  readonly runId: string;
+  readonly token: string;
+  readonly owner: RunOwner;
 }
 
 export interface CreateRunInput {
@@ -23,6 +56,8 @@ export interface CreateRunInput {
   readonly owner: RunOwner;
   /** Epoch ms. */
   readonly createdAt: number;
+  /** How old a heartbeat may get before the run counts as interrupted, in ms. @default 30000 */
+  readonly staleAfterMs?: number;
 }
 
 /** One run as the journal knows it. Times are epoch ms. */
@@ -35,6 +70,10 @@ export interface RunRecord {
   readonly updatedAt: number;
   readonly finishedAt?: number;
   readonly owner: RunOwner;
+  /** Epoch ms of the owner's last heartbeat (runs journaled before heartbeats have none). */
+  readonly heartbeatAt?: number;
+  /** A heartbeat older than this (ms) means the owner is gone. */
+  readonly staleAfterMs?: number;
   readonly cancelRequestedAt?: number;
   /** From the run's last `workflow:complete`/`workflow:error`. */
   readonly summary?: RunSummary;
@@ -47,7 +86,8 @@ export interface RunRecord {
 
 /** Columns selected for {@link toRunRecord}, in the order of the `runs` table. */
 export const RUN_COLUMNS =
-  'run_id, workflow_name, workflow_id, status, created_at, updated_at, finished_at, owner_pid, owner_host, cancel_requested_at, ' +
+  'run_id, workflow_name, workflow_id, status, created_at, updated_at, finished_at, owner_pid, owner_host, owner_start_ticks, ' +
+  'heartbeat_at, stale_after_ms, cancel_requested_at, ' +
   'task_count, summary_json, error_json, spec_json, ' +
   // The run's events are the event_key range [run_key * 2^32, (run_key + 1) * 2^32); the last is its highest key.
   '(SELECT seq FROM events WHERE event_key BETWEEN runs.run_key * 4294967296 AND runs.run_key * 4294967296 + 4294967295 ' +
@@ -67,7 +107,9 @@ export function toRunRecord(value: unknown): RunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
-    owner: { pid: row.owner_pid, host: row.owner_host },
+    owner: { pid: row.owner_pid, host: row.owner_host, ...(row.owner_start_ticks === null ? {} : { startTicks: row.owner_start_ticks }) },
+    ...(row.heartbeat_at === null ? {} : { heartbeatAt: row.heartbeat_at }),
+    ...(row.stale_after_ms === null ? {} : { staleAfterMs: row.stale_after_ms }),
     ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
     ...(row.summary_json === null ? {} : { summary: parseStoredJson(runSummarySchema, row.summary_json, { runId, field: 'summary_json' }) }),
     ...(row.error_json === null ? {} : { error: parseStoredJson(serializedErrorSchema, row.error_json, { runId, field: 'error_json' }) }),

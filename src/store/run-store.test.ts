@@ -36,10 +36,12 @@ const SUMMARY: RunSummary = {
   successfulTasks: 1,
   failedTasks: 1,
   skippedTasks: 1,
+  cancelledTasks: 0,
   totalTokens: 30,
   totalCost: 0.25,
   totalDuration: 900,
 };
+const NO_SPEND = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 const FAILURE: SerializedError = { code: 'AGENT_EXIT_NONZERO', message: 'exit 1', retryable: true, details: { exitCode: 1 } };
 
 function createRun(runId: string, tasks: readonly TaskInput[], overrides: Partial<CreateRunInput> = {}): void {
@@ -88,11 +90,11 @@ function wholeRun(runId: string): RunEvent[] {
     event('task:start', { taskId: 'zeta', agentName: 'writer', description: 'do zeta', attempt: 1 }),
     event('agent:invoke', { taskId: 'zeta', agentName: 'writer', model: 'sim-1', runtime: 'simulated', attempt: 1 }),
     event('task:start', { taskId: 'alpha', agentName: 'tester', description: 'do alpha', attempt: 1 }),
-    event('task:retry', { taskId: 'zeta', agentName: 'writer', attempt: 1, delayMs: 10, error: FAILURE }),
+    event('task:retry', { taskId: 'zeta', agentName: 'writer', attempt: 1, delayMs: 10, error: FAILURE, usage: NO_SPEND, costUsd: 0 }),
     event('task:start', { taskId: 'zeta', agentName: 'writer', description: 'do zeta', attempt: 2 }),
     event('agent:message', { taskId: 'zeta', agentName: 'writer', from: 'writer', to: '*', messageType: 'broadcast', content: 'hi' }),
     event('task:complete', completed('zeta', 'writer', 300, { attempt: 2, model: 'sim-2', evidence: { exitCode: 0, command: ['npm', 'test'], simulated: true } })),
-    event('task:error', { taskId: 'alpha', agentName: 'tester', duration: 120, attempt: 1, error: FAILURE }),
+    event('task:error', { taskId: 'alpha', agentName: 'tester', duration: 120, attempt: 1, error: FAILURE, usage: NO_SPEND, costUsd: 0 }),
     event('task:skipped', { taskId: 'mid', agentName: 'writer', reason: 'dependency-failed', blockedBy: 'alpha' }),
     event('workflow:complete', { status: 'failed', summary: SUMMARY }, 5_000),
   ];
@@ -135,6 +137,9 @@ describe('RunStore', () => {
       updatedAt: 5_000,
       finishedAt: 5_000,
       owner: OWNER,
+      // A new run's heartbeat is its creation; a stale one (30 s by default) makes it interrupted.
+      heartbeatAt: 1_000,
+      staleAfterMs: 30_000,
       summary: SUMMARY,
       spec: {
         tasks: THREE_TASKS.map((task) => taskSpecSchema.parse(task)),
@@ -238,7 +243,7 @@ describe('RunStore', () => {
     const duplicate = { ...events[4]!, seq: 3 } as RunEvent;
     const batch = [events[5]!, events[6]!, duplicate];
     expect(() => journal.append(batch)).toThrow(
-      expect.objectContaining({ code: 'JOURNAL_ERROR', message: expect.stringContaining('already has an event with seq 3') }),
+      expect.objectContaining({ code: 'JOURNAL_ERROR', message: expect.stringContaining('has seq 3, not after 7') }),
     );
     expect(store.lastSeq('run-1')).toBe(5);
     expect(store.readEvents('run-1')).toEqual(events.slice(0, 5));

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { guardStoreOperation } from './guard-store-operation.js';
 import type { z } from 'zod';
 import {
+  assertJournalOrder,
   EnsembleError,
   median,
   TERMINAL_RUN_STATUSES,
@@ -14,17 +16,13 @@ import {
 import { EventAppender } from './event-appender.js';
 import { eventKeyRange } from './event-key.js';
 import { openDatabase } from './open-database.js';
+import { OutputContents } from './output-contents.js';
 import { parseStoredValue } from './parse-stored-json.js';
-import { RUN_COLUMNS, toRunRecord, type CreateRunInput, type RunOwner, type RunRecord } from './run-record.js';
-import {
-  completedTaskRowSchema,
-  listRunsOptionsSchema,
-  ownerRowSchema,
-  readEventsOptionsSchema,
-  runStatusSchema,
-  sampleSizeSchema,
-} from './schema.js';
-import { TASK_COLUMNS, toTaskRecord, type TaskRecord } from './task-record.js';
+import { RunRemover, type PruneCriteria, type RemovedRun, type SpaceReport } from './remove-runs.js';
+import { DEFAULT_STALE_AFTER_MS, RunClaims, type ClaimOptions, type HeartbeatResult, type OwnerJudge } from './run-claims.js';
+import { RUN_COLUMNS, toRunRecord, type CreateRunInput, type RunClaim, type RunOwner, type RunRecord, type RunSpec } from './run-record.js';
+import { completedTaskRowSchema, listRunsOptionsSchema, readEventsOptionsSchema, runStatusSchema, sampleSizeSchema } from './schema.js';
+import { TASK_COLUMNS, TASK_OUTPUT_COLUMN, toTaskRecord, type TaskRecord } from './task-record.js';
 import { toRunEvent } from './to-run-event.js';
 
 /** Options of {@link RunStore.listRuns}. */
@@ -52,27 +50,28 @@ export class RunStore {
   readonly path: string;
   private readonly database: Database.Database;
   private readonly appender: EventAppender;
+  private readonly contents: OutputContents;
+  private readonly claims: RunClaims;
+  private readonly remover: RunRemover;
   private readonly statements: ReturnType<typeof prepareStatements>;
-  private readonly claim: Database.Transaction<(runId: string, owner: RunOwner, now: number) => void>;
 
   constructor(path: string) {
     this.path = path;
     this.database = openDatabase(path);
     this.appender = new EventAppender(this.database);
+    this.contents = new OutputContents(this.database);
     this.statements = prepareStatements(this.database);
-    this.claim = this.database.transaction((runId: string, owner: RunOwner, now: number): void => {
-      const result = this.statements.claimRun.run(owner.pid, owner.host, now, runId);
-      if (result.changes === 0) throw unknownRun(runId, this.path);
-      this.restoreMissingTasks(runId);
-    });
+    this.claims = new RunClaims(this.database, path, (runId) => this.restoreMissingTasks(runId));
+    this.remover = new RunRemover(this.database, path, this.claims);
   }
 
-  /** Records a new run, status `running`, before its first event. */
-  createRun(input: CreateRunInput): void {
-    this.guard(`create run "${input.runId}"`, () => {
+  /** Records a new run, status `running`, before its first event; the returned claim lets its creator journal it and renew its heartbeat. */
+  createRun(input: CreateRunInput): RunClaim {
+    return this.guard(`create run "${input.runId}"`, () => {
       if (this.runKeyOf(input.runId) !== undefined) {
         throw new EnsembleError('JOURNAL_ERROR', `run "${input.runId}" already exists in ${this.path}`, { details: { runId: input.runId } });
       }
+      const token = randomUUID();
       this.statements.insertRun.run(
         input.runId,
         input.workflowName,
@@ -81,28 +80,38 @@ export class RunStore {
         input.createdAt,
         input.owner.pid,
         input.owner.host,
+        input.owner.startTicks ?? null,
+        token,
+        input.createdAt,
+        input.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
         input.spec.tasks.length,
         JSON.stringify(input.spec),
       );
+      return { runId: input.runId, token, owner: input.owner };
     });
   }
 
   /**
    * The journal of one run, for the scheduler: `append` writes the events and their projection in
-   * one transaction and returns once they are committed.
+   * one transaction and returns once they are committed. With a claim, a batch is refused once
+   * another process has taken the run over.
    * @throws EnsembleError `UNKNOWN_RUN` when the run was not created; `append` throws `JOURNAL_ERROR`.
    */
-  journalFor(runId: string): Journal {
+  journalFor(runId: string, claim?: RunClaim): Journal {
     const target = this.guard(`open the journal of run "${runId}"`, () => {
       const runKey = this.runKeyOf(runId);
       if (runKey === undefined) throw unknownRun(runId, this.path);
-      return { runId, runKey };
+      return { runId, runKey, ...(claim === undefined ? {} : { ownerToken: claim.token }) };
     });
-    // Declaration position of the next task:added; read from the table on the first append.
+    // Declaration position of the next task:added, and the run's last seq; read from the tables on the first append.
     let nextOrdinal: number | undefined;
+    let lastSeq: number | undefined;
     return {
       append: (events: readonly RunEvent[]): void => {
+        lastSeq ??= this.lastSeq(runId);
+        assertJournalOrder(runId, lastSeq, events);
         nextOrdinal = this.appender.append(target, events, nextOrdinal);
+        lastSeq = events.at(-1)?.seq ?? lastSeq;
       },
     };
   }
@@ -145,7 +154,7 @@ export class RunStore {
       if (runKey === undefined) return [];
       // LIMIT -1 is SQLite for "no limit".
       const rows: unknown[] = this.statements.readEvents.all(...eventKeyRange(runKey, afterSeq), limit ?? -1);
-      return rows.map((row) => toRunEvent(runId, row));
+      return rows.map((row) => toRunEvent(runId, row, this.contents));
     });
   }
 
@@ -192,12 +201,62 @@ export class RunStore {
   }
 
   /**
-   * Takes a run over for a resume: records the new owner, sets it `running` and clears a pending
-   * cancel request. If the first execution died before its `task:added` events were journaled, the
-   * task rows are restored from the stored spec (resume does not repeat `task:added`).
+   * Takes a run over for a resume, as one compare-and-set in an IMMEDIATE transaction: the run must
+   * not have succeeded, nor be `running` under an owner `options.isOwnerAlive` judges alive. Records
+   * the new owner with a fresh heartbeat, sets it `running` and clears a pending cancel request. If
+   * the first execution died before its `task:added` events were journaled, the task rows are
+   * restored from the stored spec (resume does not repeat `task:added`).
+   * @throws EnsembleError `RUN_NOT_RESUMABLE` naming the live owner (nothing was changed), `UNKNOWN_RUN`.
    */
-  claimRun(runId: string, owner: RunOwner): void {
-    this.guard(`claim run "${runId}"`, () => this.claim.immediate(runId, owner, Date.now()));
+  claimRun(runId: string, owner: RunOwner, options: ClaimOptions = {}): RunClaim {
+    return this.guard(`claim run "${runId}"`, () => this.claims.claim(runId, owner, options));
+  }
+
+  /** Renews the heartbeat of a held claim: `held`, or `cancelled` (marked so from outside) or `lost` (another process claimed it), when the holder must stop. */
+  renewHeartbeat(claim: RunClaim, now?: number): HeartbeatResult {
+    return this.guard(`renew the heartbeat of run "${claim.runId}"`, () => this.claims.renew(claim, now));
+  }
+
+  /** Gives a claim up, leaving the run in `status`, if the claim is still held (a resume that could not start leaves it `interrupted`). */
+  releaseClaim(claim: RunClaim, status: 'interrupted' | 'cancelled' | 'failed'): void {
+    this.guard(`release run "${claim.runId}"`, () => this.claims.release(claim, status));
+  }
+
+  /** Replaces what the run was started with (a resume whose options override the stored settings keeps them for the next resume). */
+  updateSpec(runId: string, spec: RunSpec): void {
+    this.guard(`update the settings of run "${runId}"`, () => {
+      if (this.statements.updateSpec.run(JSON.stringify(spec), Date.now(), runId).changes === 0) throw unknownRun(runId, this.path);
+    });
+  }
+
+  /** Cancels a run that nobody runs (`interrupted`) as one compare-and-set; false when it is not interrupted (any more). */
+  cancelInterrupted(runId: string): boolean {
+    return this.guard(`cancel run "${runId}"`, () => this.claims.cancelUnowned(runId));
+  }
+
+  /**
+   * Removes a run and everything that belongs to it (events, task rows, stored outputs). Call
+   * {@link RunStore.reclaimSpace} after removing to give the space back.
+   * @throws EnsembleError `RUN_ACTIVE` when it is running under a live owner, `UNKNOWN_RUN`.
+   */
+  removeRun(runId: string, isOwnerAlive: OwnerJudge): RemovedRun {
+    return this.guard(`remove run "${runId}"`, () => this.remover.remove(runId, isOwnerAlive));
+  }
+
+  /** The runs `criteria` selects for pruning, newest first; runs running under a live owner are left out. */
+  selectRunsToPrune(criteria: PruneCriteria, isOwnerAlive: OwnerJudge): RemovedRun[] {
+    return this.guard('select runs to prune', () => this.remover.selectForPrune(criteria, isOwnerAlive));
+  }
+
+  /** Gives the space of removed runs back to the file system (see {@link SpaceReport}). */
+  reclaimSpace(isOwnerAlive: OwnerJudge): SpaceReport {
+    return this.guard('reclaim free space', () => {
+      const hasLiveRun = this.statements.selectRunningIds.all().some((runId) => {
+        const recorded = this.claims.readOwner(String(runId));
+        return recorded !== undefined && recorded.status === 'running' && isOwnerAlive(recorded.owner);
+      });
+      return this.remover.reclaimSpace(hasLiveRun);
+    });
   }
 
   /** Asks the run's owner, wherever it is, to cancel; the owner polls {@link RunStore.isCancelRequested}. */
@@ -230,19 +289,9 @@ export class RunStore {
     });
   }
 
-  /** Marks `interrupted` every `running` run whose owner process is gone; returns their ids. */
-  reconcileInterrupted(isOwnerAlive: (owner: RunOwner) => boolean): string[] {
-    return this.guard('reconcile interrupted runs', () => {
-      const interrupted: string[] = [];
-      for (const value of this.statements.selectRunning.all()) {
-        const row = parseStoredValue(ownerRowSchema, value, { runId: '(running runs)', field: 'owner row' });
-        if (isOwnerAlive({ pid: row.owner_pid, host: row.owner_host })) continue;
-        // The owner guard skips a run that another process claimed since the select.
-        const result = this.statements.markInterrupted.run(Date.now(), row.run_id, row.owner_pid, row.owner_host);
-        if (result.changes === 1) interrupted.push(row.run_id);
-      }
-      return interrupted;
-    });
+  /** Marks `interrupted` every `running` run whose owner is gone (stale heartbeat, dead or reused pid); returns their ids. */
+  reconcileInterrupted(isOwnerAlive: OwnerJudge): string[] {
+    return this.guard('reconcile interrupted runs', () => this.claims.reconcile(isOwnerAlive));
   }
 
   /** Closes the database; the WAL is checkpointed into the main file. Safe to call twice. */
@@ -281,8 +330,8 @@ function prepareStatements(database: Database.Database) {
   const prepare = (sql: string): Database.Statement => database.prepare(sql);
   return {
     insertRun: prepare(
-      'INSERT INTO runs (run_id, workflow_name, workflow_id, status, created_at, updated_at, owner_pid, owner_host, task_count, spec_json) ' +
-        "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+      'INSERT INTO runs (run_id, workflow_name, workflow_id, status, created_at, updated_at, owner_pid, owner_host, owner_start_ticks, ' +
+        "owner_token, heartbeat_at, stale_after_ms, task_count, spec_json) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     runKey: prepare('SELECT run_key FROM runs WHERE run_id = ?').pluck(),
     selectRun: prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`),
@@ -292,7 +341,7 @@ function prepareStatements(database: Database.Database) {
     readEvents: prepare('SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key LIMIT ?'),
     lastSeq: prepare('SELECT seq FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key DESC LIMIT 1').pluck(),
     completedTasks: prepare(
-      'SELECT task_id, output, input_tokens, output_tokens, total_tokens, cost_usd, duration_ms ' +
+      `SELECT task_id, ${TASK_OUTPUT_COLUMN} AS output, input_tokens, output_tokens, total_tokens, cost_usd, duration_ms ` +
         "FROM tasks WHERE run_id = ? AND status = 'succeeded'",
     ),
     // `status = 'succeeded'` verbatim, so the planner uses the partial index tasks_succeeded_by_agent.
@@ -300,10 +349,6 @@ function prepareStatements(database: Database.Database) {
       "SELECT duration_ms FROM tasks WHERE agent_name = ? AND status = 'succeeded' AND duration_ms IS NOT NULL " +
         'ORDER BY finished_at DESC LIMIT ?',
     ).pluck(),
-    claimRun: prepare(
-      "UPDATE runs SET owner_pid = ?, owner_host = ?, status = 'running', cancel_requested_at = NULL, finished_at = NULL, updated_at = ? " +
-        'WHERE run_id = ?',
-    ),
     countTasks: prepare('SELECT COUNT(*) FROM tasks WHERE run_id = ?').pluck(),
     taskCount: prepare('SELECT task_count FROM runs WHERE run_id = ?').pluck(),
     restoreTask: prepare(
@@ -314,10 +359,8 @@ function prepareStatements(database: Database.Database) {
     isCancelRequested: prepare('SELECT cancel_requested_at IS NOT NULL FROM runs WHERE run_id = ?').pluck(),
     runStatus: prepare('SELECT status FROM runs WHERE run_id = ?').pluck(),
     markRunStatus: prepare('UPDATE runs SET status = ?, finished_at = ?, updated_at = ? WHERE run_id = ?'),
-    selectRunning: prepare("SELECT run_id, owner_pid, owner_host FROM runs WHERE status = 'running'"),
-    markInterrupted: prepare(
-      "UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ? AND status = 'running' AND owner_pid = ? AND owner_host = ?",
-    ),
+    selectRunningIds: prepare("SELECT run_id FROM runs WHERE status = 'running'").pluck(),
+    updateSpec: prepare('UPDATE runs SET spec_json = ?, updated_at = ? WHERE run_id = ?'),
   };
 }
 

@@ -17,7 +17,7 @@ import {
 // Journal rows read back are a boundary: every JSON column and row goes through these schemas.
 
 export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
-export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped']);
+export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled']);
 
 export const serializedErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
@@ -38,6 +38,7 @@ export const taskEvidenceSchema = z.object({
   command: z.array(z.string()).exactOptional(),
   stderr: z.string().exactOptional(),
   diff: z.string().exactOptional(),
+  diffShared: z.boolean().exactOptional(),
   runtime: z.string().exactOptional(),
   simulated: z.boolean().exactOptional(),
   outputFormat: z.string().exactOptional(),
@@ -49,6 +50,8 @@ export const runSummarySchema = z.object({
   successfulTasks: z.number(),
   failedTasks: z.number(),
   skippedTasks: z.number(),
+  // Journals written before the cancelled task status have no count: they had no cancelled tasks.
+  cancelledTasks: z.number().default(0),
   totalTokens: z.number(),
   totalCost: z.number(),
   totalDuration: z.number(),
@@ -67,11 +70,20 @@ export const taskResultSchema = z.object({
   costUsd: z.number(),
 });
 
+/** Where a run works and which provider and model it uses (absent in runs journaled before they were kept). */
+export const runSettingsSchema = z.object({
+  workspaceDir: z.string().exactOptional(),
+  agentDirs: z.array(z.string()).exactOptional(),
+  provider: z.string().exactOptional(),
+  model: z.string().exactOptional(),
+});
+
 /** What a run was started with: enough to resume it in another process. */
 export const runSpecSchema = z.object({
   tasks: z.array(taskSpecSchema),
   config: runConfigSchema,
   parameters: z.record(z.string(), z.unknown()),
+  settings: runSettingsSchema.exactOptional(),
 });
 
 export const dependenciesSchema = z.array(z.string());
@@ -87,6 +99,9 @@ export const runRowSchema = z.object({
   finished_at: z.number().nullable(),
   owner_pid: z.number(),
   owner_host: z.string(),
+  owner_start_ticks: z.number().nullable(),
+  heartbeat_at: z.number().nullable(),
+  stale_after_ms: z.number().nullable(),
   cancel_requested_at: z.number().nullable(),
   summary_json: z.string().nullable(),
   error_json: z.string().nullable(),
@@ -129,8 +144,27 @@ export const completedTaskRowSchema = z.object({
   duration_ms: z.number().nullable(),
 });
 
-/** A run's owner, as selected to find interrupted runs. */
-export const ownerRowSchema = z.object({ run_id: z.string(), owner_pid: z.number(), owner_host: z.string() });
+/** A run's status and owner with its heartbeat, as selected to find interrupted runs and to claim one. */
+export const ownerRowSchema = z.object({
+  run_id: z.string(),
+  status: runStatusSchema,
+  updated_at: z.number(),
+  owner_pid: z.number(),
+  owner_host: z.string(),
+  owner_start_ticks: z.number().nullable(),
+  owner_token: z.string().nullable(),
+  heartbeat_at: z.number().nullable(),
+  stale_after_ms: z.number().nullable(),
+});
+
+/** A run as selected to remove or prune it. */
+export const prunableRunRowSchema = z.object({
+  run_key: z.number(),
+  run_id: z.string(),
+  workflow_name: z.string(),
+  status: runStatusSchema,
+  created_at: z.number(),
+});
 
 /** An `events` row as selected for reading back. */
 export const eventRowSchema = z.object({ seq: z.number(), event_json: z.string() });
@@ -164,6 +198,11 @@ const envelope = {
   at: z.number(),
 };
 const taskRef = { taskId: z.string(), agentName: z.string() };
+// Failed, retried and aborted attempts carry their spend; journals written before they did read back as zero.
+const attemptSpend = {
+  usage: tokenUsageSchema.default({ inputTokens: 0, outputTokens: 0, totalTokens: 0 }),
+  costUsd: z.number().default(0),
+};
 
 /** Every journaled event, read back. Unknown fields are kept, so events from a newer writer replay whole. */
 export const runEventSchema = z.discriminatedUnion('type', [
@@ -242,6 +281,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
     attempt: z.number(),
     delayMs: z.number(),
     error: serializedErrorSchema,
+    ...attemptSpend,
   }),
   z.looseObject({
     type: z.literal('task:complete'),
@@ -263,6 +303,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
     duration: z.number(),
     attempt: z.number(),
     error: serializedErrorSchema,
+    ...attemptSpend,
   }),
   z.looseObject({
     type: z.literal('task:skipped'),
@@ -270,6 +311,15 @@ export const runEventSchema = z.discriminatedUnion('type', [
     ...taskRef,
     reason: z.enum(['dependency-failed', 'cancelled', 'run-timeout']),
     blockedBy: z.string().exactOptional(),
+  }),
+  z.looseObject({
+    type: z.literal('task:cancelled'),
+    ...envelope,
+    ...taskRef,
+    reason: z.enum(['cancelled', 'run-timeout']),
+    attempt: z.number().exactOptional(),
+    duration: z.number().exactOptional(),
+    ...attemptSpend,
   }),
   z.looseObject({ type: z.literal('wave:start'), ...envelope, wave: z.number(), taskCount: z.number() }),
   z.looseObject({ type: z.literal('wave:complete'), ...envelope, wave: z.number(), taskCount: z.number() }),

@@ -27,10 +27,13 @@ export interface TaskRecord {
   readonly evidence?: TaskEvidence;
 }
 
+/** A task's output, inline or stored once in `contents` (a large one). */
+export const TASK_OUTPUT_COLUMN = 'COALESCE(output, (SELECT body FROM contents WHERE content_id = tasks.output_content_id))';
+
 /** Columns selected for {@link toTaskRecord}. */
 export const TASK_COLUMNS =
   'task_id, agent_name, description, dependencies_json, priority, ordinal, status, attempts, started_at, finished_at, duration_ms, ' +
-  'output, error_json, input_tokens, output_tokens, total_tokens, cost_usd, model, evidence_json';
+  `${TASK_OUTPUT_COLUMN} AS output, error_json, input_tokens, output_tokens, total_tokens, cost_usd, model, evidence_json`;
 
 /** Reads a `tasks` row back through the schemas; a corrupt row fails with `JOURNAL_ERROR` naming run and task. */
 export function toTaskRecord(runId: string, value: unknown): TaskRecord {

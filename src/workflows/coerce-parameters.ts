@@ -24,16 +24,27 @@ const FALSE_WORDS = new Set(['false', 'no', '0']);
 export function coerceParameters(
   schema: Readonly<Record<string, WorkflowParameter>>,
   raw: Readonly<Record<string, unknown>>,
+  options: ParameterCheckOptions = {},
 ): Record<string, unknown> {
-  const { values, issues } = checkParameters(schema, raw);
+  const { values, issues } = checkParameters(schema, raw, options);
   if (issues.length > 0) throw createIssuesError('INVALID_INPUT', issues);
   return values;
+}
+
+/** How {@link checkParameters} treats a required parameter that was not given. */
+export interface ParameterCheckOptions {
+  /**
+   * `error` reports it; `placeholder` stands `<name>` in for it, so a workflow can be shown
+   * (`ensemble workflows show`) before its required values are known. @default 'error'
+   */
+  readonly missingRequired?: 'error' | 'placeholder';
 }
 
 /** {@link coerceParameters} without the throw: every problem is returned, none is fatal. */
 export function checkParameters(
   schema: Readonly<Record<string, WorkflowParameter>>,
   raw: Readonly<Record<string, unknown>>,
+  options: ParameterCheckOptions = {},
 ): ParameterCheck {
   const entries: [string, unknown][] = [];
   const issues: InputIssue[] = [];
@@ -44,6 +55,7 @@ export function checkParameters(
     // null is how JSON says "not given"; it never fits a declared type.
     if (given === undefined || given === null) {
       if (parameter.default !== undefined) entries.push([name, structuredClone(parameter.default)]);
+      else if (parameter.required === true && options.missingRequired === 'placeholder') entries.push([name, `<${name}>`]);
       else if (parameter.required === true) issues.push({ path, message: describeRequired(parameter) });
       continue;
     }

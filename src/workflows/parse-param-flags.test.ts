@@ -7,8 +7,21 @@ describe('parseParamFlags', () => {
     expect(parseParamFlags(['k=v', 'a=b=c', ' name =  spaced value ', 'empty='])).toEqual({ k: 'v', a: 'b=c', name: '  spaced value ', empty: '' });
   });
 
-  it('lets a later flag for the same name win', () => {
-    expect(parseParamFlags(['k=1', 'k=2'])).toEqual({ k: '2' });
+  it('rejects a name given twice, naming it and both values (issue 6: the last one used to win silently)', () => {
+    let caught: unknown;
+    try {
+      parseParamFlags(['k=1', 'other=x', 'k=2'], { k: { type: 'integer' } });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isEnsembleError(caught) && caught.code).toBe('INVALID_INPUT');
+    expect((caught as Error).message).toBe('--param k: given 2 times ("1", "2"); an integer parameter takes one value (only array parameters may repeat)');
+    expect(() => parseParamFlags(['undeclared=1', 'undeclared=2'])).toThrow(/--param undeclared: given 2 times/);
+  });
+
+  it('collects a repeated array parameter, one item per flag', () => {
+    expect(parseParamFlags(['tag=a,b', 'tag=c', 'single=1'], { tag: { type: 'array' } })).toEqual({ tag: ['a,b', 'c'], single: '1' });
+    expect(parseParamFlags(['tag=a,b'], { tag: { type: 'array' } })).toEqual({ tag: 'a,b' });
   });
 
   it('keeps "__proto__" as an ordinary name', () => {

@@ -1,6 +1,6 @@
 import type { InputIssue, RunConfigInput } from '../core/index.js';
 import { retryPolicySchema, runConfigSchema } from '../core/index.js';
-import { checkParameters, coerceParameterValue } from './coerce-parameters.js';
+import { checkParameters, coerceParameterValue, type ParameterCheckOptions } from './coerce-parameters.js';
 import { createIssuesError } from './issues-error.js';
 import { readWorkflowFile } from './read-workflow-file.js';
 import { resolveTasks } from './resolve-tasks.js';
@@ -20,7 +20,8 @@ const RETRY_FIELDS = Object.keys(retryPolicySchema.shape);
 export function resolveWorkflowFile(
   absolutePath: string,
   displayPath: string,
-  rawParameters: Readonly<Record<string, unknown>>,
+  rawParameters: Readonly<Record<string, unknown>> | ((schema: Readonly<Record<string, WorkflowParameter>>) => Readonly<Record<string, unknown>>),
+  checkOptions: ParameterCheckOptions = {},
 ): ResolvedWorkflow {
   const errorDetails = { file: absolutePath };
   const content = readWorkflowFile(absolutePath, displayPath);
@@ -37,7 +38,9 @@ export function resolveWorkflowFile(
   const definitionIssues: InputIssue[] = [];
   const config = checkConfig(file.config, definitionIssues);
   const parameterSchema = toParameterSchema(file.parameters ?? {}, definitionIssues);
-  const parameterCheck = checkParameters(parameterSchema, rawParameters);
+  // Flags are read against the declared parameters (an array may repeat): parse them only now.
+  const raw = typeof rawParameters === 'function' ? rawParameters(parameterSchema) : rawParameters;
+  const parameterCheck = checkParameters(parameterSchema, raw, checkOptions);
   const resolution = resolveTasks(file.tasks, { declaredNames: Object.keys(parameterSchema), values: parameterCheck.values });
   definitionIssues.push(...resolution.issues);
 
@@ -48,6 +51,10 @@ export function resolveWorkflowFile(
   return {
     ...(file.id === undefined ? {} : { workflowId: file.id }),
     name: file.name,
+    ...(file.description === undefined ? {} : { description: file.description }),
+    ...(file.category === undefined ? {} : { category: file.category }),
+    ...(file.tags === undefined ? {} : { tags: file.tags }),
+    parameterSchema,
     tasks: resolution.tasks,
     config,
     parameters: parameterCheck.values,

@@ -89,6 +89,27 @@ describe('resolveWorkflow with a YAML file', () => {
     ]);
   });
 
+  it('reads --param flags against the declared parameters: an array may repeat, anything else may not (issue 6)', () => {
+    write('api.yaml', API_YAML);
+    const workflow = resolveWorkflow('api.yaml', { cwd: folder, paramFlags: ['port=3000', 'endpoints=list', 'endpoints=delete'] });
+    expect(workflow.parameters).toEqual({ resource: 'todo', endpoints: ['list', 'delete'], port: 3000 });
+    expect(() => resolveWorkflow('api.yaml', { cwd: folder, paramFlags: ['port=3000', 'port=4000'] })).toThrow(
+      '--param port: given 2 times ("3000", "4000"); an integer parameter takes one value (only array parameters may repeat)',
+    );
+  });
+
+  it('describes the file (description, category, tags, declared parameters) and can stand in placeholders for missing required values', () => {
+    write('described.yaml', `name: Described\ndescription: Does things\ncategory: testing\ntags: [a, b]\n${API_YAML.slice(API_YAML.indexOf('parameters:'))}`);
+    const workflow = resolveWorkflow('described.yaml', { cwd: folder, missingRequired: 'placeholder' });
+    expect(workflow).toMatchObject({ description: 'Does things', category: 'testing', tags: ['a', 'b'], parameters: { port: '<port>' } });
+    expect(workflow.parameterSchema).toEqual({
+      resource: { type: 'string', default: 'todo' },
+      endpoints: { type: 'array', default: ['list', 'get'] },
+      port: { type: 'integer', required: true },
+    });
+    expect(workflow.tasks[0]!.prompt).toContain('on port <port>');
+  });
+
   it('keeps the file config as written, without run defaults, for the caller to merge over', () => {
     write('config.yml', 'name: C\nconfig: {retry: {max: 2}}\ntasks: [{id: a, agentName: x}]\n');
     const workflow = resolveWorkflow('config.yml', { cwd: folder });

@@ -3,19 +3,28 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnsembleError } from '../core/index.js';
 import { BUILTIN_TEMPLATES, getTemplate } from './builtin-templates.js';
-import { coerceParameters } from './coerce-parameters.js';
+import { coerceParameters, type ParameterCheckOptions } from './coerce-parameters.js';
 import { createIssuesError } from './issues-error.js';
 import { isWorkflowFileName, WORKFLOW_FILE_EXTENSIONS } from './read-workflow-file.js';
+import { parseParamFlags } from './parse-param-flags.js';
 import { resolveTasks } from './resolve-tasks.js';
 import { resolveWorkflowFile } from './resolve-workflow-file.js';
-import type { ResolvedWorkflow, WorkflowTemplate } from './types.js';
+import type { ResolvedWorkflow, WorkflowParameter, WorkflowTemplate } from './types.js';
 
-export interface ResolveWorkflowOptions {
+export interface ResolveWorkflowOptions extends ParameterCheckOptions {
   /** Raw parameter values: strings from `--param`, or typed values from JSON. @default {} */
   readonly params?: Readonly<Record<string, unknown>>;
+  /**
+   * `--param name=value` flags, used instead of `params`: parsed against the workflow's declared
+   * parameters, so a repeated name is an error unless that parameter is an array.
+   */
+  readonly paramFlags?: readonly string[];
   /** Folder a relative file reference is resolved against. @default process.cwd() */
   readonly cwd?: string;
 }
+
+/** The raw parameter values for a workflow that declares `schema`. */
+export type RawParameters = (schema: Readonly<Record<string, WorkflowParameter>>) => Readonly<Record<string, unknown>>;
 
 /**
  * Turns a built-in template id or a path to a `.yaml`/`.yml`/`.json` workflow file into tasks
@@ -23,9 +32,11 @@ export interface ResolveWorkflowOptions {
  * dependencies and agents) are left to core's `validateGraph`.
  */
 export function resolveWorkflow(reference: string, options: ResolveWorkflowOptions = {}): ResolvedWorkflow {
-  const params = options.params ?? {};
+  const { paramFlags } = options;
+  const rawParameters: RawParameters = paramFlags === undefined ? () => options.params ?? {} : (schema) => parseParamFlags(paramFlags, schema);
+  const checkOptions: ParameterCheckOptions = options.missingRequired === undefined ? {} : { missingRequired: options.missingRequired };
   const template = getTemplate(reference);
-  if (template !== undefined) return resolveTemplateWorkflow(template, params);
+  if (template !== undefined) return resolveTemplateWorkflow(template, rawParameters(template.parameters), checkOptions);
 
   const absolutePath = resolve(options.cwd ?? process.cwd(), reference);
   const stats = reference.trim() === '' ? undefined : statPath(absolutePath);
@@ -41,12 +52,16 @@ export function resolveWorkflow(reference: string, options: ResolveWorkflowOptio
       details: { reference, path: absolutePath },
     });
   }
-  return resolveWorkflowFile(absolutePath, reference, params);
+  return resolveWorkflowFile(absolutePath, reference, rawParameters, checkOptions);
 }
 
 /** Coerces parameters against the template's schema, builds its tasks and parses them. */
-export function resolveTemplateWorkflow(template: WorkflowTemplate, rawParams: Readonly<Record<string, unknown>>): ResolvedWorkflow {
-  const parameters = coerceParameters(template.parameters, rawParams);
+export function resolveTemplateWorkflow(
+  template: WorkflowTemplate,
+  rawParams: Readonly<Record<string, unknown>>,
+  checkOptions: ParameterCheckOptions = {},
+): ResolvedWorkflow {
+  const parameters = coerceParameters(template.parameters, rawParams, checkOptions);
   // Templates write parameter values straight into prompts, so no placeholder pass: a "{{" in a
   // user's feature text stays literal.
   const resolution = resolveTasks(template.buildTasks(parameters), undefined);
@@ -54,6 +69,10 @@ export function resolveTemplateWorkflow(template: WorkflowTemplate, rawParams: R
   return {
     workflowId: template.id,
     name: template.name,
+    description: template.description,
+    category: template.category,
+    tags: template.tags,
+    parameterSchema: template.parameters,
     tasks: resolution.tasks,
     config: { ...template.config },
     parameters,

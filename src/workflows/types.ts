@@ -40,6 +40,14 @@ export interface ResolvedWorkflow {
   /** The template id, or a workflow file's `id`. */
   readonly workflowId?: string;
   readonly name: string;
+  /** What the workflow does: the template's or the file's `description`. */
+  readonly description?: string;
+  /** The template's or the file's `category`. */
+  readonly category?: string;
+  /** The template's or the file's `tags`. */
+  readonly tags?: readonly string[];
+  /** The parameters the workflow declares (types, defaults, required), for listings and `workflows show`. */
+  readonly parameterSchema?: Readonly<Record<string, WorkflowParameter>>;
   /** Parsed through `taskSpecSchema`, defaults applied; graph checks are still to come. */
   readonly tasks: readonly TaskSpec[];
   /** The workflow's own config, not defaulted; the caller merges CLI flags or request config over it. */

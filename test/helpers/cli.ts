@@ -99,7 +99,8 @@ export function writeWorkerAgent(folder: string, name = 'worker'): { agentsDir: 
   mkdirSync(agentsDir, { recursive: true });
   writeFileSync(
     join(agentsDir, `${name}.md`),
-    `---\nname: ${name}\ndescription: Test worker that logs its start and end\ncategory: testing\nruntime: command\ncommand: ${JSON.stringify([process.execPath, workerPath])}\n---\nRecords what it does to WORKER_LOG.\n`,
+    // `env`: process agents get an allow-listed environment; the worker needs WORKER_LOG passed through.
+    `---\nname: ${name}\ndescription: Test worker that logs its start and end\ncategory: testing\nruntime: command\ncommand: ${JSON.stringify([process.execPath, workerPath])}\nenv: [WORKER_LOG]\n---\nRecords what it does to WORKER_LOG.\n`,
   );
   return { agentsDir, workerPath };
 }

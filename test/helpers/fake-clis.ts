@@ -3,7 +3,9 @@ import { join } from 'node:path';
 
 /**
  * Stand-ins for the coding-agent CLIs, named `claude`, `gemini`, `codex` and `aider`: each records
- * `{name, args, stdin, cwd}` as a line of $FAKE_CLI_LOG and prints what the real CLI prints in the
+ * `{name, args, stdin, cwd, secrets}` as a line of `calls.jsonl` beside its `bin` folder (agents get
+ * only an allow-listed environment, so the log's path cannot come from one) — `secrets` names the
+ * variables it received that look like keys or tokens — and prints what the real CLI prints in the
  * format its ensemble definition asks for. The prompt steers them: `FAIL` → the CLI's own error
  * report (and exit 1), `PLAIN` → plain text where JSON was asked for; otherwise an answer that
  * quotes the prompt. `--echo` (any of them) answers with the prompt itself.
@@ -17,7 +19,9 @@ let stdin = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => (stdin += chunk));
 process.stdin.on('end', () => {
-  fs.appendFileSync(process.env.FAKE_CLI_LOG, JSON.stringify({ name, args, stdin, cwd: process.cwd() }) + '\n');
+  const secrets = Object.keys(process.env).filter((key) => /KEY|TOKEN|SECRET|BASE_URL/.test(key)).sort();
+  const log = path.join(path.dirname(process.argv[1]), '..', 'calls.jsonl');
+  fs.appendFileSync(log, JSON.stringify({ name, args, stdin, cwd: process.cwd(), secrets }) + '\n');
   const flagValue = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const prompt = (name === 'codex' ? args.at(-1) : flagValue(name === 'aider' ? '--message' : '-p')) ?? stdin;
   const mode = prompt.includes('FAIL') ? 'fail' : prompt.includes('PLAIN') ? 'plain' : 'ok';
@@ -65,6 +69,11 @@ process.stdin.on('end', () => {
 
 export const FAKE_CLI_NAMES = ['claude', 'gemini', 'codex', 'aider'] as const;
 
+/** Where the fake CLIs written into `folder` log their calls. */
+export function fakeCliLogPath(folder: string): string {
+  return join(folder, 'calls.jsonl');
+}
+
 /** Writes the fake CLIs into `folder/bin` (executable, run by this Node) and returns that folder. */
 export function writeFakeClis(folder: string): string {
   const binDir = join(folder, 'bin');
@@ -82,6 +91,8 @@ export interface FakeCliCall {
   readonly args: readonly string[];
   readonly stdin: string;
   readonly cwd: string;
+  /** Names of the variables the CLI received that look like keys, tokens or base URLs. */
+  readonly secrets: readonly string[];
 }
 
 export function readFakeCliLog(path: string): FakeCliCall[] {

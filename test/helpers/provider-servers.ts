@@ -25,6 +25,8 @@ export interface ProviderServer {
   readonly requests: RecordedRequest[];
   /** Replies for the next requests, in order; when the queue is empty the default reply answers. */
   enqueue(...replies: Reply[]): void;
+  /** Answers every request whose path (without the query) is `path` with `reply`, before the queue and the default. */
+  route(path: string, reply: Reply): void;
   setDefault(reply: Reply): void;
   /** Resolves when a client has closed a connection whose response had not ended. */
   waitForAbandonedResponse(timeoutMs?: number): Promise<void>;
@@ -33,6 +35,7 @@ export interface ProviderServer {
 
 export async function startProviderServer(defaultReply?: Reply): Promise<ProviderServer> {
   const queue: Reply[] = [];
+  const routes = new Map<string, Reply>();
   let fallback: Reply = defaultReply ?? ((_, response) => jsonReply(404, { error: { message: 'no reply queued' } })(_, response));
   const requests: RecordedRequest[] = [];
   let abandoned = 0;
@@ -56,7 +59,7 @@ export async function startProviderServer(defaultReply?: Reply): Promise<Provide
           for (const waiter of abandonWaiters.splice(0)) waiter();
         }
       });
-      const reply = queue.shift() ?? fallback;
+      const reply = routes.get(recorded.url.split('?')[0]!) ?? queue.shift() ?? fallback;
       void Promise.resolve(reply(recorded, response)).catch((error: unknown) => {
         response.destroy(error instanceof Error ? error : new Error(String(error)));
       });
@@ -68,6 +71,7 @@ export async function startProviderServer(defaultReply?: Reply): Promise<Provide
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => void queue.push(...replies),
+    route: (path, reply) => void routes.set(path, reply),
     setDefault: (reply) => {
       fallback = reply;
     },
@@ -125,6 +129,16 @@ export function stalledReply(firstChunk: string): Reply {
 }
 
 // ---------------------------------------------------------------- protocols
+
+/** Ollama's `GET /api/tags`: the models the server has pulled. */
+export function ollamaTagsReply(models: readonly string[]): Reply {
+  return jsonReply(200, { models: models.map((name) => ({ name, model: name, size: 1, digest: 'sha256:test', details: {} })) });
+}
+
+/** OpenAI's `GET /v1/models`, as vLLM, llama.cpp and LM Studio serve it. */
+export function openAiModelsReply(models: readonly string[]): Reply {
+  return jsonReply(200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'local' })) });
+}
 
 export interface StreamScript {
   readonly model: string;

@@ -23,13 +23,22 @@ import type { ProviderServer, Reply, StreamScript } from '../../../test/helpers/
 import type { AgentInvocation } from '../agent-runtime.js';
 import { AgentRegistry } from '../registry/agent-registry.js';
 import { LocalDispatcher } from '../local-dispatcher.js';
-import { createLlmRuntime } from './llm-runtime.js';
+import { createLlmRuntime, DEFAULT_MAX_OUTPUT_TOKENS } from './llm-runtime.js';
 import { createProviderGovernor } from '../../providers/provider-governor.js';
 import type { LlmRuntimeOptions } from './llm-runtime.js';
 import { parseAgentDefinition } from '../registry/parse-agent-definition.js';
 import type { ProviderGate } from '../../providers/provider-gate.js';
 
 const API_KEY = 'sk-test-SECRET123';
+
+/** Polls a condition of a loopback exchange; bounded. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 const agent = parseAgentDefinition(
   '---\nname: backend-architect\ndescription: Designs services\ncategory: development\n---\nYou design backend services. Answer in Markdown.\n',
@@ -66,6 +75,8 @@ interface Protocol {
   firstChunk(model: string): string;
   /** Where the request carries the key. */
   keyHeader?: string;
+  /** The output limit the request body carries. */
+  outputLimit(body: unknown): unknown;
 }
 
 const protocols: Protocol[] = [
@@ -79,6 +90,7 @@ const protocols: Protocol[] = [
     error: openAiErrorReply,
     firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
     keyHeader: 'authorization',
+    outputLimit: (body) => (body as { max_tokens?: unknown }).max_tokens,
   },
   {
     provider: 'anthropic',
@@ -90,6 +102,7 @@ const protocols: Protocol[] = [
     error: anthropicErrorReply,
     firstChunk: (model) => anthropicStart(model, 10) + anthropicBlockStart() + anthropicDelta('Partial '),
     keyHeader: 'x-api-key',
+    outputLimit: (body) => (body as { max_tokens?: unknown }).max_tokens,
   },
   {
     provider: 'google',
@@ -101,6 +114,7 @@ const protocols: Protocol[] = [
     error: googleErrorReply,
     firstChunk: (model) => googleChunk('Partial ', undefined, 10, 1, model),
     keyHeader: 'x-goog-api-key',
+    outputLimit: (body) => (body as { generationConfig?: { maxOutputTokens?: unknown } }).generationConfig?.maxOutputTokens,
   },
   {
     provider: 'ollama',
@@ -111,6 +125,7 @@ const protocols: Protocol[] = [
     stream: openAiStreamReply,
     error: openAiErrorReply,
     firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
+    outputLimit: (body) => (body as { max_tokens?: unknown }).max_tokens,
   },
   {
     provider: 'openai-compatible',
@@ -122,6 +137,7 @@ const protocols: Protocol[] = [
     error: openAiErrorReply,
     firstChunk: (model) => openAiChunk(model, { role: 'assistant', content: 'Partial ' }, null),
     keyHeader: 'authorization',
+    outputLimit: (body) => (body as { max_tokens?: unknown }).max_tokens,
   },
 ];
 
@@ -171,11 +187,35 @@ describe.each(protocols)('llm runtime over the $provider protocol (local HTTP se
     expect(body).toContain('Design a todo API');
     expect(body).toContain('### analyze (analyzer)');
     expect(body).toContain('The todo service needs CRUD.');
-    expect(body).toContain('300');
+    expect(protocol.outputLimit(request.body)).toBe(300);
     if (protocol.keyHeader !== undefined) expect(String(request.headers[protocol.keyHeader])).toContain(API_KEY);
     if (protocol.path.endsWith('/chat/completions')) {
       expect(request.body).toMatchObject({ model: protocol.modelId, stream: true, stream_options: { include_usage: true } });
     }
+  });
+
+  it('issue 6: sends the reserved output limit (4096) when the task sets no maxTokens', async () => {
+    // Without it, Anthropic was asked for 64,000 output tokens while 4,096 were reserved against the budget.
+    server.enqueue(protocol.stream({ model: protocol.modelId, chunks: ['ok'], inputTokens: 5, outputTokens: 1 }));
+    await runtimeFor(protocol).run(invocation({ model: protocol.modelId, task: { maxTokens: undefined } }), new AbortController().signal);
+    expect(DEFAULT_MAX_OUTPUT_TOKENS).toBe(4096);
+    expect(protocol.outputLimit(server.requests[0]!.body)).toBe(4096);
+  });
+
+  it('issue 6: fails a stream silent for streamIdleTimeoutMs with a retryable error, and counts the prompt and the partial answer', async () => {
+    server.enqueue(stalledReply(protocol.firstChunk(protocol.modelId)));
+    const context = recordingDispatchContext();
+    const startedAt = Date.now();
+    const error = await rejection(
+      runtimeFor(protocol, { streamIdleTimeoutMs: 300 }).run(invocation({ model: protocol.modelId, reportUsage: context.reportUsage }), new AbortController().signal),
+    );
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true, details: { idleTimeoutMs: 300 } });
+    expect(error.message).toBe(`${protocol.provider} model "${protocol.modelId}": the stream stalled: nothing received for 300 ms (providerPolicy.streamIdleTimeoutMs)`);
+    expect(context.recorded.usage).toHaveLength(1);
+    expect(context.recorded.usage[0]!.usage.inputTokens).toBeGreaterThan(0);
+    expect(context.recorded.usage[0]!.usage.outputTokens).toBeGreaterThan(0);
+    await server.waitForAbandonedResponse();
   });
 
   it('turns a 429 with retry-after (seconds) into PROVIDER_RATE_LIMITED with retryAfterMs', async () => {
@@ -282,58 +322,126 @@ describe('llm runtime: budgets, the provider gate, models and costs', () => {
     expect(error.code).toBe('BUDGET_EXCEEDED');
     expect(error.retryable).toBe(false);
     expect(server.requests).toHaveLength(0);
-    expect(budget.spent('run')).toEqual({ tokens: 0, costUsd: 0 });
+    expect(await budget.spent('run')).toEqual({ tokens: 0, costUsd: 0 });
   });
 
-  it('commits the real usage to the budget after the call, and releases the hold when it fails', async () => {
+  it('commits the real usage to the budget after the call; a call the provider refused (HTTP 400) spends nothing', async () => {
     server.enqueue(openAiStreamReply(script), openAiErrorReply(400, 'bad request'));
     const budget = new BudgetLedger({ run: { tokens: 100_000 } });
     const runtime = runtimeFor(openai);
     await runtime.run(invocation({ budget }), new AbortController().signal);
-    expect(budget.spent('run').tokens).toBe(1500);
-    expect(budget.spent('agent', 'backend-architect').costUsd).toBeCloseTo(0.006, 10);
+    expect((await budget.spent('run')).tokens).toBe(1500);
+    expect((await budget.spent('agent', 'backend-architect')).costUsd).toBeCloseTo(0.006, 10);
     await rejection(runtime.run(invocation({ budget }), new AbortController().signal));
-    expect(budget.spent('run').tokens).toBe(1500);
+    expect((await budget.spent('run')).tokens).toBe(1500);
+    expect(budget.held('run').tokens).toBe(0);
   });
 
-  it('sends every call through the provider gate, which may retry it', async () => {
-    server.enqueue(openAiErrorReply(503, 'busy'), openAiStreamReply(script));
-    const seen: { provider: string; errors: string[] } = { provider: '', errors: [] };
-    const gate: ProviderGate = {
-      async run(provider, signal, call) {
-        seen.provider = provider;
-        try {
-          return await call(signal);
-        } catch (error) {
-          seen.errors.push(isEnsembleError(error) ? error.code : String(error));
-          return call(signal);
-        }
-      },
-    };
-    const outcome = await runtimeFor(openai).run(invocation({ gate }), new AbortController().signal);
-    expect(outcome.output).toBe('done');
-    expect(seen).toEqual({ provider: 'openai', errors: ['PROVIDER_UNAVAILABLE'] });
-    expect(server.requests).toHaveLength(2);
-  });
-
-  it('marks the output of a call the gate retried after a broken stream as a restart', async () => {
+  it('issue 6: reports the spend of each call through reportUsage, success and failure alike, and leaves it out of the outcome', async () => {
     const brokenMidStream: Reply = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(openai.firstChunk('gpt-4.1'), () => setTimeout(() => response.destroy(), 50));
     };
-    server.enqueue(brokenMidStream, openAiStreamReply(script));
-    const reports: [string, boolean][] = [];
-    const gate = createProviderGovernor({ backoffMs: 1, maxBackoffMs: 1 });
+    server.enqueue(openAiStreamReply(script), brokenMidStream, openAiErrorReply(503, 'busy'));
+    const budget = new BudgetLedger({ run: { tokens: 100_000 } });
+    const runtime = runtimeFor(openai);
+    const context = recordingDispatchContext();
+    const reported = { reportUsage: context.reportUsage, budget };
+    const outcome = await runtime.run(invocation(reported), new AbortController().signal);
+    expect(outcome.usage).toBeUndefined();
+    expect(outcome.costUsd).toBeUndefined();
+    expect(context.recorded.usage).toEqual([{ usage: { inputTokens: 1000, outputTokens: 500, totalTokens: 1500 }, costUsd: expect.closeTo(0.006, 10) }]);
+    // A stream that broke after the request went out: the prompt and the partial answer count (estimated).
+    const broken = await rejection(runtime.run(invocation(reported), new AbortController().signal));
+    expect(broken.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(context.recorded.usage).toHaveLength(2);
+    const estimate = context.recorded.usage[1]!.usage;
+    expect(estimate.inputTokens).toBeGreaterThan(0);
+    expect(estimate.outputTokens).toBeGreaterThan(0);
+    expect((await budget.spent('run')).tokens).toBe(1500 + estimate.totalTokens);
+    // A 503 answer is not billed: nothing reported, the hold released.
+    await rejection(runtime.run(invocation(reported), new AbortController().signal));
+    expect(context.recorded.usage).toHaveLength(2);
+    expect(budget.held('run').tokens).toBe(0);
+  });
+
+  it('counts the spend of a call aborted mid-stream (prompt + streamed text) against the budget', async () => {
+    server.enqueue(stalledReply(openai.firstChunk('gpt-4.1')));
+    const budget = new BudgetLedger({ run: { tokens: 100_000 } });
+    const context = recordingDispatchContext();
+    const controller = new AbortController();
+    const running = runtimeFor(openai).run(
+      invocation({ budget, reportUsage: context.reportUsage, reportOutput: () => controller.abort(new EnsembleError('TASK_TIMEOUT', 'timed out', { retryable: true })) }),
+      controller.signal,
+    );
+    await expect(running).rejects.toMatchObject({ code: 'TASK_TIMEOUT' });
+    expect(context.recorded.usage).toHaveLength(1);
+    expect((await budget.spent('run')).tokens).toBe(context.recorded.usage[0]!.usage.totalTokens);
+    expect(context.recorded.usage[0]!.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('issue 6: a call that fits the cap but not beside another call\'s hold waits for it, then runs', async () => {
+    // Held reservations counted as spending: the third concurrent call failed with "spent so far: 8400" while 600 were spent.
+    let releaseFirst: () => void = () => {};
+    const firstCanFinish = new Promise<void>((resolve) => (releaseFirst = resolve));
+    server.enqueue(async (request, response) => {
+      await firstCanFinish;
+      openAiStreamReply({ ...script, inputTokens: 100, outputTokens: 50 })(request, response);
+    }, openAiStreamReply({ ...script, inputTokens: 100, outputTokens: 50 }));
+    const probe = await rejection(runtimeFor(openai).run(invocation({ budget: new BudgetLedger({ run: { tokens: 1 } }) }), new AbortController().signal));
+    const reserved = (probe.details as { requested: { tokens: number } }).requested.tokens;
+    const budget = new BudgetLedger({ run: { tokens: reserved + 200 } });
+    const runtime = runtimeFor(openai);
+    const first = runtime.run(invocation({ budget }), new AbortController().signal);
+    await waitUntil(() => server.requests.length === 1);
+    const second = runtime.run(invocation({ budget, task: { id: 'second' } }), new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests).toHaveLength(1);
+    expect(budget.waiting).toBe(1);
+    releaseFirst();
+    await expect(Promise.all([first, second])).resolves.toHaveLength(2);
+    expect(server.requests).toHaveLength(2);
+    expect((await budget.spent('run')).tokens).toBe(300);
+  });
+
+  it('sends every call through the provider gate once, relaying its waits and breaker changes as activity events', async () => {
+    server.enqueue(openAiStreamReply(script));
+    const seen: { provider: string; calls: number } = { provider: '', calls: 0 };
+    const gate: ProviderGate = {
+      async run(provider, signal, call, options) {
+        seen.provider = provider;
+        seen.calls++;
+        const resume = options?.suspendTimeout?.();
+        options?.onPause?.({ reason: 'rate-limited', waitMs: 1200.4, error: new EnsembleError('PROVIDER_RATE_LIMITED', 'openai: 429', { retryable: true }) });
+        options?.onCircuit?.({ state: 'open', failures: 5 });
+        resume?.();
+        return call(signal);
+      },
+    };
+    const context = recordingDispatchContext();
+    let suspended = 0;
     const outcome = await runtimeFor(openai).run(
-      invocation({ gate, reportOutput: (delta, options) => reports.push([delta, options?.restart === true]) }),
+      invocation({ gate, reportEvent: context.reportEvent, suspendTimeout: () => (suspended++, () => undefined) }),
       new AbortController().signal,
     );
     expect(outcome.output).toBe('done');
-    expect(server.requests).toHaveLength(2);
-    expect(reports).toEqual([
-      ['Partial ', false],
-      ['done', true],
+    expect(seen).toEqual({ provider: 'openai', calls: 1 });
+    expect(suspended).toBe(1);
+    expect(context.recorded.events).toEqual([
+      {
+        type: 'provider:pause',
+        payload: { provider: 'openai', reason: 'rate-limited', waitMs: 1200, error: expect.objectContaining({ code: 'PROVIDER_RATE_LIMITED', message: 'openai: 429' }) },
+      },
+      { type: 'provider:circuit', payload: { provider: 'openai', state: 'open', failures: 5 } },
     ]);
+  });
+
+  it('does not retry a failed call itself: the real governor rethrows the 503 after one request', async () => {
+    server.enqueue(openAiErrorReply(503, 'busy'), openAiStreamReply(script));
+    const gate = createProviderGovernor();
+    const error = await rejection(runtimeFor(openai).run(invocation({ gate }), new AbortController().signal));
+    expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringContaining('openai model "gpt-4.1"') });
+    expect(server.requests).toHaveLength(1);
   });
 
   it('maps Anthropic stream error events: overloaded_error first or mid-stream is PROVIDER_UNAVAILABLE', async () => {
@@ -446,8 +554,11 @@ describe('LocalDispatcher with the llm runtime', () => {
     expect(dispatcher.describe(task('cheap'))).toEqual({ runtime: 'llm', model: 'openai:gpt-4.1-mini' });
     expect(dispatcher.describe(task('backend-architect', 'openai:o3'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
     expect(dispatcher.describe(task('offline'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
-    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, executionId: 'r:t:1', inputs: [] }, recordingDispatchContext());
-    expect(outcome).toMatchObject({ output: 'real answer', model: 'openai:gpt-4.1', usage: { totalTokens: 7 } });
+    const context = recordingDispatchContext();
+    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, executionId: 'r:t:1', inputs: [] }, context);
+    expect(outcome).toMatchObject({ output: 'real answer', model: 'openai:gpt-4.1' });
+    // Spend goes through the context (so failed attempts count too), not the outcome.
+    expect(context.recorded.usage).toEqual([{ usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 }, costUsd: expect.any(Number) }]);
   });
 
   it('uses the configured default model for agents and tasks that name none', () => {

@@ -1,25 +1,26 @@
-import { streamText } from 'ai';
-import type { LanguageModel, LanguageModelUsage } from 'ai';
-import { EnsembleError, isEnsembleError } from '../../core/index.js';
-import type { BudgetReservation, OutputReporter, TaskOutcome, TokenUsage } from '../../core/index.js';
-import { collectSecrets } from '../../config/index.js';
+import type { LanguageModel } from 'ai';
+import { serializeError } from '../../core/index.js';
+import type { BudgetHold, TaskOutcome, TokenUsage } from '../../core/index.js';
+import { collectSecrets, PROVIDER_POLICY_DEFAULTS } from '../../config/index.js';
 import type { ModelPrice, ProviderName, ProviderSettings, TierTable } from '../../config/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
-import { createCostTable } from '../../providers/index.js';
-import type { CostTable } from '../../providers/index.js';
+import { createCostTable, createLlmProviders, referencedTier, resolveModelReference } from '../../providers/index.js';
+import type { CostTable, GateCallOptions, NoticeMemory, ResolvedModel } from '../../providers/index.js';
 import { estimateTokens } from '../../context/index.js';
-import { createOutputCoalescer, OUTPUT_REPORT_INTERVAL_MS } from './output-coalescer.js';
+import { OUTPUT_REPORT_INTERVAL_MS } from './output-coalescer.js';
 import { composeLlmMessages } from './compose-llm-messages.js';
-import type { LlmMessages } from './compose-llm-messages.js';
-import { toProviderError } from '../../providers/index.js';
-import type { ProviderErrorContext } from '../../providers/index.js';
-import { createLlmProviders } from '../../providers/index.js';
-import { readUntilAborted } from './stream-reader.js';
-import { resolveModelReference } from '../../providers/index.js';
-import type { ResolvedModel } from '../../providers/index.js';
+import { streamModelCall } from './stream-model-call.js';
+import type { CallProgress } from './stream-model-call.js';
+import { spendOfFailedCall, toTokenUsage } from './call-spend.js';
+import { checkLlmModels } from './check-llm-models.js';
+import type { LlmModelUse } from './check-llm-models.js';
 
-/** Output tokens reserved against a budget when the task sets no `maxTokens`. */
-export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
+/**
+ * Output tokens of a call whose task sets no `maxTokens`: always sent as the call's output limit
+ * and reserved against budgets. Sending it matters: without it Anthropic was asked for 64,000
+ * output tokens while 4,096 were reserved (issue 6).
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
 /** Options of {@link createLlmRuntime}; the fields of an `EnsembleConfig` fit as they are. */
 export interface LlmRuntimeOptions {
@@ -33,10 +34,16 @@ export interface LlmRuntimeOptions {
   readonly costs?: Readonly<Record<string, ModelPrice>>;
   /** Default model reference (ENSEMBLE_MODEL, the config's `model`), used for empty references. */
   readonly model?: string;
-  /** Told about unknown prices, missing usage figures and provider warnings, once each. @default ignore */
+  /** Told about unknown prices, missing usage figures, model fallbacks and provider warnings, once each. @default ignore */
   readonly onWarning?: (message: string) => void;
+  /** Remembers one-time notices (unknown prices) beyond this runtime, e.g. per machine. @default this runtime only */
+  readonly notices?: NoticeMemory;
   /** Least gap between two partial-output reports, in ms. @default 250 */
   readonly outputIntervalMs?: number;
+  /** A stream that sends nothing this long fails its call (PROVIDER_UNAVAILABLE, retryable), in ms. @default 60000 */
+  readonly streamIdleTimeoutMs?: number;
+  /** How long asking a local server for its models (in {@link LlmRuntime.prepare}) may take, in ms. @default 3000 */
+  readonly modelCheckTimeoutMs?: number;
   /** The fetch the provider clients use. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
 }
@@ -48,35 +55,62 @@ export interface LlmRuntime extends AgentRuntime {
   readonly provider: ProviderName;
   /** `provider:modelId` for a model reference (tier, id or `provider:model`); never throws. */
   describeModel(reference: string): string;
-}
-
-interface StreamResult {
-  readonly text: string;
-  readonly usage: LanguageModelUsage | undefined;
+  /**
+   * Checks the models a run will use before it starts: providers configured, local servers serving
+   * them (a missing tier model falls back to the default or the only model, said once), prices
+   * known under dollar caps. Rejects with PROVIDER_NOT_CONFIGURED or INVALID_CONFIG naming the
+   * model and the fix.
+   */
+  prepare(uses: readonly LlmModelUse[], options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
 
 /**
  * Runs `llm` agents on a model through the Vercel AI SDK. The agent's body is the system
- * prompt; the task prompt and its dependencies' outputs are the user message; `maxTokens` caps
- * the answer. Text streams into `reportOutput` (coalesced); usage is what the provider reports,
- * cost comes from the cost table. With a budget, the worst case is reserved before the call
- * (BUDGET_EXCEEDED, no call, when it would cross a cap). Each call goes through the provider gate
- * when there is one, with the AI SDK's own retries off: provider errors become
- * PROVIDER_RATE_LIMITED / PROVIDER_UNAVAILABLE / PROVIDER_ERROR, API keys redacted.
+ * prompt; the task prompt and its dependencies' outputs are the user message; `maxTokens` (else
+ * 4,096) caps the answer and is always sent. Text streams into `reportOutput` (coalesced); a
+ * stream silent for `streamIdleTimeoutMs` fails. With a budget, the worst case is held before the
+ * call (waiting while other calls' holds make it not fit; BUDGET_EXCEEDED, no call, when it
+ * cannot fit at all) and replaced by what the call spent, failed and aborted calls included. Each
+ * call goes through the provider gate once (no retries of its own or the SDK's: the task's retry
+ * policy retries), its waits reported as `provider:pause` / `provider:circuit` and kept off the
+ * task's timeout. Provider errors become PROVIDER_RATE_LIMITED / PROVIDER_UNAVAILABLE /
+ * PROVIDER_ERROR, API keys redacted. Spend goes to `reportUsage` when the invocation has it
+ * (then not into the outcome), else into the outcome.
  */
 export function createLlmRuntime(options: LlmRuntimeOptions): LlmRuntime {
   silenceSdkWarningLog();
   const providers = createLlmProviders({ providers: options.providers, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   const warnOnce = onceEach(options.onWarning);
-  const costs = createCostTable({ ...(options.costs === undefined ? {} : { overrides: options.costs }), onWarning: warnOnce });
+  const costs = createCostTable({
+    ...(options.costs === undefined ? {} : { overrides: options.costs }),
+    onWarning: warnOnce,
+    ...(options.notices === undefined ? {} : { notices: options.notices }),
+  });
   const secrets = collectSecrets(options);
-  const resolve = (reference: string): ResolvedModel =>
-    resolveModelReference(reference, {
+  // Models a local server lacks, replaced after `prepare` (`provider:modelId` → model id).
+  let substitutions: ReadonlyMap<string, string> = new Map();
+  const resolveBase = (reference: string): ResolvedModel & { readonly tier?: string } => {
+    const resolveOptions = {
       provider: options.provider,
       ...(options.tiers === undefined ? {} : { tiers: options.tiers }),
       ...(options.model === undefined ? {} : { defaultModel: options.model }),
-    });
-  const context: LlmCallContext = { providers, costs, secrets, warnOnce, outputIntervalMs: options.outputIntervalMs ?? OUTPUT_REPORT_INTERVAL_MS };
+    };
+    const resolved = resolveModelReference(reference, resolveOptions);
+    const tier = referencedTier(reference, resolveOptions);
+    return tier === undefined ? resolved : { ...resolved, tier };
+  };
+  const resolve = (reference: string): ResolvedModel => {
+    const { provider, modelId } = resolveBase(reference);
+    return { provider, modelId: substitutions.get(`${provider}:${modelId}`) ?? modelId };
+  };
+  const context: LlmCallContext = {
+    providers,
+    costs,
+    secrets,
+    warnOnce,
+    outputIntervalMs: options.outputIntervalMs ?? OUTPUT_REPORT_INTERVAL_MS,
+    idleTimeoutMs: options.streamIdleTimeoutMs ?? PROVIDER_POLICY_DEFAULTS.streamIdleTimeoutMs,
+  };
   return {
     kind: 'llm',
     provider: options.provider,
@@ -87,6 +121,18 @@ export function createLlmRuntime(options: LlmRuntimeOptions): LlmRuntime {
       } catch {
         return `${options.provider}:${reference}`;
       }
+    },
+    async prepare(uses, prepareOptions = {}) {
+      substitutions = await checkLlmModels(uses, {
+        providers: options.providers,
+        costs,
+        resolve: resolveBase,
+        defaultModelOf: (provider) => concreteDefaultModel(options.model, provider, options.provider),
+        timeoutMs: options.modelCheckTimeoutMs ?? PROVIDER_POLICY_DEFAULTS.modelCheckTimeoutMs,
+        warn: warnOnce,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...(prepareOptions.signal === undefined ? {} : { signal: prepareOptions.signal }),
+      });
     },
     run: async (invocation, signal) => {
       if (signal.aborted) throw signal.reason;
@@ -102,146 +148,128 @@ interface LlmCallContext {
   readonly secrets: readonly string[];
   readonly warnOnce: (message: string) => void;
   readonly outputIntervalMs: number;
+  readonly idleTimeoutMs: number;
 }
 
 async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, resolved: ResolvedModel, context: LlmCallContext): Promise<TaskOutcome> {
   const { request, agent } = invocation;
-  const model = context.providers.languageModel(resolved.provider, resolved.modelId);
+  const model: LanguageModel = context.providers.languageModel(resolved.provider, resolved.modelId);
   const messages = composeLlmMessages(agent, request.task, request.inputs);
   const label = `${resolved.provider}:${resolved.modelId}`;
-  const nextReporter = invocation.reportOutput === undefined ? undefined : restartableReporter(invocation.reportOutput);
-  const restartable = (base: AgentInvocation): AgentInvocation => (nextReporter === undefined ? base : { ...base, reportOutput: nextReporter() });
-  const reservation = reserveBudget(invocation, resolved, messages, context.costs);
+  const inputEstimate = estimateTokens(`${messages.system}\n${messages.prompt}`);
+  const maxOutputTokens = request.task.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const hold = await holdBudget(invocation, resolved, inputEstimate, maxOutputTokens, context.costs, signal);
+  const progress: CallProgress = { isStarted: false, text: '', usage: undefined };
+  let spend: { usage: TokenUsage; costUsd: number } | undefined;
   try {
-    const call = (callSignal: AbortSignal): Promise<StreamResult> => streamOnce(restartable(invocation), model, messages, resolved, context, callSignal);
-    const result = invocation.gate === undefined ? await call(signal) : await invocation.gate.run(resolved.provider, signal, call);
+    const call = (callSignal: AbortSignal) =>
+      streamModelCall(
+        {
+          model,
+          resolved,
+          messages,
+          maxOutputTokens,
+          idleTimeoutMs: context.idleTimeoutMs,
+          reportOutput: invocation.reportOutput,
+          outputIntervalMs: context.outputIntervalMs,
+          secrets: context.secrets,
+          warn: context.warnOnce,
+          progress,
+        },
+        callSignal,
+      );
+    const result = invocation.gate === undefined ? await call(signal) : await invocation.gate.run(resolved.provider, signal, call, gateOptions(invocation, resolved));
     if (signal.aborted) throw signal.reason;
-    const usage = toTokenUsage(result, messages, label, context.warnOnce);
-    const costUsd = context.costs.costOf(resolved.provider, resolved.modelId, usage);
-    reservation?.commit({ tokens: usage.totalTokens, costUsd });
-    return { output: result.text, usage, costUsd, model: label, evidence: { runtime: 'llm' } };
+    const usage = toTokenUsage(result.usage, result.text, inputEstimate, label, context.warnOnce);
+    spend = { usage, costUsd: context.costs.costOf(resolved.provider, resolved.modelId, usage) };
+    const isReported = invocation.reportUsage !== undefined;
+    return {
+      output: result.text,
+      ...(isReported ? {} : { usage: spend.usage, costUsd: spend.costUsd }),
+      model: label,
+      evidence: { runtime: 'llm' },
+    };
   } catch (error) {
-    reservation?.release();
+    const usage = spendOfFailedCall(progress, signal.aborted ? signal.reason : error, inputEstimate);
+    spend = { usage, costUsd: usage.totalTokens === 0 ? 0 : context.costs.costOf(resolved.provider, resolved.modelId, usage) };
     if (signal.aborted) throw signal.reason;
     throw error;
+  } finally {
+    settleSpend(invocation, hold, spend);
   }
 }
 
-/**
- * The gate may call the model again after a failed stream: the first output of such a retry is
- * marked `restart`, so listeners drop the partial answer of the failed call instead of
- * appending the new one to it.
- */
-function restartableReporter(report: OutputReporter): () => OutputReporter {
-  let hasReported = false;
-  let calls = 0;
-  return () => {
-    let isRestart = ++calls > 1 && hasReported;
-    return (delta) => {
-      report(delta, isRestart ? { restart: true } : undefined);
-      isRestart = false;
-      hasReported = true;
-    };
+/** Commits what the call spent (releasing the hold when it spent nothing) and reports it once. */
+function settleSpend(invocation: AgentInvocation, hold: BudgetHold | undefined, spend: { usage: TokenUsage; costUsd: number } | undefined): void {
+  if (spend === undefined || (spend.usage.totalTokens === 0 && spend.costUsd === 0)) {
+    hold?.release();
+    return;
+  }
+  hold?.commit({ tokens: spend.usage.totalTokens, costUsd: spend.costUsd });
+  invocation.reportUsage?.(spend.usage, spend.costUsd);
+}
+
+/** Relays the gate's waits and breaker changes as activity events of the attempt, and keeps waits off its timeout. */
+function gateOptions(invocation: AgentInvocation, resolved: ResolvedModel): GateCallOptions {
+  const report = invocation.reportEvent;
+  return {
+    ...(report === undefined
+      ? {}
+      : {
+          onPause: (pause) =>
+            report('provider:pause', {
+              provider: resolved.provider,
+              reason: pause.reason,
+              waitMs: Math.max(0, Math.round(pause.waitMs)),
+              ...(pause.error === undefined ? {} : { error: serializeError(pause.error) }),
+            }),
+          onCircuit: (change) =>
+            report('provider:circuit', { provider: resolved.provider, state: change.state, ...(change.failures === undefined ? {} : { failures: change.failures }) }),
+        }),
+    ...(invocation.suspendTimeout === undefined ? {} : { suspendTimeout: invocation.suspendTimeout }),
   };
 }
 
-/** Holds the call's worst case (estimated prompt + max output tokens) against the run's caps. */
-function reserveBudget(invocation: AgentInvocation, resolved: ResolvedModel, messages: LlmMessages, costs: CostTable): BudgetReservation | undefined {
+/**
+ * Holds the call's worst case (estimated prompt + max output tokens) against the run's caps. The
+ * wait for other calls' holds to settle is not the task's own work, so its timeout stops meanwhile.
+ */
+async function holdBudget(
+  invocation: AgentInvocation,
+  resolved: ResolvedModel,
+  inputTokens: number,
+  outputTokens: number,
+  costs: CostTable,
+  signal: AbortSignal,
+): Promise<BudgetHold | undefined> {
   const budget = invocation.budget;
   if (budget === undefined || !budget.isCapped) return undefined;
-  const inputTokens = estimateTokens(`${messages.system}\n${messages.prompt}`);
-  const outputTokens = invocation.request.task.maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
-  return budget.reserve({
-    taskId: invocation.request.task.id,
-    agentName: invocation.agent.name,
-    tokens: inputTokens + outputTokens,
-    costUsd: costs.costOf(resolved.provider, resolved.modelId, { inputTokens, outputTokens }),
-  });
-}
-
-/** One provider call: streams the answer, reporting deltas; rejects with a provider error or the abort reason. */
-async function streamOnce(
-  invocation: AgentInvocation,
-  model: LanguageModel,
-  messages: LlmMessages,
-  resolved: ResolvedModel,
-  context: LlmCallContext,
-  signal: AbortSignal,
-): Promise<StreamResult> {
-  if (signal.aborted) throw signal.reason;
-  const errorContext: ProviderErrorContext = { provider: resolved.provider, modelId: resolved.modelId, secrets: context.secrets };
-  const reportOutput = invocation.reportOutput;
-  const coalescer = reportOutput === undefined ? undefined : createOutputCoalescer(reportOutput, context.outputIntervalMs);
-  let text = '';
-  let usage: LanguageModelUsage | undefined;
+  const reserving = budget.reserve(
+    {
+      taskId: invocation.request.task.id,
+      agentName: invocation.agent.name,
+      tokens: inputTokens + outputTokens,
+      costUsd: costs.costOf(resolved.provider, resolved.modelId, { inputTokens, outputTokens }),
+    },
+    { signal },
+  );
+  const resume = invocation.suspendTimeout?.();
   try {
-    const result = streamText({
-      model,
-      system: messages.system,
-      prompt: messages.prompt,
-      ...(invocation.request.task.maxTokens === undefined ? {} : { maxOutputTokens: invocation.request.task.maxTokens }),
-      // Retries belong to the provider gate and the scheduler, which share rate limits across tasks.
-      maxRetries: 0,
-      abortSignal: signal,
-      // The default logs the raw error (request included) to stderr; errors are read from the stream instead.
-      onError: () => {},
-    });
-    for await (const part of readUntilAborted(result.fullStream, signal)) {
-      if (part.type === 'text-delta') {
-        text += part.text;
-        coalescer?.push(part.text);
-      } else if (part.type === 'finish') {
-        usage = part.totalUsage;
-      } else if (part.type === 'error') {
-        throw toProviderError(part.error, errorContext);
-      } else if (part.type === 'abort') {
-        throw signal.reason;
-      } else if (part.type === 'start-step') {
-        for (const warning of part.warnings) context.warnOnce(`${resolved.provider}:${resolved.modelId}: ${describeWarning(warning)}`);
-      }
-    }
-  } catch (error) {
-    coalescer?.discard();
-    if (signal.aborted) throw signal.reason;
-    throw isEnsembleError(error) ? error : toProviderError(error, errorContext);
+    return await reserving;
+  } finally {
+    resume?.();
   }
-  if (signal.aborted) {
-    coalescer?.discard();
-    throw signal.reason;
-  }
-  // A web page or an unrelated API at the base URL "succeeds" with an empty event stream.
-  if (text === '' && usage?.inputTokens === undefined && usage?.outputTokens === undefined) {
-    throw new EnsembleError(
-      'PROVIDER_ERROR',
-      `${resolved.provider} model "${resolved.modelId}": malformed response: the stream ended without any output or token usage (is the base URL right?)`,
-      { details: { provider: resolved.provider, model: resolved.modelId } },
-    );
-  }
-  coalescer?.flush();
-  return { text, usage };
 }
 
-/** The provider's figures; a side it did not report is estimated (and said so once per model). */
-function toTokenUsage(result: StreamResult, messages: LlmMessages, label: string, warnOnce: (message: string) => void): TokenUsage {
-  const reportedInput = result.usage?.inputTokens;
-  const reportedOutput = result.usage?.outputTokens;
-  if (reportedInput === undefined || reportedOutput === undefined) {
-    warnOnce(`${label} did not report token usage; tokens are estimated from the text`);
+/** The configured default model when it is a concrete model id of `provider`. */
+function concreteDefaultModel(defaultModel: string | undefined, provider: ProviderName, defaultProvider: ProviderName): string | undefined {
+  if (defaultModel === undefined) return undefined;
+  try {
+    const resolved = resolveModelReference(defaultModel, { provider: defaultProvider });
+    return resolved.provider === provider && referencedTier(defaultModel, { provider: defaultProvider }) === undefined ? resolved.modelId : undefined;
+  } catch {
+    return undefined;
   }
-  const inputTokens = reportedInput ?? estimateTokens(`${messages.system}\n${messages.prompt}`);
-  const outputTokens = reportedOutput ?? estimateTokens(result.text);
-  const reportedTotal = result.usage?.totalTokens;
-  const totalTokens = reportedInput !== undefined && reportedOutput !== undefined && reportedTotal !== undefined ? reportedTotal : inputTokens + outputTokens;
-  return { inputTokens, outputTokens, totalTokens };
-}
-
-function describeWarning(warning: unknown): string {
-  if (typeof warning !== 'object' || warning === null) return String(warning);
-  const record = warning as Record<string, unknown>;
-  if (typeof record.message === 'string') return record.message;
-  const feature = typeof record.feature === 'string' ? record.feature : 'a setting';
-  const details = typeof record.details === 'string' ? ` (${record.details})` : '';
-  return `${String(record.type ?? 'warning')}: ${feature}${details}`;
 }
 
 function onceEach(onWarning: ((message: string) => void) | undefined): (message: string) => void {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEnsembleError } from '../../core/index.js';
 import type { DependencyOutput, TaskOutcome } from '../../core/index.js';
@@ -16,7 +16,8 @@ let workspace: string;
 // Small node programs standing in for agents; run with process.execPath, never a shell.
 const SCRIPTS: Readonly<Record<string, string>> = {
   'report.mjs': `
-    import { readFileSync } from 'node:fs';
+    import { readFileSync, statSync } from 'node:fs';
+    import { dirname } from 'node:path';
     const chunks = [];
     for await (const chunk of process.stdin) chunks.push(chunk);
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('ENSEMBLE_')));
@@ -27,6 +28,11 @@ const SCRIPTS: Readonly<Record<string, string>> = {
       env,
       inputs: JSON.parse(readFileSync(process.env.ENSEMBLE_INPUTS, 'utf8')),
       promptFile: readFileSync(process.env.ENSEMBLE_PROMPT_FILE, 'utf8'),
+      modes: {
+        inputs: statSync(process.env.ENSEMBLE_INPUTS).mode & 0o777,
+        prompt: statSync(process.env.ENSEMBLE_PROMPT_FILE).mode & 0o777,
+        folder: statSync(dirname(process.env.ENSEMBLE_INPUTS)).mode & 0o777,
+      },
     }));
   `,
   'fail.mjs': `
@@ -43,6 +49,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
     write();
   `,
   'ignore-stdin.mjs': `process.stdout.write('done without reading');`,
+  'environment.mjs': `process.stdout.write(JSON.stringify(process.env));`,
   // Spawns a grandchild in the same process group, records both pids, then sleeps.
   'family.mjs': `
     import { spawn } from 'node:child_process';
@@ -196,8 +203,13 @@ describe('command runtime', () => {
       ENSEMBLE_AGENT_NAME: 'probe',
       ENSEMBLE_PROMPT: 'Write the tests',
     });
-    expect(env['ENSEMBLE_INPUTS']).toMatch(/ensemble-inputs-[^/]+\/inputs\.json$/);
-    expect(existsSync(env['ENSEMBLE_INPUTS']!)).toBe(false);
+    expect(env['ENSEMBLE_EXECUTION_ID']).toBe('run-test-1:task-7:2');
+    expect(env['ENSEMBLE_INPUTS']).toBe(join(dirname(env['ENSEMBLE_PROMPT_FILE']!), 'inputs.json'));
+    expect(env['ENSEMBLE_INPUTS']).toMatch(/\/ensemble-agents-[0-9a-f]{8}-\d+-\d+\/attempt-[^/]+\/inputs\.json$/);
+    // The attempt's scratch folder, and the process's folder with it, are gone once it ends.
+    expect(existsSync(dirname(env['ENSEMBLE_INPUTS']!))).toBe(false);
+    expect(existsSync(dirname(dirname(env['ENSEMBLE_INPUTS']!)))).toBe(false);
+    expect(report['modes']).toEqual({ inputs: 0o600, prompt: 0o600, folder: 0o700 });
     expect(outcome.usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
     expect(outcome.evidence).toEqual({ runtime: 'command', command: agent.command, exitCode: 0, stderr: '' });
   });
@@ -217,6 +229,48 @@ describe('command runtime', () => {
   it('tolerates a program that never reads its stdin', async () => {
     const outcome = await runtime.run(invocation(agentRunning('ignore-stdin.mjs'), 'p'.repeat(2_000_000)), new AbortController().signal);
     expect(outcome.output).toBe('done without reading');
+  });
+
+  it('regression #6: passes an allow-listed environment; keys and tokens only when the agent declares them', async () => {
+    const secrets = { ANTHROPIC_API_KEY: 'sk-ant-secret', ENSEMBLE_TOKEN: 'server-token', NODE_AUTH_TOKEN: 'npm-secret', ENSEMBLE_PROMPT: 'stale', AIDER_MODEL: 'sonnet' };
+    const saved = Object.fromEntries(Object.keys(secrets).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, secrets, { LC_TIME: 'C', NODE_OPTIONS: '--no-warnings' });
+    try {
+      const plain = await runtime.run(invocation(agentRunning('environment.mjs'), 'x'.repeat(120_000)), new AbortController().signal);
+      const env = JSON.parse(plain.output) as Record<string, string>;
+      for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
+      expect(env).toMatchObject({ PATH: process.env.PATH, LC_TIME: 'C', NODE_OPTIONS: '--no-warnings', ENSEMBLE_TASK_ID: 'task-7' });
+      expect(Object.keys(env).filter((name) => name.startsWith('ENSEMBLE_')).sort()).toEqual([
+        'ENSEMBLE_AGENT_NAME', 'ENSEMBLE_ATTEMPT', 'ENSEMBLE_EXECUTION_ID', 'ENSEMBLE_INPUTS', 'ENSEMBLE_PROCESS_TAG', 'ENSEMBLE_PROMPT_FILE', 'ENSEMBLE_RUN_ID', 'ENSEMBLE_TASK_ID',
+      ]);
+      const declaring = { ...agentRunning('environment.mjs'), env: { passThrough: ['ANTHROPIC_API_KEY', 'AIDER_*', 'NOT_SET'], values: { CI: 'true' } } };
+      const declared = JSON.parse((await runtime.run(invocation(declaring, 'x'), new AbortController().signal)).output) as Record<string, string>;
+      expect(declared).toMatchObject({ ANTHROPIC_API_KEY: 'sk-ant-secret', AIDER_MODEL: 'sonnet', CI: 'true', ENSEMBLE_PROMPT: 'x' });
+      expect(declared['ENSEMBLE_TOKEN']).toBeUndefined();
+      expect('NOT_SET' in declared).toBe(false);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      delete process.env['LC_TIME'];
+      delete process.env['NODE_OPTIONS'];
+    }
+  });
+
+  it('regression #6: a prompt too long for an argument fails before spawning, naming the agent, the size and the fix', async () => {
+    const prompt = 'p'.repeat(200_000);
+    const failure = await failureOf(runtime.run(invocation(agentRunning('report.mjs', '--prompt', '{prompt}'), prompt), new AbortController().signal));
+    expect(failure.code).toBe('AGENT_SPAWN_FAILED');
+    expect(failure.retryable).toBe(false);
+    expect(failure.message).toBe(
+      'agent "probe" cannot be started: the prompt is 200000 bytes, too long for one command-line argument (the system takes at most 131071); ' +
+        'remove "{prompt}" from the agent\'s command so the prompt comes on stdin (it is also in the file named by $ENSEMBLE_PROMPT_FILE)',
+    );
+    expect(failure.details).toMatchObject({ agentName: 'probe', reason: 'argument-too-long', kind: 'argument', index: 3, bytes: 200_001 });
+    // The same prompt on stdin is fine.
+    const outcome = await runtime.run(invocation(agentRunning('report.mjs'), prompt), new AbortController().signal);
+    expect((JSON.parse(outcome.output) as { stdin: string }).stdin).toBe(prompt);
   });
 
   it('fails a non-zero exit with the code and the last stderr line, retryable', async () => {

@@ -1,13 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnsembleError, ZERO_USAGE } from '../../core/index.js';
 import type { TaskOutcome } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
-import { captureGitDiff } from './capture-git-diff.js';
+import { sweepAbandonedCgroups } from './agent-cgroup.js';
+import { createAttemptDir, removeAttemptDir, sweepAbandonedScratchDirs } from './agent-scratch-dir.js';
+import { buildAgentEnvironment } from './build-agent-environment.js';
+import { checkArgumentSize } from './check-argument-size.js';
 import { applyCliOutput, readCliOutput } from './read-cli-output.js';
-import { runAgentProcess } from './run-agent-process.js';
-import type { AgentProcessResult } from './run-agent-process.js';
+import { PROCESS_TAG_VARIABLE, runAgentProcess } from './run-agent-process.js';
+import type { AgentProcessInfo, AgentProcessResult } from './run-agent-process.js';
+import { diffSinceSnapshot, snapshotWorkTree } from './work-tree-snapshot.js';
+import { enterWorkspace } from './workspace-activity.js';
+import type { WorkspaceVisit } from './workspace-activity.js';
 import { commandRuntimeOptionsSchema, PROMPT_PLACEHOLDER } from '../schema.js';
 
 /** Bytes of stderr kept for messages and evidence: the last 64 KiB. */
@@ -18,26 +24,37 @@ const MAX_PROMPT_ENV_BYTES = 100_000;
 /** Options of {@link createCommandRuntime}. */
 export interface CommandRuntimeOptions {
   /**
-   * Largest stdout accepted unless the agent sets `limits.outputBytes`; beyond it the process group
-   * is killed and the task fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). @default 10485760 (10 MiB)
+   * Largest stdout accepted unless the agent sets `limits.outputBytes`; beyond it the agent's
+   * processes are killed and the task fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). @default 10485760 (10 MiB)
    */
   readonly maxOutputBytes?: number;
-  /** Delay between SIGTERM and SIGKILL to the process group when the task is aborted, in ms. @default 2000 */
+  /** Delay between SIGTERM and SIGKILL to the agent's processes when the task is aborted, in ms. @default 2000 */
   readonly killGraceMs?: number;
-  /** How often an agent's `limits.memoryMb` and `limits.cpuSeconds` are checked (Linux, /proc), in ms. @default 150 */
+  /**
+   * How often an agent's `limits.memoryMb` and `limits.cpuSeconds` are checked and, without a cgroup,
+   * its new descendants looked for (Linux, /proc), in ms. @default 150
+   */
   readonly limitSampleIntervalMs?: number;
+  /** `auto` puts each agent in its own cgroup v2 when one can be created, else tracks it through /proc; `proc` never creates cgroups. @default 'auto' */
+  readonly processTracking?: 'auto' | 'proc';
 }
+
+type CommandRuntimeSettings = Required<CommandRuntimeOptions>;
 
 /**
  * The runtime of `command` and `cli` agents: runs the agent's argv (never through a shell) in the
- * workspace, in its own process group. The prompt goes to stdin and replaces any `{prompt}`
- * argument; the environment adds ENSEMBLE_RUN_ID, ENSEMBLE_TASK_ID, ENSEMBLE_ATTEMPT,
- * ENSEMBLE_AGENT_NAME, ENSEMBLE_PROMPT (absent for prompts over 100 kB), ENSEMBLE_PROMPT_FILE and
- * ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`). stdout is the output; a non-zero
- * exit is `AGENT_EXIT_NONZERO` (retryable). Evidence: argv template, exit code, stderr tail and,
- * in a git work tree, `git diff HEAD`. A `cli` agent with `{prompt}` in its argv gets an empty
+ * workspace, as the leader of a new session and process group, with its processes tracked by a
+ * cgroup or /proc (see `AgentProcessTree`). The prompt goes to stdin and replaces any `{prompt}`
+ * argument; the environment is an allow-list of ensemble's (see `buildAgentEnvironment`), what the
+ * agent declares in `env:`, and ENSEMBLE_RUN_ID, ENSEMBLE_TASK_ID, ENSEMBLE_EXECUTION_ID,
+ * ENSEMBLE_ATTEMPT, ENSEMBLE_AGENT_NAME, ENSEMBLE_PROMPT (absent for prompts over 100 kB),
+ * ENSEMBLE_PROMPT_FILE, ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`) and
+ * ENSEMBLE_PROCESS_TAG. stdout is the output; a non-zero exit is `AGENT_EXIT_NONZERO` (retryable).
+ * Evidence: argv template, exit code, stderr tail and, in a git work tree, the diff between
+ * snapshots of the work tree taken at the start and the end (`diffShared` when other process tasks
+ * worked in the same tree meanwhile). A `cli` agent with `{prompt}` in its argv gets an empty
  * stdin, and its structured output (Claude Code, Gemini CLI, Codex JSON) gives the output, usage
- * and cost (see `readCliOutput`).
+ * and cost (see `readCliOutput`). The agent's process group is announced in `agent:process` events.
  */
 export function createCommandRuntime(options: CommandRuntimeOptions = {}): AgentRuntime {
   const parsed = commandRuntimeOptionsSchema.safeParse(options);
@@ -46,17 +63,16 @@ export function createCommandRuntime(options: CommandRuntimeOptions = {}): Agent
     throw new EnsembleError('INVALID_INPUT', `command runtime: ${issue?.path.join('.') ?? 'options'}: ${issue?.message ?? 'invalid'}`);
   }
   const settings = parsed.data;
+  // What ensemble processes killed by `kill -9` left behind (one listing of the temp folder).
+  sweepAbandonedScratchDirs();
+  sweepAbandonedCgroups();
   return {
     kind: 'command',
     run: (invocation, signal) => runCommandAgent(invocation, signal, settings),
   };
 }
 
-async function runCommandAgent(
-  invocation: AgentInvocation,
-  signal: AbortSignal,
-  settings: { readonly maxOutputBytes: number; readonly killGraceMs: number; readonly limitSampleIntervalMs: number },
-): Promise<TaskOutcome> {
+async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal, settings: CommandRuntimeSettings): Promise<TaskOutcome> {
   const { request, agent, workspaceDir } = invocation;
   if (signal.aborted) throw signal.reason;
   const template = agent.command;
@@ -67,42 +83,57 @@ async function runCommandAgent(
   }
   const prompt = request.task.prompt;
   const argv = template.map((argument) => (argument === PROMPT_PLACEHOLDER ? prompt : argument));
-  const inputsDir = await mkdtemp(join(tmpdir(), 'ensemble-inputs-'));
+  const scratchDir = createAttemptDir();
+  let visit: WorkspaceVisit | undefined;
   try {
-    const inputsPath = join(inputsDir, 'inputs.json');
-    const promptPath = join(inputsDir, 'prompt.txt');
-    const inputs = request.inputs.map(({ taskId, agentName, output }) => ({ taskId, agentName, output }));
-    await writeFile(inputsPath, JSON.stringify(inputs), { mode: 0o600 });
-    await writeFile(promptPath, prompt, { mode: 0o600 });
+    const inputsPath = join(scratchDir, 'inputs.json');
+    const promptPath = join(scratchDir, 'prompt.txt');
+    const processTag = randomUUID();
     const isPromptEnvSafe = !prompt.includes('\0') && Buffer.byteLength(prompt) <= MAX_PROMPT_ENV_BYTES;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env = buildAgentEnvironment(process.env, agent.env, {
       ENSEMBLE_RUN_ID: request.runId,
       ENSEMBLE_TASK_ID: request.task.id,
+      ENSEMBLE_EXECUTION_ID: request.executionId,
       ENSEMBLE_ATTEMPT: String(request.attempt),
       ENSEMBLE_AGENT_NAME: agent.name,
       ENSEMBLE_INPUTS: inputsPath,
       ENSEMBLE_PROMPT_FILE: promptPath,
+      [PROCESS_TAG_VARIABLE]: processTag,
+      ...(isPromptEnvSafe ? { ENSEMBLE_PROMPT: prompt } : {}),
+    });
+    checkArgumentSize(agent.name, template, argv, env);
+    const inputs = request.inputs.map(({ taskId, agentName, output }) => ({ taskId, agentName, output }));
+    await writeFile(inputsPath, JSON.stringify(inputs), { mode: 0o600 });
+    await writeFile(promptPath, prompt, { mode: 0o600 });
+    const snapshot = await snapshotWorkTree(workspaceDir, scratchDir, signal, (topLevel) => {
+      visit = enterWorkspace(topLevel);
+    });
+    const announce = (state: 'started' | 'exited', info: AgentProcessInfo): void => {
+      const { tracking: _tracking, ...fields } = info;
+      invocation.reportEvent?.('agent:process', { state, ...fields });
     };
-    if (isPromptEnvSafe) env['ENSEMBLE_PROMPT'] = prompt;
-    else delete env['ENSEMBLE_PROMPT'];
     const result = await runAgentProcess({
       agentName: agent.name,
       argv,
       cwd: workspaceDir,
       env,
+      processTag,
       // A CLI given the prompt as an argument would read stdin as more context and see it twice.
       stdin: agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER) ? '' : prompt,
       maxOutputBytes: agent.limits?.outputBytes ?? settings.maxOutputBytes,
-      ...(agent.limits === undefined ? {} : { limits: agent.limits, limitSampleIntervalMs: settings.limitSampleIntervalMs }),
+      ...(agent.limits === undefined ? {} : { limits: agent.limits }),
+      limitSampleIntervalMs: settings.limitSampleIntervalMs,
+      processTracking: settings.processTracking,
       maxStderrBytes: STDERR_TAIL_BYTES,
       killGraceMs: settings.killGraceMs,
       signal,
+      onStarted: (info) => announce('started', info),
+      onExited: (info) => announce('exited', info),
     });
     // First: a CLI that reports its error in its JSON says more than its exit code.
     const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result) : undefined;
     if (result.exitCode !== 0) throw toExitError(agent.name, template, result);
-    const diff = await captureGitDiff(workspaceDir, signal);
+    const diff = snapshot === undefined ? undefined : await diffSinceSnapshot(snapshot, signal);
     if (signal.aborted) throw signal.reason;
     const outcome: TaskOutcome = {
       output: result.stdout,
@@ -113,12 +144,13 @@ async function runCommandAgent(
         command: template,
         exitCode: 0,
         stderr: result.stderrTail,
-        ...(diff === undefined ? {} : { diff }),
+        ...(diff === undefined ? {} : { diff, diffShared: visit?.isShared ?? false }),
       },
     };
     return cliOutput === undefined ? outcome : applyCliOutput(outcome, cliOutput);
   } finally {
-    await rm(inputsDir, { recursive: true, force: true }).catch(() => {});
+    visit?.leave();
+    removeAttemptDir(scratchDir);
   }
 }
 

@@ -1,16 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findBreach, parseProcStat, readProcessGroupUsage, toLimitExceededError, watchProcessLimits } from './process-limits.js';
+import { AgentProcessTree } from './agent-process-tree.js';
+import { findBreach, toLimitExceededError, watchProcessTree } from './process-limits.js';
 import type { LimitBreach } from './process-limits.js';
+import { hasProcFileSystem } from './proc-stat.js';
 
-const hasProc = existsSync('/proc/self/stat');
+const hasProc = hasProcFileSystem();
 
-// A real line from /proc/PID/stat, with a command name holding spaces and a parenthesis.
-const STAT_LINE =
-  '4242 (node (worker) x) S 4200 4242 4242 0 -1 4194304 18000 0 0 0 150 25 7 3 20 0 11 0 123456 1200000000 20480 18446744073709551615 1 1 0 0 0 0 0 16781312 17922 0 0 0 17 3 0 0 0 0 0\n';
-
-/** Spawns `source` as a detached node program (its own process group); resolves with its pid once it is running. */
+/** Spawns `source` as a detached node program (its own session); resolves once it printed something. */
 async function startGroup(source: string): Promise<{ pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['-e', source], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -27,11 +24,6 @@ async function startGroup(source: string): Promise<{ pid: number; stop: () => vo
 }
 
 describe('process limits', () => {
-  it('reads the process group, CPU ticks and resident pages from a /proc stat line', () => {
-    expect(parseProcStat(STAT_LINE)).toEqual({ processGroupId: 4242, cpuTicks: 150 + 25 + 7 + 3, rssPages: 20480 });
-    expect(parseProcStat('garbage')).toBeUndefined();
-  });
-
   it('finds the first limit crossed, memory before CPU', () => {
     const usage = { rssBytes: 300 * 1024 * 1024, cpuSeconds: 5, processCount: 2 };
     expect(findBreach({ memoryMb: 256, cpuSeconds: 1 }, usage)).toEqual({ limit: 'memory', value: 256, used: 300 });
@@ -51,31 +43,12 @@ describe('process limits', () => {
     expect(toLimitExceededError('builder', { limit: 'output', value: 10, used: 4096 }).message).toContain('output limit of 10 bytes (used 4096 bytes)');
   });
 
-  it.skipIf(!hasProc)('sums the memory and CPU of every process in a group', async () => {
-    const group = await startGroup(`
-      const { spawn } = require('node:child_process');
-      spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-      const held = Buffer.alloc(64 * 1024 * 1024, 1);
-      setTimeout(() => process.stdout.write('ready'), 300);
-      setInterval(() => held[0]++, 1000);
-    `);
-    try {
-      const usage = readProcessGroupUsage(new Set([group.pid, 999_999_999])).get(group.pid);
-      expect(usage?.processCount).toBe(2);
-      // Two node processes, one holding 64 MB.
-      expect(usage!.rssBytes).toBeGreaterThan(80 * 1024 * 1024);
-      expect(usage!.cpuSeconds).toBeGreaterThan(0);
-      expect(readProcessGroupUsage(new Set([999_999_999])).size).toBe(0);
-    } finally {
-      group.stop();
-    }
-  });
-
   it.skipIf(!hasProc)('a watch reports the first breach once, then stops', async () => {
     const group = await startGroup(`process.stdout.write('ready'); const deadline = Date.now() + 20000; while (Date.now() < deadline) {}`);
+    const tree = new AgentProcessTree(group.pid, 'ENSEMBLE_PROCESS_TAG=none', 'proc');
     try {
       const breaches: LimitBreach[] = [];
-      const watch = watchProcessLimits({ processGroupId: group.pid, cpuSeconds: 0.3, intervalMs: 30, onExceeded: (breach) => breaches.push(breach) });
+      const watch = watchProcessTree({ tree, cpuSeconds: 0.3, intervalMs: 30, onExceeded: (breach) => breaches.push(breach) });
       for (let waited = 0; breaches.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 200));
       watch.stop();
@@ -84,6 +57,7 @@ describe('process limits', () => {
       expect(breaches[0]!.used).toBeGreaterThan(0.3);
     } finally {
       group.stop();
+      tree.close();
     }
   });
 });

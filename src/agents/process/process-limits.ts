@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { EnsembleError } from '../../core/index.js';
+import type { AgentProcessTree, ProcessTreeUsage } from './agent-process-tree.js';
+import { hasProcFileSystem, readProcessTable } from './proc-stat.js';
 
 /** Which limit an agent crossed, as in `details.limit` of `AGENT_LIMIT_EXCEEDED`. */
 export type ProcessLimitKind = 'memory' | 'cpu' | 'wallTime' | 'output';
@@ -13,30 +14,12 @@ export interface LimitBreach {
   readonly used: number;
 }
 
-/** Resource use of one process group, from /proc. */
-export interface ProcessGroupUsage {
-  /** Resident memory of all its processes, in bytes. */
-  readonly rssBytes: number;
-  /** CPU time (user + system, including reaped children) of all its processes, in seconds. */
-  readonly cpuSeconds: number;
-  readonly processCount: number;
-}
-
-/** Fields of /proc/PID/stat that limits need. */
-export interface ProcStat {
-  readonly processGroupId: number;
-  /** utime + stime + cutime + cstime, in clock ticks. */
-  readonly cpuTicks: number;
-  readonly rssPages: number;
-}
-
-/** Options of {@link watchProcessLimits}. */
-export interface ProcessLimitWatchOptions {
-  /** The child's pid; it leads its own process group (spawned detached). */
-  readonly processGroupId: number;
-  /** Resident memory cap of the group, in MB (MiB). */
+/** Options of {@link watchProcessTree}. */
+export interface ProcessTreeWatchOptions {
+  readonly tree: AgentProcessTree;
+  /** Resident memory cap of the tree, in MB (MiB). */
   readonly memoryMb?: number;
-  /** CPU time cap of the group, in seconds. */
+  /** CPU time cap of the tree, in seconds. */
   readonly cpuSeconds?: number;
   /** Sampling period, in ms. @default 150 */
   readonly intervalMs?: number;
@@ -49,41 +32,45 @@ export interface ProcessLimitWatch {
   stop(): void;
 }
 
-// USER_HZ: the unit of /proc times, 100 on every Linux architecture Node supports.
-const CLOCK_TICKS_PER_SECOND = 100;
 const BYTES_PER_MB = 1024 * 1024;
 // A scan reads every process's stat (~25 µs each): on a crowded machine the period stretches so scans stay under 5% of the event loop.
 const MAX_SCAN_SHARE = 0.05;
-const PROC_SELF_STAT = '/proc/self/stat';
+// However crowded the machine, limits are checked at least this often, in ms.
+const MAX_INTERVAL_MS = 2000;
 
 interface Watcher {
-  readonly options: ProcessLimitWatchOptions;
+  readonly options: ProcessTreeWatchOptions;
   readonly intervalMs: number;
+  readonly hasLimits: boolean;
 }
 
+// Orphans (reparented to init before a scan saw them) are found by their environment tag, which costs a read per new process: every 10th scan.
+const DEEP_SCAN_EVERY = 10;
+
 const watchers = new Set<Watcher>();
+let sampleCount = 0;
 let samplerTimer: NodeJS.Timeout | undefined;
 let samplerIntervalMs = Number.POSITIVE_INFINITY;
 let isUnsupportedWarned = false;
-let cachedPageSizeBytes: number | undefined;
 
 /**
- * Watches the memory and CPU time of a process group and reports the first limit it crosses.
- * One sampler serves every watch: each tick reads /proc/PID/stat of every process once and sums
- * the watched groups, so processes that left the agent's process tree but not its group count.
- * The period is the shortest asked for, stretched when scans are slow (many processes).
- * Without /proc (not Linux) it warns once and watches nothing.
+ * Keeps an agent's process tree up to date and reports the first limit its memory or CPU time
+ * crosses. One sampler serves every watch: with `proc` tracking each tick reads /proc/PID/stat of
+ * every process once, which is how children are followed before they are orphaned; with `cgroup`
+ * tracking it reads the cgroup's files. The period is the shortest asked for, stretched when scans
+ * are slow (many processes). Without /proc (not Linux) it warns once if limits are set and watches nothing.
  */
-export function watchProcessLimits(options: ProcessLimitWatchOptions): ProcessLimitWatch {
-  if (options.memoryMb === undefined && options.cpuSeconds === undefined) return { stop: () => {} };
-  if (!existsSync(PROC_SELF_STAT)) {
-    if (!isUnsupportedWarned) {
+export function watchProcessTree(options: ProcessTreeWatchOptions): ProcessLimitWatch {
+  const hasLimits = options.memoryMb !== undefined || options.cpuSeconds !== undefined;
+  if (options.tree.tracking === 'group') {
+    if (hasLimits && !hasProcFileSystem() && !isUnsupportedWarned) {
       isUnsupportedWarned = true;
       process.emitWarning(`ensemble: agent memory and CPU limits are not enforced on ${process.platform} (no /proc); wall time and output limits are`);
     }
     return { stop: () => {} };
   }
-  const watcher: Watcher = { options, intervalMs: Math.max(10, options.intervalMs ?? 150) };
+  if (!hasLimits && !options.tree.needsProcessTable) return { stop: () => {} };
+  const watcher: Watcher = { options, intervalMs: Math.max(10, options.intervalMs ?? 150), hasLimits };
   watchers.add(watcher);
   if (watcher.intervalMs < samplerIntervalMs) {
     samplerIntervalMs = watcher.intervalMs;
@@ -103,101 +90,42 @@ function removeWatcher(watcher: Watcher): void {
 
 function scheduleSample(delayMs: number): void {
   clearTimeout(samplerTimer);
-  samplerTimer = setTimeout(sampleWatchedGroups, delayMs);
+  samplerTimer = setTimeout(sampleWatchedTrees, delayMs);
   // Watches end with their processes; the sampler alone must not keep Node alive.
   samplerTimer.unref();
 }
 
-function sampleWatchedGroups(): void {
+function sampleWatchedTrees(): void {
   samplerTimer = undefined;
-  const groups = new Set([...watchers].map((watcher) => watcher.options.processGroupId));
   const scanStartedAt = performance.now();
-  const usage = readProcessGroupUsage(groups);
-  const scanMs = performance.now() - scanStartedAt;
+  const table = [...watchers].some((watcher) => watcher.options.tree.needsProcessTable) ? readProcessTable() : [];
+  const isDeep = ++sampleCount % DEEP_SCAN_EVERY === 0;
+  const breaches: [Watcher, LimitBreach][] = [];
   for (const watcher of [...watchers]) {
-    const groupUsage = usage.get(watcher.options.processGroupId);
-    if (groupUsage === undefined) continue;
-    const breach = findBreach(watcher.options, groupUsage);
-    if (breach === undefined) continue;
+    const { tree } = watcher.options;
+    tree.refresh(table, isDeep);
+    if (!watcher.hasLimits) continue;
+    const breach = findBreach(watcher.options, tree.usage());
+    if (breach !== undefined) breaches.push([watcher, breach]);
+  }
+  // Timed without the callbacks: killing a tree is not scanning, and must not stretch the period.
+  const scanMs = performance.now() - scanStartedAt;
+  for (const [watcher, breach] of breaches) {
+    if (!watchers.has(watcher)) continue; // Stopped by an earlier callback.
     removeWatcher(watcher);
     watcher.options.onExceeded(breach);
   }
-  if (watchers.size > 0 && samplerTimer === undefined) scheduleSample(Math.max(samplerIntervalMs, scanMs / MAX_SCAN_SHARE));
+  if (watchers.size > 0 && samplerTimer === undefined) {
+    scheduleSample(Math.min(MAX_INTERVAL_MS, Math.max(samplerIntervalMs, scanMs / MAX_SCAN_SHARE)));
+  }
 }
 
 /** The first limit `usage` crosses, memory before CPU. */
-export function findBreach(limits: { readonly memoryMb?: number; readonly cpuSeconds?: number }, usage: ProcessGroupUsage): LimitBreach | undefined {
+export function findBreach(limits: { readonly memoryMb?: number; readonly cpuSeconds?: number }, usage: ProcessTreeUsage): LimitBreach | undefined {
   const usedMb = usage.rssBytes / BYTES_PER_MB;
   if (limits.memoryMb !== undefined && usedMb > limits.memoryMb) return { limit: 'memory', value: limits.memoryMb, used: usedMb };
   if (limits.cpuSeconds !== undefined && usage.cpuSeconds > limits.cpuSeconds) return { limit: 'cpu', value: limits.cpuSeconds, used: usage.cpuSeconds };
   return undefined;
-}
-
-/** Sums the resource use of the processes of each group in `processGroupIds` (groups with no process are absent). */
-export function readProcessGroupUsage(processGroupIds: ReadonlySet<number>): Map<number, ProcessGroupUsage> {
-  const totals = new Map<number, { rssPages: number; cpuTicks: number; processCount: number }>();
-  if (processGroupIds.size === 0) return new Map();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return new Map();
-  }
-  for (const entry of entries) {
-    const first = entry.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // Gone since the listing.
-    }
-    const stat = parseProcStat(text);
-    if (stat === undefined || !processGroupIds.has(stat.processGroupId)) continue;
-    const total = totals.get(stat.processGroupId) ?? { rssPages: 0, cpuTicks: 0, processCount: 0 };
-    total.rssPages += stat.rssPages;
-    total.cpuTicks += stat.cpuTicks;
-    total.processCount++;
-    totals.set(stat.processGroupId, total);
-  }
-  const pageSizeBytes = pageSize();
-  return new Map(
-    [...totals].map(([groupId, total]) => [
-      groupId,
-      { rssBytes: total.rssPages * pageSizeBytes, cpuSeconds: total.cpuTicks / CLOCK_TICKS_PER_SECOND, processCount: total.processCount },
-    ]),
-  );
-}
-
-/** Reads the fields limits need from a /proc/PID/stat line (see proc(5)). */
-export function parseProcStat(text: string): ProcStat | undefined {
-  // The command name (field 2) is in parentheses and may itself contain spaces and parentheses.
-  const nameEnd = text.lastIndexOf(')');
-  if (nameEnd < 0) return undefined;
-  // fields[0] is field 3 (state), so field N is fields[N - 3].
-  const fields = text.slice(nameEnd + 2).split(' ');
-  const field = (number: number): number => Number(fields[number - 3]);
-  const processGroupId = field(5);
-  const cpuTicks = field(14) + field(15) + field(16) + field(17);
-  const rssPages = field(24);
-  if (!Number.isInteger(processGroupId) || !Number.isFinite(cpuTicks) || !Number.isFinite(rssPages)) return undefined;
-  return { processGroupId, cpuTicks, rssPages: Math.max(0, rssPages) };
-}
-
-/** The kernel page size: /proc counts RSS in pages, and Node does not expose the page size, so it is measured once. */
-function pageSize(): number {
-  if (cachedPageSizeBytes !== undefined) return cachedPageSizeBytes;
-  cachedPageSizeBytes = 4096;
-  try {
-    const rssPages = Number(readFileSync('/proc/self/statm', 'latin1').split(' ')[1]);
-    const ratio = process.memoryUsage.rss() / rssPages;
-    // Page sizes are 4, 16 or 64 KiB; the ratio is close to one of them.
-    const nearest = [4096, 16384, 65536].reduce((best, size) => (Math.abs(Math.log2(ratio / size)) < Math.abs(Math.log2(ratio / best)) ? size : best));
-    if (Number.isFinite(ratio)) cachedPageSizeBytes = nearest;
-  } catch {
-    // Keep 4 KiB, the page size of x86-64 and most arm64 kernels.
-  }
-  return cachedPageSizeBytes;
 }
 
 /** The error of an attempt stopped by a limit: `agent "x" exceeded its memory limit of 256 MB (used 301 MB)`. */

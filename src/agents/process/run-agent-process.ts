@@ -1,12 +1,36 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { EnsembleError } from '../../core/index.js';
-import { toLimitExceededError, watchProcessLimits } from './process-limits.js';
+import { AgentProcessTree } from './agent-process-tree.js';
+import type { ProcessTracking, ProcessTrackingPreference } from './agent-process-tree.js';
+import { registerLiveProcessTree } from './live-process-trees.js';
+import { toLimitExceededError, watchProcessTree } from './process-limits.js';
 import type { LimitBreach, ProcessLimitWatch } from './process-limits.js';
 
 /** How long stdout/stderr may stay open after the process exited (held by its own children), in ms. */
 const STDIO_DRAIN_AFTER_EXIT_MS = 1000;
+/** How often a stopping agent is checked for processes left, in ms. */
+const GONE_POLL_INTERVAL_MS = 20;
+/** How long processes sent SIGKILL may take to disappear before the attempt ends without them (uninterruptible sleep), in ms. */
+const GONE_AFTER_KILL_MS = 5000;
+
+/** The variable whose value, inherited by every descendant, finds an agent's orphaned processes. */
+export const PROCESS_TAG_VARIABLE = 'ENSEMBLE_PROCESS_TAG';
+
+/** The processes of a started agent, as journaled in `agent:process`. */
+export interface AgentProcessInfo {
+  readonly pid: number;
+  /** The agent's process group (and session) id: it leads both. */
+  readonly pgid: number;
+  readonly host: string;
+  /** /proc/PID/stat field 22 (clock ticks since boot); absent without /proc. */
+  readonly startTicks?: number;
+  /** The agent's cgroup folder, with `cgroup` tracking. */
+  readonly cgroup?: string;
+  readonly tracking: ProcessTracking;
+}
 
 export interface AgentProcessOptions {
   /** Names the agent in error messages. */
@@ -14,27 +38,36 @@ export interface AgentProcessOptions {
   /** Program and arguments; never a shell string. */
   readonly argv: readonly string[];
   readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
+  /** The whole environment of the program (nothing else is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Value of {@link PROCESS_TAG_VARIABLE} in `env`: unique to this attempt. */
+  readonly processTag: string;
   /** Written to the child's stdin, which is then closed. */
   readonly stdin: string;
-  /** Bytes of stdout beyond which the process group is killed and the run fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). */
+  /** Bytes of stdout beyond which the processes are killed and the run fails with `AGENT_LIMIT_EXCEEDED` (limit `output`). */
   readonly maxOutputBytes: number;
-  /** Caps on the whole process group; crossing one kills it (SIGKILL) and fails with `AGENT_LIMIT_EXCEEDED`. */
+  /** Caps on all the agent's processes together; crossing one kills them (SIGKILL) and fails with `AGENT_LIMIT_EXCEEDED`. */
   readonly limits?: {
-    /** Resident memory of the group, in MB (MiB); sampled from /proc, Linux only. */
+    /** Resident memory, in MB (MiB); Linux only. */
     readonly memoryMb?: number | undefined;
-    /** CPU time of the group, in seconds; sampled from /proc, Linux only. */
+    /** CPU time, in seconds; Linux only. */
     readonly cpuSeconds?: number | undefined;
     /** Wall time from spawn, in ms. */
     readonly wallTimeMs?: number | undefined;
   };
-  /** How often memory and CPU are sampled, in ms. @default 150 */
+  /** How often memory and CPU are sampled and, without a cgroup, new descendants looked for, in ms. @default 150 */
   readonly limitSampleIntervalMs?: number;
+  /** Whether a cgroup may be used. @default 'auto' */
+  readonly processTracking?: ProcessTrackingPreference;
   /** Bytes of stderr kept (the end of it). */
   readonly maxStderrBytes: number;
-  /** Delay between SIGTERM and SIGKILL to the process group on abort, in ms. */
+  /** Delay between SIGTERM and SIGKILL to the agent's processes on abort, in ms. */
   readonly killGraceMs: number;
   readonly signal: AbortSignal;
+  /** Called right after spawn; a throw stops the agent and fails the attempt with it. */
+  readonly onStarted?: (info: AgentProcessInfo) => void;
+  /** Called once every process of the agent is gone, before the promise settles. */
+  readonly onExited?: (info: AgentProcessInfo) => void;
 }
 
 export interface AgentProcessResult {
@@ -45,12 +78,15 @@ export interface AgentProcessResult {
   readonly exitSignal: NodeJS.Signals | null;
 }
 
+type Ending = { readonly kind: 'result'; readonly result: AgentProcessResult } | { readonly kind: 'error'; readonly error: unknown };
+
 /**
- * Runs a program in its own process group with the given stdin, collecting stdout and the tail
- * of stderr. On abort the whole group gets SIGTERM, then SIGKILL after `killGraceMs`, and the
- * promise rejects with `signal.reason` once the program itself has exited. Processes the
- * program leaves behind in its group are terminated the same way when it exits. A crossed limit
- * (output, wall time, memory, CPU) kills the group at once and rejects with `AGENT_LIMIT_EXCEEDED`.
+ * Runs a program as the leader of a new session and process group, with the given stdin,
+ * collecting stdout and the tail of stderr. Every process it starts is tracked (see
+ * {@link AgentProcessTree}), even one that leaves the group or session. The promise settles only
+ * once all of them are gone: when the program ends, what it left running gets SIGTERM, then
+ * SIGKILL after `killGraceMs`; on abort the same, then it rejects with `signal.reason`; a crossed
+ * limit (output, wall time, memory, CPU) SIGKILLs them at once and rejects with `AGENT_LIMIT_EXCEEDED`.
  */
 export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessResult> {
   const { signal, argv, agentName } = options;
@@ -67,79 +103,103 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
       reject(spawnFailed(agentName, argv, options.cwd, error));
       return;
     }
+    // The child may exit without reading its stdin (EPIPE): that is its right.
+    child.stdin.on('error', () => {});
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.on('error', (error) => reject(spawnFailed(agentName, argv, options.cwd, error)));
+      return;
+    }
+    const tree = new AgentProcessTree(pid, `${PROCESS_TAG_VARIABLE}=${options.processTag}`, options.processTracking ?? 'auto');
+    const unregister = registerLiveProcessTree(tree);
+    const info: AgentProcessInfo = {
+      pid,
+      pgid: pid,
+      host: hostname(),
+      ...(tree.leaderStartTicks === undefined ? {} : { startTicks: tree.leaderStartTicks }),
+      ...(tree.cgroupPath === undefined ? {} : { cgroup: tree.cgroupPath }),
+      tracking: tree.tracking,
+    };
     const stdoutChunks: Buffer[] = [];
     let stdoutBytes = 0;
     const stderrTail = new TailBuffer(options.maxStderrBytes);
+    let ending: Ending | undefined;
     let isSettled = false;
-    let hasExited = false;
     let exitCode: number | null = null;
     let exitSignal: NodeJS.Signals | null = null;
+    let hasExited = false;
+    let killedAt: number | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let wallTimer: NodeJS.Timeout | undefined;
-    let limitWatch: ProcessLimitWatch | undefined;
+    let pollTimer: NodeJS.Timeout | undefined;
     const startedAt = Date.now();
 
-    const killGroup = (killSignal: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, killSignal);
-      } catch {
-        // ESRCH: every process of the group is gone already.
-      }
-    };
-    const isGroupGone = (): boolean => {
-      try {
-        process.kill(-child.pid!, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    const stopLimits = (): void => {
+    const stopWatching = (): void => {
       clearTimeout(wallTimer);
-      limitWatch?.stop();
+      limitWatch.stop();
     };
-    const settle = (finish: () => void): void => {
-      if (isSettled) return;
+    const killNow = (): void => {
+      clearTimeout(killTimer);
+      killedAt ??= Date.now();
+      tree.kill();
+    };
+    const settle = (isGone: boolean): void => {
+      if (isSettled || ending === undefined) return;
       isSettled = true;
+      for (const timer of [drainTimer, killTimer, pollTimer]) clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      clearTimeout(drainTimer);
-      stopLimits();
-      finish();
-    };
-    const exceed = (breach: LimitBreach): void => {
-      if (isSettled) return;
-      killGroup('SIGKILL');
-      settle(() => reject(toLimitExceededError(agentName, breach)));
-    };
-    const complete = (): void => {
-      if (!hasExited || isSettled) return;
-      settle(() =>
-        resolve({ stdout: Buffer.concat(stdoutChunks).toString('utf8'), stderrTail: stderrTail.toString(), exitCode, exitSignal }),
-      );
-      // The task is over: processes it left behind in its group (background servers) end with it.
-      if (!isGroupGone()) {
-        killGroup('SIGTERM');
-        setTimeout(() => killGroup('SIGKILL'), options.killGraceMs).unref();
+      stopWatching();
+      unregister();
+      tree.close();
+      child.stdout.destroy();
+      child.stderr.destroy();
+      let final = ending;
+      try {
+        if (isGone) options.onExited?.(info);
+      } catch (error) {
+        // The processes are gone either way; a failure to record that fails an attempt that had succeeded.
+        if (final.kind === 'result') final = { kind: 'error', error };
       }
+      if (final.kind === 'result') resolve(final.result);
+      else reject(final.error);
     };
-    const onAbort = (): void => {
-      killGroup('SIGTERM');
-      // Not cleared on settle: a grandchild that ignores SIGTERM must still be killed.
-      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
-      // The program already exited but its children hold the pipes: nothing left to wait for.
-      if (hasExited) settle(() => reject(signal.reason));
+    const pollUntilGone = (): void => {
+      pollTimer = undefined;
+      if (isSettled) return;
+      if (tree.isGone()) settle(true);
+      else if (killedAt !== undefined && Date.now() - killedAt > GONE_AFTER_KILL_MS) settle(false);
+      else pollTimer = setTimeout(pollUntilGone, GONE_POLL_INTERVAL_MS);
     };
+    /** Decides how the attempt ends (the first decision stands, except that an abort overrides a result) and stops the processes. */
+    const end = (next: Ending, stopping: 'graceful' | 'kill'): void => {
+      if (isSettled) return;
+      const isFirst = ending === undefined;
+      if (!isFirst && !(next.kind === 'error' && next.error === signal.reason && ending?.kind === 'result')) return;
+      ending = next;
+      stopWatching();
+      clearTimeout(drainTimer);
+      if (stopping === 'kill' || !isFirst) killNow();
+      else if (tree.isGone()) {
+        settle(true);
+        return;
+      } else {
+        tree.signal('SIGTERM');
+        killTimer = setTimeout(killNow, options.killGraceMs);
+      }
+      pollTimer ??= setTimeout(pollUntilGone, GONE_POLL_INTERVAL_MS);
+    };
+    const exceed = (breach: LimitBreach): void => end({ kind: 'error', error: toLimitExceededError(agentName, breach) }, 'kill');
+    const complete = (): void => {
+      if (!hasExited) return;
+      end({ kind: 'result', result: { stdout: Buffer.concat(stdoutChunks).toString('utf8'), stderrTail: stderrTail.toString(), exitCode, exitSignal } }, 'graceful');
+    };
+    const onAbort = (): void => end({ kind: 'error', error: signal.reason }, 'graceful');
 
-    child.on('error', (error) => {
-      if (child.pid === undefined) settle(() => reject(spawnFailed(agentName, argv, options.cwd, error)));
-    });
-    // The child may exit without reading its stdin (EPIPE): that is its right.
-    child.stdin.on('error', () => {});
+    child.on('error', (error) => end({ kind: 'error', error: spawnFailed(agentName, argv, options.cwd, error) }, 'kill'));
     child.stdin.end(options.stdin);
     child.stdout.on('data', (chunk: Buffer) => {
-      if (isSettled) return;
+      if (ending !== undefined) return;
       stdoutBytes += chunk.length;
       if (stdoutBytes > options.maxOutputBytes) {
         exceed({ limit: 'output', value: options.maxOutputBytes, used: stdoutBytes });
@@ -150,37 +210,31 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     child.stderr.on('data', (chunk: Buffer) => stderrTail.push(chunk));
     child.on('exit', (code, killSignal) => {
       hasExited = true;
-      // The program is done; what its group leaves behind is killed on completion, not measured.
-      stopLimits();
-      if (isSettled) return;
       exitCode = code;
       exitSignal = killSignal;
-      if (signal.aborted) {
-        if (killTimer !== undefined && isGroupGone()) clearTimeout(killTimer);
-        settle(() => reject(signal.reason));
-        return;
-      }
-      drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        complete();
-      }, STDIO_DRAIN_AFTER_EXIT_MS);
+      // The program is done; what it leaves behind is stopped on completion, not measured.
+      stopWatching();
+      if (ending !== undefined) return;
+      drainTimer = setTimeout(complete, STDIO_DRAIN_AFTER_EXIT_MS);
     });
     child.on('close', complete);
     signal.addEventListener('abort', onAbort, { once: true });
     const limits = options.limits;
-    if (child.pid !== undefined && limits !== undefined) {
-      const { wallTimeMs, memoryMb, cpuSeconds } = limits;
-      if (wallTimeMs !== undefined) {
-        wallTimer = setTimeout(() => exceed({ limit: 'wallTime', value: wallTimeMs, used: Date.now() - startedAt }), wallTimeMs);
-      }
-      limitWatch = watchProcessLimits({
-        processGroupId: child.pid,
-        ...(memoryMb === undefined ? {} : { memoryMb }),
-        ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
-        ...(options.limitSampleIntervalMs === undefined ? {} : { intervalMs: options.limitSampleIntervalMs }),
-        onExceeded: exceed,
-      });
+    if (limits?.wallTimeMs !== undefined) {
+      const wallTimeMs = limits.wallTimeMs;
+      wallTimer = setTimeout(() => exceed({ limit: 'wallTime', value: wallTimeMs, used: Date.now() - startedAt }), wallTimeMs);
+    }
+    const limitWatch: ProcessLimitWatch = watchProcessTree({
+      tree,
+      ...(limits?.memoryMb === undefined ? {} : { memoryMb: limits.memoryMb }),
+      ...(limits?.cpuSeconds === undefined ? {} : { cpuSeconds: limits.cpuSeconds }),
+      ...(options.limitSampleIntervalMs === undefined ? {} : { intervalMs: options.limitSampleIntervalMs }),
+      onExceeded: exceed,
+    });
+    try {
+      options.onStarted?.(info);
+    } catch (error) {
+      end({ kind: 'error', error }, 'kill');
     }
   });
 }

@@ -1,7 +1,7 @@
 import { EnsembleError, formatIssuePath } from '../../core/index.js';
 import { parseFrontMatter } from './parse-front-matter.js';
 import { agentFrontMatterSchema, KNOWN_FRONT_MATTER_KEYS } from '../schema.js';
-import type { AgentLimits, AgentRuntimeKind, CliOutputFormat } from '../schema.js';
+import type { AgentEnvironment, AgentLimits, AgentRuntimeKind, CliOutputFormat } from '../schema.js';
 
 /** One agent, as read from a Markdown file with YAML front matter (Claude Code subagent format). */
 export interface AgentDefinition {
@@ -23,6 +23,8 @@ export interface AgentDefinition {
   readonly timeoutMs?: number;
   /** `command`/`cli` agents: memory, CPU time, wall time and output caps of one attempt. */
   readonly limits?: AgentLimits;
+  /** `command`/`cli` agents: variables passed through or set beyond the allow-listed environment (`env:`). */
+  readonly env?: AgentEnvironment;
   /** `cli` agents: how stdout is read; absent means inferred from the command (else `text`). */
   readonly outputFormat?: CliOutputFormat;
   /** The Markdown body: the system prompt (`llm`) or notes (other runtimes). */
@@ -65,6 +67,7 @@ export function parseAgentDefinition(text: string, source: string): AgentDefinit
     tools: frontMatter.tools,
     ...(frontMatter.timeoutMs === undefined ? {} : { timeoutMs: frontMatter.timeoutMs }),
     ...(frontMatter.limits === undefined ? {} : { limits: frontMatter.limits }),
+    ...(frontMatter.env === undefined ? {} : { env: frontMatter.env }),
     ...(frontMatter.outputFormat === undefined ? {} : { outputFormat: frontMatter.outputFormat }),
     prompt: split.body.trim(),
     source,

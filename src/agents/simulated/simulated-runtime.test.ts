@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DependencyOutput } from '../../core/index.js';
+import { BudgetLedger } from '../../core/index.js';
+import type { DependencyOutput, TokenUsage } from '../../core/index.js';
 import type { AgentInvocation } from '../agent-runtime.js';
 import { SIMULATED_LABEL } from './compose-simulated-answer.js';
 import { estimateTokens } from '../../context/estimate-tokens.js';
@@ -123,6 +124,25 @@ describe('simulated runtime', () => {
     const reason = new Error('cancelled');
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
+  });
+
+  it('issue 6: holds and counts its tokens under a token cap, like any model (--max-tokens 1500 used 5,113)', async () => {
+    const definition = agent('developer', 'development');
+    const { usage } = await runtime.run(invocation(definition, PROMPT), signal);
+    const total = usage!.totalTokens;
+    const tight = new BudgetLedger({ run: { tokens: total - 1 } });
+    await expect(runtime.run({ ...invocation(definition, PROMPT), budget: tight }, signal)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED', details: { cap: 'run' } });
+    expect(await tight.spent('run')).toEqual({ tokens: 0, costUsd: 0 });
+
+    const roomy = new BudgetLedger({ run: { tokens: total * 2 - 1 } });
+    const reported: TokenUsage[] = [];
+    const withReport = { ...invocation(definition, PROMPT), budget: roomy, reportUsage: (spent: TokenUsage) => void reported.push(spent) };
+    const outcome = await runtime.run(withReport, signal);
+    // Reported once, through reportUsage, so the outcome does not count it again.
+    expect(outcome.usage).toBeUndefined();
+    expect(reported).toEqual([usage]);
+    expect((await roomy.spent('run')).tokens).toBe(total);
+    await expect(runtime.run(withReport, signal)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
   });
 
   it('rejects invalid options', () => {

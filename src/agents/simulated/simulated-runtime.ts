@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EnsembleError } from '../../core/index.js';
-import type { TaskOutcome } from '../../core/index.js';
+import type { BudgetHold, TaskOutcome, TokenUsage } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
 import { composeSimulatedAnswer } from './compose-simulated-answer.js';
 import { estimateTokens } from '../../context/index.js';
@@ -14,7 +14,10 @@ export interface SimulatedRuntimeOptions {
 
 /**
  * The offline runtime: a deterministic (same agent, prompt and inputs, same output), clearly
- * labelled Markdown answer in the agent's voice. Token usage is estimated; no cost.
+ * labelled Markdown answer in the agent's voice. Token usage is estimated; no cost. Simulated
+ * tokens count like any others: under a token cap the answer's tokens are held before it is
+ * written (waiting for other holds, refused when they cannot fit), then committed, and reported
+ * through `reportUsage` when the invocation has it (then not in the outcome).
  */
 export function createSimulatedRuntime(options: SimulatedRuntimeOptions = {}): AgentRuntime {
   const parsed = simulatedRuntimeOptionsSchema.safeParse(options);
@@ -32,17 +35,43 @@ async function runSimulated(invocation: AgentInvocation, signal: AbortSignal, la
   const { agent, request } = invocation;
   const { task, inputs } = request;
   const seed = seedOf(agent.name, task.prompt, inputs.map((input) => input.output));
-  await sleep(latencyMs ?? 300 + (seed % 901), signal);
   const output = composeSimulatedAnswer({ agent, task, inputs, seed });
   const inputTokens = estimateTokens(`${agent.prompt}\n${task.prompt}\n${inputs.map((input) => input.output).join('\n')}`);
   const outputTokens = estimateTokens(output);
+  const usage: TokenUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  const hold = await holdBudget(invocation, usage.totalTokens, signal);
+  try {
+    await sleep(latencyMs ?? 300 + (seed % 901), signal);
+  } catch (error) {
+    // Like a model call cut short: the prompt was "read".
+    settle(invocation, hold, { inputTokens, outputTokens: 0, totalTokens: inputTokens });
+    throw error;
+  }
+  settle(invocation, hold, usage);
   return {
     output,
-    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
-    costUsd: 0,
+    ...(invocation.reportUsage === undefined ? { usage, costUsd: 0 } : {}),
     model: `simulated:${invocation.model}`,
     evidence: { runtime: 'simulated', simulated: true },
   };
+}
+
+/** Holds the answer's tokens under the run's caps; the wait for other holds is kept off the task's timeout. */
+async function holdBudget(invocation: AgentInvocation, tokens: number, signal: AbortSignal): Promise<BudgetHold | undefined> {
+  const budget = invocation.budget;
+  if (budget === undefined || !budget.isCapped) return undefined;
+  const reserving = budget.reserve({ taskId: invocation.request.task.id, agentName: invocation.agent.name, tokens, costUsd: 0 }, { signal });
+  const resume = invocation.suspendTimeout?.();
+  try {
+    return await reserving;
+  } finally {
+    resume?.();
+  }
+}
+
+function settle(invocation: AgentInvocation, hold: BudgetHold | undefined, usage: TokenUsage): void {
+  hold?.commit({ tokens: usage.totalTokens, costUsd: 0 });
+  if (usage.totalTokens > 0) invocation.reportUsage?.(usage, 0);
 }
 
 /** 32 bits of SHA-256 over the agent, the prompt and the dependency outputs (NUL-separated). */

@@ -1,9 +1,10 @@
 import { EnsembleError } from '../../core/index.js';
-import { loadAgentRegistry } from '../../agents/index.js';
+import { killLiveProcessGroups, loadAgentRegistry } from '../../agents/index.js';
 import { chat, type ChatOptions } from '../../meetings/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatCost, formatDuration, formatNumber } from '../format.js';
+import { sanitizeTerminalText } from '../terminal/index.js';
 
 interface ChatFlags {
   readonly provider?: string;
@@ -46,7 +47,11 @@ async function chatWithAgent(context: CliContext, agentName: string, message: st
   };
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      // Exiting at once must not orphan the agent: its processes are killed first (synchronously).
+      killLiveProcessGroups();
+      process.exit(130);
+    }
     context.stderr.write(`\nensemble: ${signal} received, cancelling the reply (again to exit now)\n`);
     controller.abort(new EnsembleError('RUN_CANCELLED', `chat with "${agentName}" cancelled by ${signal}; nothing was remembered`));
   };
@@ -70,7 +75,8 @@ async function chatWithAgent(context: CliContext, agentName: string, message: st
       `${errorPalette.yellow('note')}: no model provider is configured: ${agentName} answered on the simulated runtime (offline, deterministic), and the reply says so\n`,
     );
   }
-  context.print(result.reply.replace(/\n+$/, ''));
+  // The reply is the agent's text: escape sequences in it must not drive the terminal (--json keeps it exact).
+  context.print(sanitizeTerminalText(result.reply).replace(/\n+$/, ''));
   const memory = result.memory;
   const recalled = memory.omitted === 0 ? `${memory.recalled} remembered` : `${memory.recalled} remembered, ${memory.omitted} left out`;
   context.stderr.write(

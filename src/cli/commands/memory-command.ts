@@ -1,10 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnsembleError } from '../../core/index.js';
+import { loadAgentRegistry } from '../../agents/index.js';
+import { unknownAgentError } from '../../meetings/index.js';
 import { openMemoryStore, type MemoryStore } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatNumber, formatTimestamp, renderTable, truncate } from '../format.js';
+import { sanitizeTerminalLine } from '../terminal/index.js';
 
 const SPEAKERS = { user: 'person', agent: 'agent', note: 'note' } as const;
 
@@ -29,9 +32,21 @@ export function registerMemoryCommands(program: Command, action: ActionFactory):
     .action(action((context, agentName: string, flags: { output?: string }) => exportMemory(context, agentName, flags.output)));
 }
 
-function withMemory<T>(context: CliContext, body: (store: MemoryStore) => T): T {
+/**
+ * Opens the agent memory for one agent. A name that is neither defined (registry) nor remembered
+ * is a typo, not an empty memory: it is UNKNOWN_AGENT (exit 2) with a "did you mean".
+ */
+function withMemory<T>(context: CliContext, agentName: string, body: (store: MemoryStore) => T): T {
   const store = openMemoryStore(context.storePath);
   try {
+    if (store.count(agentName) === 0) {
+      const registry = loadAgentRegistry({
+        agentDirs: context.options.agentsDir,
+        cwd: context.cwd,
+        onWarning: (message) => context.stderr.write(`ensemble: ${message}\n`),
+      });
+      if (!registry.has(agentName)) throw unknownAgentError(agentName, registry.list().map((agent) => agent.name));
+    }
     return body(store);
   } finally {
     store.close();
@@ -40,7 +55,7 @@ function withMemory<T>(context: CliContext, body: (store: MemoryStore) => T): T 
 
 async function listMemory(context: CliContext, agentName: string, limitFlag: string): Promise<number> {
   const limit = parseIntegerFlag('--limit', limitFlag, 1, 1_000_000);
-  const { total, entries } = withMemory(context, (store) => ({ total: store.count(agentName), entries: store.list(agentName, { limit }) }));
+  const { total, entries } = withMemory(context, agentName, (store) => ({ total: store.count(agentName), entries: store.list(agentName, { limit }) }));
   if (context.options.json) {
     context.printJson({ agentName, total, entries });
     return EXIT_OK;
@@ -54,21 +69,21 @@ async function listMemory(context: CliContext, agentName: string, limitFlag: str
   context.print(palette.bold(`${agentName} · ${shown} remembered message${total === 1 ? '' : 's'}`));
   const rows = [['#', 'WHEN', 'FROM', 'TOKENS', 'MESSAGE']];
   for (const entry of entries) {
-    rows.push([String(entry.seq), formatTimestamp(entry.createdAt), SPEAKERS[entry.role], formatNumber(entry.tokens), truncate(entry.content.replace(/\s+/g, ' ').trim(), 80)]);
+    rows.push([String(entry.seq), formatTimestamp(entry.createdAt), SPEAKERS[entry.role], formatNumber(entry.tokens), truncate(sanitizeTerminalLine(entry.content).replace(/\s+/g, ' ').trim(), 80)]);
   }
   context.print(renderTable(rows, palette));
   return EXIT_OK;
 }
 
 async function clearMemory(context: CliContext, agentName: string): Promise<number> {
-  const deleted = withMemory(context, (store) => store.clear(agentName));
+  const deleted = withMemory(context, agentName, (store) => store.clear(agentName));
   if (context.options.json) context.printJson({ agentName, deleted });
   else context.print(`agent "${agentName}" forgot ${deleted} message${deleted === 1 ? '' : 's'}`);
   return EXIT_OK;
 }
 
 async function exportMemory(context: CliContext, agentName: string, output: string | undefined): Promise<number> {
-  const document = withMemory(context, (store) => store.export(agentName));
+  const document = withMemory(context, agentName, (store) => store.export(agentName));
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (output === undefined) {
     context.stdout.write(text);

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { contextStrategySchema, EnsembleError, type RunConfigInput } from '../../core/index.js';
 import { loadEnsembleConfig, PROVIDER_NAMES, providerNameSchema } from '../../config/index.js';
 import { AgentOrchestrator } from '../../orchestrator/index.js';
-import { parseParamFlags, resolveWorkflow } from '../../workflows/index.js';
+import { resolveWorkflow } from '../../workflows/index.js';
 import { collect, type ActionFactory } from '../action.js';
-import { parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { parseDollarFlag, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { watchRun } from './watch-run.js';
 
 interface RunFlags {
@@ -16,6 +17,7 @@ interface RunFlags {
   readonly timeout?: string;
   readonly maxTokens?: string;
   readonly maxCost?: string;
+  readonly workspace?: string;
 }
 
 export function registerRunCommand(program: Command, action: ActionFactory): void {
@@ -23,7 +25,7 @@ export function registerRunCommand(program: Command, action: ActionFactory): voi
     .command('run')
     .description('run a workflow: a built-in template id, or a .yaml/.json workflow file')
     .argument('<workflow>', 'template id (see `ensemble workflows list`) or path to a workflow file')
-    .option('-p, --param <key=value>', 'workflow parameter (repeatable)', collect, [])
+    .option('-p, --param <key=value>', 'workflow parameter (repeatable; a name may repeat only for an array parameter)', collect, [])
     .option('--provider <name>', `model provider for llm agents: ${PROVIDER_NAMES.join(', ')} (default: from ensemble.config.yaml or the environment)`)
     .option('--model <model>', 'model for llm agents: a tier (haiku, sonnet, opus, fast, balanced, best) or provider:model')
     .option('-c, --concurrency <n>', 'maximum agents running at once (1-1000)')
@@ -31,11 +33,12 @@ export function registerRunCommand(program: Command, action: ActionFactory): voi
     .option('--timeout <ms>', 'global timeout for the whole run, in ms')
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
     .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
+    .option('--workspace <dir>', 'folder the agents work in (cwd of command and cli agents; ./agents and ensemble.config.yaml are read there; default: here)')
     .action(action((context, reference: string, flags: RunFlags) => runWorkflow(context, reference, flags)));
 }
 
 async function runWorkflow(context: CliContext, reference: string, flags: RunFlags): Promise<number> {
-  const workflow = resolveWorkflow(reference, { params: parseParamFlags(flags.param), cwd: context.cwd });
+  const workflow = resolveWorkflow(reference, { paramFlags: flags.param, cwd: context.cwd });
   const overrides: RunConfigInput = {};
   if (flags.concurrency !== undefined) overrides.maxParallelAgents = parseIntegerFlag('--concurrency', flags.concurrency, 1, 1000);
   if (flags.timeout !== undefined) overrides.globalTimeout = parseIntegerFlag('--timeout', flags.timeout, 1, 2_147_483_647);
@@ -55,16 +58,18 @@ async function runWorkflow(context: CliContext, reference: string, flags: RunFla
     const budget = workflow.config.budget;
     overrides.budget = { ...budget, run: { ...budget?.run, ...runCap } };
   }
+  // Kept with the run as absolute paths, so `resume` from any directory works in the same tree.
+  const workspaceDir = resolve(context.cwd, flags.workspace ?? '.');
   // Read here, with the CLI's environment, so a bad config file fails before anything runs.
-  const ensembleConfig = loadEnsembleConfig({ cwd: context.cwd, env: context.env, ...(flags.provider === undefined ? {} : { provider: flags.provider }) });
+  const ensembleConfig = loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(flags.provider === undefined ? {} : { provider: flags.provider }) });
   const orchestrator = new AgentOrchestrator({
     ...workflow.config,
     ...overrides,
     workflowName: workflow.name,
     ...(workflow.workflowId === undefined ? {} : { workflowId: workflow.workflowId }),
     parameters: workflow.parameters,
-    agentDirs: [...context.options.agentsDir],
-    workspaceDir: context.cwd,
+    agentDirs: context.options.agentsDir.map((dir) => resolve(context.cwd, dir)),
+    workspaceDir,
     store: context.storePath,
     ensembleConfig,
     ...(flags.provider === undefined ? {} : { provider: flags.provider }),
@@ -72,13 +77,4 @@ async function runWorkflow(context: CliContext, reference: string, flags: RunFla
   });
   orchestrator.addTasks(workflow.tasks);
   return watchRun(context, orchestrator, (running) => running.execute());
-}
-
-/** Parses a positive dollar amount (`0.50`, `2`), naming the flag when it is not one. */
-function parseDollarFlag(flag: string, value: string): number {
-  const parsed = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(parsed) || parsed <= 0) {
-    throw new EnsembleError('INVALID_INPUT', `${flag}: expected a positive amount of dollars such as 0.50, got "${value}"`);
-  }
-  return parsed;
 }

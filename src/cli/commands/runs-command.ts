@@ -1,9 +1,11 @@
 import { EnsembleError, type RunStatus } from '../../core/index.js';
-import { isOwnerAlive } from '../../orchestrator/index.js';
+import { isOwnerAlive } from '../../host/index.js';
+import { registerRunsRemoveCommands } from './runs-remove-command.js';
 import { openRunStore, type RunRecord, type RunStore, type TaskRecord } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatCost, formatDuration, formatNumber, formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
+import { sanitizeTerminalLine, sanitizeTerminalText } from '../terminal/index.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 
@@ -20,6 +22,7 @@ export function registerRunsCommands(program: Command, action: ActionFactory): v
     .argument('<runId>')
     .option('--output', 'print every task output in full')
     .action(action((context, runId: string, flags: { output?: boolean }) => showRun(context, runId, flags.output === true)));
+  registerRunsRemoveCommands(runs, action);
 
   program
     .command('cancel')
@@ -67,7 +70,7 @@ async function listRuns(context: CliContext, flags: { limit: string; status?: st
     rows.push([
       run.runId,
       statusColour(run.status, palette),
-      truncate(run.workflowName, 32),
+      truncate(sanitizeTerminalLine(run.workflowName), 32),
       summary === undefined ? `${run.taskCount}` : `${summary.successfulTasks}/${summary.totalTasks}`,
       summary === undefined ? '-' : formatNumber(summary.totalTokens),
       formatTimestamp(run.createdAt),
@@ -94,17 +97,17 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
     return EXIT_OK;
   }
   const { palette } = context;
-  context.print(palette.bold(`${run.runId} · ${run.workflowName}${run.workflowId === undefined ? '' : ` (${run.workflowId})`}`));
+  context.print(palette.bold(`${run.runId} · ${sanitizeTerminalLine(run.workflowName)}${run.workflowId === undefined ? '' : ` (${run.workflowId})`}`));
   context.print(`status    ${statusColour(run.status, palette)}`);
   context.print(`started   ${formatTimestamp(run.createdAt)}${run.finishedAt === undefined ? '' : ` · finished ${formatTimestamp(run.finishedAt)}`}`);
   if (run.summary !== undefined) {
     const summary = run.summary;
     context.print(
-      `summary   ${summary.successfulTasks}/${summary.totalTasks} succeeded, ${summary.failedTasks} failed, ${summary.skippedTasks} skipped · ` +
+      `summary   ${summary.successfulTasks}/${summary.totalTasks} succeeded, ${summary.failedTasks} failed, ${summary.skippedTasks} skipped${summary.cancelledTasks > 0 ? `, ${summary.cancelledTasks} cancelled` : ''} · ` +
         `${formatNumber(summary.totalTokens)} tokens · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
     );
   }
-  if (run.error !== undefined) context.print(palette.red(`error     ${run.error.code}: ${run.error.message}`));
+  if (run.error !== undefined) context.print(palette.red(`error     ${run.error.code}: ${sanitizeTerminalText(run.error.message)}`));
   context.print('');
   const rows = [['TASK', 'AGENT', 'STATUS', 'ATTEMPTS', 'DURATION', 'TOKENS', 'DEPENDS ON']];
   for (const task of tasks) {
@@ -126,11 +129,12 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
   context.print('');
   context.print(renderTable(agentRows, palette));
   for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {
-    context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${task.error!.message}`));
+    context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${sanitizeTerminalText(task.error!.message)}`));
   }
   if (showOutputs) {
     for (const task of tasks.filter((candidate) => candidate.output !== undefined)) {
-      context.print(`\n${palette.bold(`── ${task.taskId} (${task.agentName}) ──`)}\n${task.output}`);
+      // Agent output is untrusted: escape sequences in it must not drive the terminal (--json keeps it exact).
+      context.print(`\n${palette.bold(`── ${task.taskId} (${task.agentName}) ──`)}\n${sanitizeTerminalText(task.output ?? '')}`);
     }
   } else if (tasks.some((task) => task.output !== undefined)) {
     context.print(palette.dim(`\noutputs: ensemble runs show ${runId} --output`));
@@ -161,9 +165,11 @@ async function cancelRun(context: CliContext, runId: string): Promise<number> {
     const run = store.getRun(runId);
     if (run === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
     if (run.status === 'interrupted') {
-      // Nobody is running it: record the decision so it is not mistaken for a crash.
-      store.markRunStatus(runId, 'cancelled');
-      return 'cancelled (it was interrupted; nothing was running)';
+      // Nobody is running it (its owner died or its heartbeat went stale): record the decision so it is not
+      // mistaken for a crash. A compare-and-set, so a resume that claimed it meanwhile is cancelled through the journal instead.
+      if (store.cancelInterrupted(runId)) return 'cancelled (it was interrupted; nothing was running)';
+      store.requestCancel(runId);
+      return undefined;
     }
     if (run.status !== 'running') {
       throw new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" is not running (status ${run.status}); there is nothing to cancel`, {

@@ -1,0 +1,123 @@
+import { streamText } from 'ai';
+import type { LanguageModel, LanguageModelUsage } from 'ai';
+import { EnsembleError, isEnsembleError } from '../../core/index.js';
+import type { OutputReporter } from '../../core/index.js';
+import { toProviderError } from '../../providers/index.js';
+import type { ProviderErrorContext, ResolvedModel } from '../../providers/index.js';
+import { createOutputCoalescer } from './output-coalescer.js';
+import type { LlmMessages } from './compose-llm-messages.js';
+import { readUntilAborted } from './stream-reader.js';
+
+/** What one call has received so far: read after a failure to count what it spent. */
+export interface CallProgress {
+  /** The request was handed to the provider client. */
+  isStarted: boolean;
+  /** Text streamed so far. */
+  text: string;
+  /** Usage the provider reported, once it did. */
+  usage: LanguageModelUsage | undefined;
+}
+
+/** One provider call. */
+export interface ModelCallRequest {
+  readonly model: LanguageModel;
+  readonly resolved: ResolvedModel;
+  readonly messages: LlmMessages;
+  /** Always sent, so the provider never falls back to its own (much larger) default. */
+  readonly maxOutputTokens: number;
+  /** A stream silent this long fails the call (retryable), in ms. */
+  readonly idleTimeoutMs: number;
+  readonly reportOutput: OutputReporter | undefined;
+  readonly outputIntervalMs: number;
+  readonly secrets: readonly string[];
+  readonly warn: (message: string) => void;
+  readonly progress: CallProgress;
+}
+
+/** The answer of a call that ended well. */
+export interface ModelCallResult {
+  readonly text: string;
+  readonly usage: LanguageModelUsage | undefined;
+}
+
+/**
+ * Streams one answer, reporting deltas; rejects with a provider error, a stall error or the abort
+ * reason. A stream that sends nothing (not even a keep-alive event) for `idleTimeoutMs` is cut:
+ * without that, a stalled server held a task until Node's 300 s body timeout (issue 6).
+ */
+export async function streamModelCall(request: ModelCallRequest, signal: AbortSignal): Promise<ModelCallResult> {
+  if (signal.aborted) throw signal.reason;
+  const { resolved, progress } = request;
+  const errorContext: ProviderErrorContext = { provider: resolved.provider, modelId: resolved.modelId, secrets: request.secrets };
+  const coalescer = request.reportOutput === undefined ? undefined : createOutputCoalescer(request.reportOutput, request.outputIntervalMs);
+  const idle = new AbortController();
+  const stalled = new EnsembleError(
+    'PROVIDER_UNAVAILABLE',
+    `${resolved.provider} model "${resolved.modelId}": the stream stalled: nothing received for ${request.idleTimeoutMs} ms (providerPolicy.streamIdleTimeoutMs)`,
+    { retryable: true, details: { provider: resolved.provider, model: resolved.modelId, idleTimeoutMs: request.idleTimeoutMs } },
+  );
+  const idleTimer = setTimeout(() => idle.abort(stalled), request.idleTimeoutMs);
+  const callSignal = AbortSignal.any([signal, idle.signal]);
+  try {
+    progress.isStarted = true;
+    const result = streamText({
+      model: request.model,
+      system: request.messages.system,
+      prompt: request.messages.prompt,
+      maxOutputTokens: request.maxOutputTokens,
+      // Retries belong to the task's retry policy; the provider gate shares rate limits across tasks.
+      maxRetries: 0,
+      abortSignal: callSignal,
+      // Every server event (pings included) counts as a sign of life for the idle timeout.
+      includeRawChunks: true,
+      // The default logs the raw error (request included) to stderr; errors are read from the stream instead.
+      onError: () => {},
+    });
+    for await (const part of readUntilAborted(result.fullStream, callSignal)) {
+      idleTimer.refresh();
+      if (part.type === 'text-delta') {
+        progress.text += part.text;
+        coalescer?.push(part.text);
+      } else if (part.type === 'finish') {
+        progress.usage = part.totalUsage;
+      } else if (part.type === 'error') {
+        throw toProviderError(part.error, errorContext);
+      } else if (part.type === 'abort') {
+        throw callSignal.reason;
+      } else if (part.type === 'start-step') {
+        for (const warning of part.warnings) request.warn(`${resolved.provider}:${resolved.modelId}: ${describeWarning(warning)}`);
+      }
+    }
+  } catch (error) {
+    coalescer?.discard();
+    if (signal.aborted) throw signal.reason;
+    if (idle.signal.aborted) throw stalled;
+    throw isEnsembleError(error) ? error : toProviderError(error, errorContext);
+  } finally {
+    clearTimeout(idleTimer);
+  }
+  if (signal.aborted) {
+    coalescer?.discard();
+    throw signal.reason;
+  }
+  // A web page or an unrelated API at the base URL "succeeds" with an empty event stream.
+  if (progress.text === '' && progress.usage?.inputTokens === undefined && progress.usage?.outputTokens === undefined) {
+    coalescer?.discard();
+    throw new EnsembleError(
+      'PROVIDER_ERROR',
+      `${resolved.provider} model "${resolved.modelId}": malformed response: the stream ended without any output or token usage (is the base URL right?)`,
+      { details: { provider: resolved.provider, model: resolved.modelId } },
+    );
+  }
+  coalescer?.flush();
+  return { text: progress.text, usage: progress.usage };
+}
+
+function describeWarning(warning: unknown): string {
+  if (typeof warning !== 'object' || warning === null) return String(warning);
+  const record = warning as Record<string, unknown>;
+  if (typeof record.message === 'string') return record.message;
+  const feature = typeof record.feature === 'string' ? record.feature : 'a setting';
+  const details = typeof record.details === 'string' ? ` (${record.details})` : '';
+  return `${String(record.type ?? 'warning')}: ${feature}${details}`;
+}

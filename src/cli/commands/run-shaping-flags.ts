@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { contextStrategySchema, EnsembleError, type BudgetCap, type RunConfigInput } from '../../core/index.js';
+import { PROVIDER_NAMES, providerNameSchema } from '../../config/index.js';
+import type { Command } from '../action.js';
+import { parseDollarFlag, parseIntegerFlag } from '../cli-context.js';
+
+/** Flags that shape how a run runs, shared by `run` and `resume` (on `resume` they override the run's stored settings). */
+export interface RunShapingFlags {
+  readonly provider?: string;
+  readonly model?: string;
+  readonly concurrency?: string;
+  readonly context?: string;
+  readonly timeout?: string;
+  readonly maxTokens?: string;
+  readonly maxCost?: string;
+  readonly workspace?: string;
+}
+
+/** What the flags set, parsed; only the flags given are present. */
+export interface RunShaping {
+  readonly config: Omit<RunConfigInput, 'budget'>;
+  /** `--max-tokens` / `--max-cost`: caps on the whole run. */
+  readonly runCap?: BudgetCap;
+  readonly provider?: string;
+  readonly model?: string;
+  /** Absolute. */
+  readonly workspaceDir?: string;
+}
+
+/** The flag that sets each overridable setting, for messages such as `resume: --concurrency 50 overrides the run's 1`. */
+export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
+  maxParallelAgents: '--concurrency',
+  contextStrategy: '--context',
+  globalTimeout: '--timeout',
+  'budget.run.tokens': '--max-tokens',
+  'budget.run.costUsd': '--max-cost',
+  provider: '--provider',
+  model: '--model',
+  workspaceDir: '--workspace',
+  agentDirs: '--agents-dir',
+};
+
+export function addRunShapingOptions(command: Command): Command {
+  return command
+    .option('--provider <name>', `model provider for llm agents: ${PROVIDER_NAMES.join(', ')} (default: from ensemble.config.yaml or the environment)`)
+    .option('--model <model>', 'model for llm agents: a tier (haiku, sonnet, opus, fast, balanced, best) or provider:model')
+    .option('-c, --concurrency <n>', 'maximum agents running at once (1-1000)')
+    .option('--context <strategy>', 'context strategy: shared, isolated or hierarchical')
+    .option('--timeout <ms>', 'global timeout for the whole run, in ms')
+    .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
+    .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
+    .option('--workspace <dir>', 'folder the agents work in (cwd of command and cli agents; ./agents and ensemble.config.yaml are read there)');
+}
+
+/** Parses the run-shaping flags, naming the flag of any bad value; paths are resolved against `cwd`. */
+export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunShaping {
+  const config: { -readonly [K in keyof RunShaping['config']]: RunShaping['config'][K] } = {};
+  if (flags.concurrency !== undefined) config.maxParallelAgents = parseIntegerFlag('--concurrency', flags.concurrency, 1, 1000);
+  if (flags.timeout !== undefined) config.globalTimeout = parseIntegerFlag('--timeout', flags.timeout, 1, 2_147_483_647);
+  if (flags.context !== undefined) {
+    const strategy = contextStrategySchema.safeParse(flags.context);
+    if (!strategy.success) throw new EnsembleError('INVALID_INPUT', `--context: expected shared, isolated or hierarchical, got "${flags.context}"`);
+    config.contextStrategy = strategy.data;
+  }
+  if (flags.provider !== undefined && !providerNameSchema.safeParse(flags.provider).success) {
+    throw new EnsembleError('INVALID_INPUT', `--provider: expected one of ${PROVIDER_NAMES.join(', ')}, got "${flags.provider}"`);
+  }
+  const runCap = {
+    ...(flags.maxTokens === undefined ? {} : { tokens: parseIntegerFlag('--max-tokens', flags.maxTokens, 1, Number.MAX_SAFE_INTEGER) }),
+    ...(flags.maxCost === undefined ? {} : { costUsd: parseDollarFlag('--max-cost', flags.maxCost) }),
+  };
+  return {
+    config,
+    ...(Object.keys(runCap).length === 0 ? {} : { runCap }),
+    ...(flags.provider === undefined ? {} : { provider: flags.provider }),
+    ...(flags.model === undefined ? {} : { model: flags.model }),
+    ...(flags.workspace === undefined ? {} : { workspaceDir: resolve(cwd, flags.workspace) }),
+  };
+}

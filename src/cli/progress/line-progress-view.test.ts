@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { RunEventFactory } from '../../../test/helpers/run-events.js';
+import { createPalette } from '../format.js';
+import type { TerminalOutput } from '../terminal/index.js';
+import { LineProgressView } from './line-progress-view.js';
+import { renderSummary } from './render-summary.js';
+
+const plain = createPalette(false);
+
+function recordingOutput(): TerminalOutput & { readonly text: () => string } {
+  let written = '';
+  return {
+    write: (text) => void (written += text),
+    isTTY: false,
+    columns: undefined,
+    rows: undefined,
+    isClosed: false,
+    onResize: () => () => {},
+    text: () => written,
+  };
+}
+
+describe('the line view (logs and pipes)', () => {
+  it('prints one line per step, and says why a task waits on its provider', () => {
+    const events = new RunEventFactory();
+    const output = recordingOutput();
+    const view = new LineProgressView(events.state, output, plain);
+    const show = (event: ReturnType<RunEventFactory['apply']>): void => view.onEvent(event);
+    events.start('demo', [{ id: 't0' }]);
+    show(events.begin('t0'));
+    show(events.apply('agent:invoke', { taskId: 't0', agentName: 'worker', model: 'claude-sonnet-4-5', runtime: 'llm', attempt: 1 }));
+    show(
+      events.apply('provider:pause', {
+        taskId: 't0',
+        agentName: 'worker',
+        attempt: 1,
+        provider: 'anthropic',
+        reason: 'rate-limited',
+        waitMs: 12_000,
+        error: { code: 'PROVIDER_RATE_LIMITED', message: 'anthropic answered 429 (claude-sonnet-4-5)', retryable: true },
+      }),
+    );
+    show(events.apply('provider:circuit', { taskId: 't0', agentName: 'worker', attempt: 1, provider: 'anthropic', state: 'open', failures: 5 }));
+    show(events.apply('provider:circuit', { taskId: 't0', agentName: 'worker', attempt: 1, provider: 'anthropic', state: 'closed' }));
+    show(events.complete('t0', { duration: 1500, tokens: 42 }));
+    const lines = output.text().split('\n');
+    expect(lines).toContain('▶ t0 (worker, llm)');
+    expect(lines).toContain('⏸ t0 waiting: anthropic rate-limited 12s (PROVIDER_RATE_LIMITED: anthropic answered 429 (claude-sonnet-4-5))');
+    expect(lines).toContain('⚡ t0 anthropic circuit open after 5 failures');
+    expect(lines).toContain('⚡ t0 anthropic circuit closed');
+    expect(lines.some((line) => /^✔ t0\s+worker\s+succeeded\s+1\.5s 42 tok$/.test(line))).toBe(true);
+  });
+
+  it('strips escape sequences from agent text it prints (issue 6)', () => {
+    const events = new RunEventFactory();
+    const output = recordingOutput();
+    const view = new LineProgressView(events.state, output, plain);
+    events.start('demo', [{ id: 't0' }]);
+    view.onEvent(events.fail('t0', 'exit 1: \u001b]0;pwned\u0007\u001b[2Jgone'));
+    // eslint-disable-next-line no-control-regex
+    expect(output.text()).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(output.text()).toContain('exit 1: gone');
+  });
+});
+
+describe('the summary', () => {
+  it('summarises failures, cancelled tasks, the budget cap that stopped a task, and how to resume', () => {
+    const events = new RunEventFactory();
+    events.start('demo', [{ id: 't0' }, { id: 't1', dependencies: ['t0'] }, { id: 't2' }]);
+    events.fail('t0', 'over the cap', 'BUDGET_EXCEEDED');
+    events.apply('task:skipped', { taskId: 't1', agentName: 'worker', reason: 'dependency-failed', blockedBy: 't0' });
+    events.apply('task:cancelled', { taskId: 't2', agentName: 'worker', reason: 'cancelled', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, costUsd: 0 });
+    events.apply('workflow:complete', {
+      status: 'failed',
+      summary: {
+        totalTasks: 3,
+        successfulTasks: 0,
+        failedTasks: 1,
+        skippedTasks: 1,
+        cancelledTasks: 1,
+        totalTokens: 0,
+        totalCost: 0,
+        totalDuration: 20,
+        budgetStops: [{ taskId: 't0', cap: 'agent', name: 'worker' }],
+      },
+    });
+    const lines = renderSummary(events.state, plain);
+    expect(lines).toContain('✖ t0 (worker) failed: BUDGET_EXCEEDED');
+    expect(lines).toContain('failed  0/3 tasks succeeded, 1 failed, 1 skipped, 1 cancelled · 0 tokens · $0 · 20ms');
+    expect(lines).toContain('budget: t0 was stopped by the agent budget of "worker"');
+    expect(lines.at(-1)).toBe('run run-x · resume with: ensemble resume run-x');
+  });
+
+  it('prints the final outputs of a successful run, sanitised', () => {
+    const events = new RunEventFactory();
+    events.start('demo', [{ id: 'a' }, { id: 'b', dependencies: ['a'] }]);
+    events.complete('a', { output: 'intermediate' });
+    events.complete('b', { output: 'final \u001b]0;title\u0007answer\nsecond line' });
+    events.apply('workflow:complete', {
+      status: 'succeeded',
+      summary: { totalTasks: 2, successfulTasks: 2, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20 },
+    });
+    const lines = renderSummary(events.state, plain, { outputLines: 40 });
+    expect(lines).toContain('── b (worker) ──');
+    expect(lines).toContain('final answer');
+    expect(lines).not.toContain('── a (worker) ──');
+  });
+});

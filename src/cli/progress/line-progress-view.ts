@@ -1,0 +1,66 @@
+import type { RunEvent, RunState } from '../../core/index.js';
+import type { Palette } from '../format.js';
+import { displayWidth, sanitizeTerminalLine, type TerminalOutput } from '../terminal/index.js';
+import { describeProviderPause } from './describe-provider-wait.js';
+import { renderTaskRow } from './render-task-row.js';
+import { SIMULATED_NOTICE } from './simulated-notice.js';
+
+/**
+ * One line per notable event, for logs and pipes. The caller folds each event into `state` (the
+ * core's run state) first, so a task's line shows its state after the event.
+ */
+export class LineProgressView {
+  private noticePrinted = false;
+
+  constructor(
+    private readonly state: RunState,
+    private readonly output: TerminalOutput,
+    private readonly palette: Palette,
+  ) {}
+
+  onEvent(event: RunEvent): void {
+    const write = (line: string): void => this.output.write(`${line}\n`);
+    const { palette } = this;
+    switch (event.type) {
+      case 'workflow:start':
+        write(
+          palette.bold(
+            `ensemble · ${sanitizeTerminalLine(event.workflowName)} · ${event.runId} · ${event.taskCount} tasks` +
+              `${event.resumed ? ` (resumed, ${event.completedTaskCount} already done)` : ''}`,
+          ),
+        );
+        break;
+      case 'agent:invoke':
+        if (event.runtime === 'simulated' && !this.noticePrinted) {
+          this.noticePrinted = true;
+          write(palette.yellow(`note: ${SIMULATED_NOTICE}.`));
+        }
+        write(`${palette.cyan('▶')} ${event.taskId} ${palette.dim(`(${event.agentName}, ${event.runtime}${event.attempt > 1 ? `, attempt ${event.attempt}` : ''})`)}`);
+        break;
+      case 'provider:pause': {
+        const cause = event.error === undefined ? '' : palette.dim(` (${event.error.code}: ${sanitizeTerminalLine(event.error.message.split('\n')[0] ?? '')})`);
+        write(`${palette.yellow('⏸')} ${event.taskId} ${palette.yellow(describeProviderPause(event))}${cause}`);
+        break;
+      }
+      case 'provider:circuit': {
+        const failures = event.failures === undefined ? '' : ` after ${event.failures} failures`;
+        const colour = event.state === 'closed' ? palette.green : palette.yellow;
+        write(`${colour('⚡')} ${event.taskId} ${colour(`${event.provider} circuit ${event.state}${failures}`)}`);
+        break;
+      }
+      case 'task:complete':
+      case 'task:error':
+      case 'task:retry':
+      case 'task:skipped':
+      case 'task:cancelled': {
+        const task = this.state.tasks.get(event.taskId);
+        if (task === undefined) break;
+        const widths = { id: Math.max(4, displayWidth(task.taskId)), agent: Math.max(5, displayWidth(task.agentName)) };
+        write(renderTaskRow(task, event.at, palette, widths));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

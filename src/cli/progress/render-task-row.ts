@@ -1,0 +1,76 @@
+import type { TaskState, TaskStatus } from '../../core/index.js';
+import { formatDuration, formatNumber, type Palette } from '../format.js';
+import { fitToWidth, padToWidth, sanitizeTerminalLine } from '../terminal/index.js';
+import { describeProviderWait } from './describe-provider-wait.js';
+
+const ICONS: Record<TaskStatus, string> = {
+  pending: '·',
+  running: '▶',
+  retrying: '↻',
+  succeeded: '✔',
+  failed: '✖',
+  skipped: '↷',
+  cancelled: '⊘',
+};
+
+/** Widest status word ("succeeded", "cancelled"), so the columns after it line up. */
+const STATUS_WIDTH = 9;
+/** Columns of a row besides id and agent: indent, icon, spaces, status, duration and a token count. */
+export const ROW_FIXED_COLUMNS = 2 + 2 + 1 + 1 + STATUS_WIDTH + 1 + 7 + 1 + 10;
+/** Longest a failure message runs on a row before "…" (the summary prints it whole). */
+const ERROR_EXCERPT_COLUMNS = 80;
+
+export function statusColour(status: TaskStatus, palette: Palette): (text: string) => string {
+  switch (status) {
+    case 'succeeded':
+      return palette.green;
+    case 'failed':
+      return palette.red;
+    case 'running':
+      return palette.cyan;
+    case 'retrying':
+    case 'cancelled':
+      return palette.yellow;
+    default:
+      return palette.dim;
+  }
+}
+
+/** Widths of the id and agent columns of a frame. */
+export interface RowWidths {
+  readonly id: number;
+  readonly agent: number;
+}
+
+/** The first line of an error message, safe to print and cut to `columns`. */
+function excerpt(message: string, columns: number): string {
+  return fitToWidth(sanitizeTerminalLine(message.split('\n')[0] ?? ''), columns);
+}
+
+/**
+ * One line per task: state, id, agent, duration (live while running), tokens of all its attempts,
+ * then what explains the state (attempt, provider wait, error, the failed task it needed).
+ */
+export function renderTaskRow(task: TaskState, nowMs: number, palette: Palette, widths: RowWidths): string {
+  const colour = statusColour(task.status, palette);
+  const durationMs = task.status === 'running' && task.startedAt !== undefined ? nowMs - task.startedAt : task.durationMs;
+  const hasDuration = task.status !== 'pending' && !(task.status === 'skipped' || (task.status === 'cancelled' && task.durationMs === undefined));
+  const tokens = task.usage.totalTokens;
+  const parts = [
+    colour(ICONS[task.status]),
+    padToWidth(fitToWidth(task.taskId, widths.id), widths.id),
+    palette.dim(padToWidth(fitToWidth(task.agentName, widths.agent), widths.agent)),
+    colour(task.status.padEnd(STATUS_WIDTH)),
+    formatDuration(hasDuration ? durationMs : undefined).padStart(7),
+    tokens > 0 ? palette.dim(`${formatNumber(tokens)} tok`) : '',
+  ];
+  let line = parts.join(' ').trimEnd();
+  if (task.attempts > 1 && (task.status === 'running' || task.status === 'succeeded')) line += palette.yellow(` (attempt ${task.attempts})`);
+  const wait = describeProviderWait(task, nowMs);
+  if (wait !== undefined) line += ` ${palette.yellow(wait)}`;
+  if (task.status === 'failed' && task.error !== undefined) line += ` ${palette.red(excerpt(task.error.message, ERROR_EXCERPT_COLUMNS))}`;
+  if (task.status === 'retrying' && task.error !== undefined) line += ` ${palette.yellow(excerpt(task.error.message, 60))}`;
+  if (task.status === 'skipped' && task.blockedBy !== undefined) line += palette.dim(` (needs failed ${task.blockedBy})`);
+  if (task.status === 'cancelled') line += palette.dim(task.cancelReason === 'run-timeout' ? ' (run timed out)' : ' (run cancelled)');
+  return line;
+}

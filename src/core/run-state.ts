@@ -1,0 +1,387 @@
+import type { SerializedError } from './errors.js';
+import type { EventPayloads, RunEvent } from './events.js';
+import { TASK_STATUSES, type RunStatus, type RunSummary, type TaskEvidence, type TaskStatus, type TokenUsage } from './types.js';
+
+/** How much streamed text a task keeps: enough for its last line. */
+export const STREAMED_TAIL_CHARS = 400;
+
+/** A provider wait the task's running attempt is in (from `provider:pause`). */
+export interface ProviderPauseState {
+  readonly provider: string;
+  readonly reason: EventPayloads['provider:pause']['reason'];
+  readonly waitMs: number;
+  /** Epoch ms the wait began and is expected to end. */
+  readonly since: number;
+  readonly until: number;
+  readonly error?: SerializedError;
+}
+
+/** The provider breaker state last seen by the task's attempt (from `provider:circuit`); absent once closed. */
+export interface ProviderCircuitState {
+  readonly provider: string;
+  readonly state: 'open' | 'half-open';
+  readonly failures?: number;
+}
+
+/** A process group of the task's agent that started and has not been seen to exit (from `agent:process`). */
+export interface LiveProcessGroup {
+  readonly attempt: number;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly host: string;
+  readonly startTicks?: number;
+  readonly cgroup?: string;
+  /** Epoch ms it started. */
+  readonly startedAt: number;
+}
+
+/** One task as its events describe it. Times are epoch ms. */
+export interface TaskState {
+  readonly taskId: string;
+  readonly agentName: string;
+  readonly description: string;
+  readonly dependencies: readonly string[];
+  readonly priority: number;
+  /** Position in the run's declaration order, from 0. */
+  readonly ordinal: number;
+  /** Whether a later task depends on it (the tasks nobody depends on hold a workflow's answer). */
+  readonly hasDependents: boolean;
+  readonly status: TaskStatus;
+  /** The latest attempt started (1 for the first); keeps counting across resumes; 0 if it never started. */
+  readonly attempts: number;
+  /** When the latest attempt started. */
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  /** Duration of the latest finished attempt, in ms. */
+  readonly durationMs?: number;
+  /** Spend of all its attempts: failed, retried and aborted ones included. */
+  readonly usage: TokenUsage;
+  /** Dollars of all its attempts. */
+  readonly costUsd: number;
+  readonly runtime?: string;
+  readonly model?: string;
+  readonly output?: string;
+  readonly evidence?: TaskEvidence;
+  /** The last failure (of a retried or failed attempt); cleared when the task succeeds. */
+  readonly error?: SerializedError;
+  /** For `skipped`: the failed task it needed. */
+  readonly blockedBy?: string;
+  /** For `cancelled`: a cancel, or the run's global timeout. */
+  readonly cancelReason?: 'cancelled' | 'run-timeout';
+  /** The end of the output the latest attempt streamed (`task:output`), at most {@link STREAMED_TAIL_CHARS}. */
+  readonly streamedTail?: string;
+  /** The last non-blank line of `streamedTail`, trimmed. */
+  readonly lastOutputLine?: string;
+  /** The provider wait the running attempt is in, if any. */
+  readonly pause?: ProviderPauseState;
+  /** The provider's breaker, while it is not closed. */
+  readonly circuit?: ProviderCircuitState;
+  /** Process groups started and not yet seen to exit: live, or orphaned if the run crashed. */
+  readonly processes: readonly LiveProcessGroup[];
+}
+
+/** A run as its events describe it: what every view (CLI, store, server, dashboard) shows. */
+export interface RunState {
+  readonly runId: string;
+  readonly workflowName: string;
+  readonly workflowId?: string;
+  /** Undefined until `workflow:start`; `running` until the execution ends. */
+  readonly status?: RunStatus;
+  readonly maxParallelAgents: number;
+  /** Executions so far: 1, plus one per resume. */
+  readonly executions: number;
+  /** Whether the latest execution resumed an earlier one. */
+  readonly isResumed: boolean;
+  /** When the first execution started. */
+  readonly startedAt?: number;
+  /** When the latest execution started. */
+  readonly executionStartedAt?: number;
+  /** When the latest execution ended (`workflow:complete` / `workflow:error`). */
+  readonly finishedAt?: number;
+  readonly lastEventAt?: number;
+  /** Seq of the last event applied; 0 before any. */
+  readonly lastSeq: number;
+  /** Wall time of the executions before the latest one, in ms (see {@link runElapsedMs}). */
+  readonly priorElapsedMs: number;
+  /** Tasks in declaration order. */
+  readonly tasks: ReadonlyMap<string, TaskState>;
+  /** Tasks per status. */
+  readonly counts: Readonly<Record<TaskStatus, number>>;
+  /** Tokens and dollars of every attempt so far, across executions. */
+  readonly totalTokens: number;
+  readonly totalCostUsd: number;
+  /** Whether some task ran on the simulated runtime. */
+  readonly usesSimulated: boolean;
+  /** From the latest `workflow:complete` / `workflow:error`. */
+  readonly summary?: RunSummary;
+  readonly error?: SerializedError;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutableTask = Mutable<TaskState>;
+interface MutableRun extends Mutable<Omit<RunState, 'tasks' | 'counts'>> {
+  readonly tasks: Map<string, MutableTask>;
+  readonly counts: Record<TaskStatus, number>;
+}
+
+/** An empty run state, to fold events into with {@link applyRunEvent}. */
+export function createRunState(): RunState {
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+  const state: MutableRun = {
+    runId: '',
+    workflowName: '',
+    maxParallelAgents: 0,
+    executions: 0,
+    isResumed: false,
+    lastSeq: 0,
+    priorElapsedMs: 0,
+    tasks: new Map(),
+    counts,
+    totalTokens: 0,
+    totalCostUsd: 0,
+    usesSimulated: false,
+  };
+  return state;
+}
+
+/** Folds events, in order, into `state` (a new one by default) and returns it. */
+export function foldRunEvents(events: Iterable<RunEvent>, state: RunState = createRunState()): RunState {
+  for (const event of events) applyRunEvent(state, event);
+  return state;
+}
+
+/** Wall time of the whole run up to its last event, in ms: earlier executions plus the latest one. */
+export function runElapsedMs(state: RunState): number {
+  if (state.executionStartedAt === undefined || state.lastEventAt === undefined) return state.priorElapsedMs;
+  return state.priorElapsedMs + Math.max(0, state.lastEventAt - state.executionStartedAt);
+}
+
+/**
+ * The one reducer of run state: every view derives task and run state from it, and the store's SQL
+ * projection agrees with it. It reads nothing but the state and the event (no clock, no I/O), and
+ * updates `state` in place and returns it, so a 50,000-task run folds in linear time; each changed
+ * task is replaced by a new object, so a view can tell changed rows by identity.
+ */
+export function applyRunEvent(state: RunState, event: RunEvent): RunState {
+  // The one cast: the state is handed out read-only and only this reducer writes it.
+  const run = state as MutableRun;
+  // The earlier execution ran until its last event: a crash loses at most the time after it.
+  if (event.type === 'workflow:start') run.priorElapsedMs = runElapsedMs(run);
+  run.lastSeq = event.seq;
+  run.lastEventAt = event.at;
+  switch (event.type) {
+    case 'workflow:start': {
+      run.runId = event.runId;
+      run.workflowName = event.workflowName;
+      if (event.workflowId === undefined) delete run.workflowId;
+      else run.workflowId = event.workflowId;
+      run.status = 'running';
+      run.maxParallelAgents = event.maxParallelAgents;
+      run.executions++;
+      run.isResumed = event.resumed;
+      run.startedAt ??= event.at;
+      run.executionStartedAt = event.at;
+      delete run.finishedAt;
+      delete run.summary;
+      delete run.error;
+      // A resumed execution runs again every task that did not succeed: until it starts, it is pending.
+      if (event.resumed) for (const task of run.tasks.values()) if (task.status !== 'succeeded') update(run, task, { status: 'pending' });
+      break;
+    }
+    case 'task:added': {
+      const existing = run.tasks.get(event.taskId);
+      const task = existing ?? newTask(run, event.taskId, event.agentName);
+      update(run, task, { description: event.description, dependencies: event.dependencies, priority: event.priority });
+      for (const dependency of event.dependencies) {
+        const needed = run.tasks.get(dependency);
+        if (needed !== undefined && !needed.hasDependents) update(run, needed, { hasDependents: true });
+      }
+      break;
+    }
+    case 'task:start': {
+      const task = taskOf(run, event);
+      const next = update(run, task, { status: 'running', attempts: event.attempt, startedAt: event.at });
+      clear(next, 'finishedAt', 'durationMs', 'streamedTail', 'lastOutputLine', 'pause', 'blockedBy', 'cancelReason');
+      break;
+    }
+    case 'agent:invoke': {
+      if (event.runtime === 'simulated') run.usesSimulated = true;
+      update(run, taskOf(run, event), { runtime: event.runtime, model: event.model });
+      break;
+    }
+    case 'task:output': {
+      const task = taskOf(run, event);
+      const tail = (event.restart === true ? event.delta : (task.streamedTail ?? '') + event.delta).slice(-STREAMED_TAIL_CHARS);
+      const next = update(run, task, { streamedTail: tail });
+      const line = lastLine(tail);
+      if (line === undefined) clear(next, 'lastOutputLine');
+      else next.lastOutputLine = line;
+      clear(next, 'pause');
+      break;
+    }
+    case 'provider:pause': {
+      const { provider, reason, waitMs } = event;
+      const pause: ProviderPauseState = { provider, reason, waitMs, since: event.at, until: event.at + waitMs, ...(event.error === undefined ? {} : { error: event.error }) };
+      update(run, taskOf(run, event), { pause });
+      break;
+    }
+    case 'provider:circuit': {
+      const task = taskOf(run, event);
+      if (event.state === 'closed') {
+        clear(update(run, task, {}), 'circuit', 'pause');
+      } else {
+        const circuit: ProviderCircuitState = { provider: event.provider, state: event.state, ...(event.failures === undefined ? {} : { failures: event.failures }) };
+        update(run, task, { circuit });
+      }
+      break;
+    }
+    case 'agent:process': {
+      const task = taskOf(run, event);
+      const others = task.processes.filter((group) => group.pgid !== event.pgid || group.host !== event.host);
+      if (event.state === 'exited') {
+        update(run, task, { processes: others });
+      } else {
+        const { attempt, pid, pgid, host } = event;
+        const group: LiveProcessGroup = {
+          attempt,
+          pid,
+          pgid,
+          host,
+          ...(event.startTicks === undefined ? {} : { startTicks: event.startTicks }),
+          ...(event.cgroup === undefined ? {} : { cgroup: event.cgroup }),
+          startedAt: event.at,
+        };
+        update(run, task, { processes: [...others, group] });
+      }
+      break;
+    }
+    case 'task:retry': {
+      const task = taskOf(run, event);
+      const next = update(run, task, { status: 'retrying', attempts: event.attempt, error: event.error, ...addSpend(run, task, event) });
+      clear(next, 'pause', 'circuit');
+      break;
+    }
+    case 'task:complete': {
+      const task = taskOf(run, event);
+      const next = update(run, task, {
+        status: 'succeeded',
+        attempts: event.attempt,
+        output: event.output,
+        durationMs: event.duration,
+        finishedAt: event.at,
+        ...addSpend(run, task, event),
+      });
+      if (event.model !== undefined) next.model = event.model;
+      if (event.evidence === undefined) clear(next, 'evidence');
+      else next.evidence = event.evidence;
+      clear(next, 'error', 'pause', 'circuit');
+      break;
+    }
+    case 'task:error': {
+      const task = taskOf(run, event);
+      const next = update(run, task, {
+        status: 'failed',
+        attempts: event.attempt,
+        error: event.error,
+        durationMs: event.duration,
+        finishedAt: event.at,
+        ...addSpend(run, task, event),
+      });
+      clear(next, 'pause', 'circuit');
+      break;
+    }
+    case 'task:skipped': {
+      const next = update(run, taskOf(run, event), { status: 'skipped', finishedAt: event.at });
+      if (event.blockedBy !== undefined) next.blockedBy = event.blockedBy;
+      break;
+    }
+    case 'task:cancelled': {
+      const task = taskOf(run, event);
+      const next = update(run, task, { status: 'cancelled', cancelReason: event.reason, finishedAt: event.at, ...addSpend(run, task, event) });
+      if (event.attempt !== undefined) next.attempts = event.attempt;
+      if (event.duration !== undefined) next.durationMs = event.duration;
+      clear(next, 'pause', 'circuit');
+      break;
+    }
+    case 'workflow:complete':
+    case 'workflow:error':
+      run.status = event.status;
+      run.summary = event.summary;
+      run.finishedAt = event.at;
+      if (event.type === 'workflow:error') run.error = event.error;
+      else delete run.error;
+      break;
+    default:
+      // agent:message, wave:*, workflow:results change no state.
+      break;
+  }
+  return state;
+}
+
+function newTask(run: MutableRun, taskId: string, agentName: string): MutableTask {
+  const task: MutableTask = {
+    taskId,
+    agentName,
+    description: '',
+    dependencies: [],
+    priority: 5,
+    ordinal: run.tasks.size,
+    hasDependents: false,
+    status: 'pending',
+    attempts: 0,
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    costUsd: 0,
+    processes: [],
+  };
+  run.tasks.set(taskId, task);
+  run.counts.pending++;
+  return task;
+}
+
+/** The task an event names; a task the run never announced (a journal cut short) is added on first sight. */
+function taskOf(run: MutableRun, event: { readonly taskId: string; readonly agentName: string }): MutableTask {
+  return run.tasks.get(event.taskId) ?? newTask(run, event.taskId, event.agentName);
+}
+
+/** Replaces the task by a copy with `changes`, keeping the status counts right; returns the copy. */
+function update(run: MutableRun, task: MutableTask, changes: Partial<MutableTask>): MutableTask {
+  const next: MutableTask = { ...task, ...changes };
+  if (next.status !== task.status) {
+    run.counts[task.status]--;
+    run.counts[next.status]++;
+  }
+  run.tasks.set(task.taskId, next);
+  return next;
+}
+
+function clear(task: MutableTask, ...keys: readonly (keyof MutableTask)[]): void {
+  for (const key of keys) delete task[key];
+}
+
+/** The task's totals with one attempt's spend added, also counted in the run's totals. */
+function addSpend(run: MutableRun, task: MutableTask, event: { readonly usage: TokenUsage; readonly costUsd: number }): Pick<MutableTask, 'usage' | 'costUsd'> {
+  const { usage } = event;
+  run.totalTokens += usage.totalTokens;
+  run.totalCostUsd += event.costUsd;
+  return {
+    usage: {
+      inputTokens: task.usage.inputTokens + usage.inputTokens,
+      outputTokens: task.usage.outputTokens + usage.outputTokens,
+      totalTokens: task.usage.totalTokens + usage.totalTokens,
+    },
+    costUsd: task.costUsd + event.costUsd,
+  };
+}
+
+/** The last non-blank line of streamed text, trimmed. */
+function lastLine(text: string): string | undefined {
+  let end = text.length;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1);
+    const line = text.slice(start + 1, end).trim();
+    if (line !== '') return line;
+    if (start < 0) return undefined;
+    end = start;
+  }
+  return undefined;
+}

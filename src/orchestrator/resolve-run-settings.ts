@@ -1,0 +1,104 @@
+import { isDeepStrictEqual } from 'node:util';
+import { resolve } from 'node:path';
+import { runConfigSchema, type BudgetCap, type RunConfig } from '../core/index.js';
+import type { RunSpec } from '../store/index.js';
+
+/** Where a run works and which provider and model it uses, resolved: paths are absolute. */
+export interface ResolvedRunSettings {
+  /** Absolute: cwd of process agents, root of file tools, where ./agents and ensemble.config.yaml are read. */
+  readonly workspaceDir: string;
+  /** Absolute agent folders searched first. */
+  readonly agentDirs: readonly string[];
+  readonly provider?: string;
+  readonly model?: string;
+}
+
+/** What the caller of `execute()` or `resume()` set explicitly (nothing defaulted). */
+export interface ExplicitSettings {
+  readonly config: Partial<RunConfig>;
+  readonly workspaceDir?: string;
+  readonly agentDirs?: readonly string[];
+  readonly provider?: string;
+  readonly model?: string;
+}
+
+/** One stored setting of a run that the options of a resume replaced: `field` is a config path (`maxParallelAgents`, `budget.run.tokens`) or a setting (`workspaceDir`, `model`). */
+export interface SettingOverride {
+  readonly field: string;
+  /** The run's value (undefined: it had none). */
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+/** A resume's settings: the run's own, with the caller's explicit ones over them field by field. */
+export interface ResumeSettings {
+  readonly config: RunConfig;
+  readonly settings: ResolvedRunSettings;
+  /** What the caller changed, old → new (fields given with the run's own value are not listed). */
+  readonly overrides: readonly SettingOverride[];
+}
+
+/** The settings of a new run: the workspace made absolute (default `cwd`), agent folders made absolute against it. */
+export function resolveNewRunSettings(explicit: Omit<ExplicitSettings, 'config'>, cwd: string): ResolvedRunSettings {
+  const workspaceDir = resolve(cwd, explicit.workspaceDir ?? '.');
+  return {
+    workspaceDir,
+    agentDirs: (explicit.agentDirs ?? []).map((dir) => resolve(workspaceDir, dir)),
+    ...(explicit.provider === undefined ? {} : { provider: explicit.provider }),
+    ...(explicit.model === undefined ? {} : { model: explicit.model }),
+  };
+}
+
+/**
+ * Settles what a resume runs with: the run's stored config and settings, with what the caller gave
+ * over them field by field (a budget cap by cap). A run journaled before settings were kept works
+ * in `cwd`, as it did then.
+ */
+export function resolveResumeSettings(stored: RunSpec, explicit: ExplicitSettings, cwd: string): ResumeSettings {
+  const overrides: SettingOverride[] = [];
+  const note = (field: string, from: unknown, to: unknown): void => {
+    if (to !== undefined && !isDeepStrictEqual(from, to)) overrides.push({ field, from, to });
+  };
+
+  const { budget: explicitBudget, ...explicitConfig } = explicit.config;
+  for (const [key, value] of Object.entries(explicitConfig)) note(key, stored.config[key as keyof RunConfig], value);
+  const budget = mergeBudget(stored.config.budget, explicitBudget, note);
+  const config = runConfigSchema.parse({ ...stored.config, ...explicitConfig, ...(budget === undefined ? {} : { budget }) });
+
+  const storedSettings = stored.settings ?? {};
+  const workspaceDir = explicit.workspaceDir === undefined ? (storedSettings.workspaceDir ?? resolve(cwd)) : resolve(cwd, explicit.workspaceDir);
+  // A run journaled before settings were kept has none to override: nothing to report.
+  if (storedSettings.workspaceDir !== undefined) note('workspaceDir', storedSettings.workspaceDir, workspaceDir);
+  const agentDirs = explicit.agentDirs === undefined ? (storedSettings.agentDirs ?? []) : explicit.agentDirs.map((dir) => resolve(workspaceDir, dir));
+  if (storedSettings.agentDirs !== undefined) note('agentDirs', storedSettings.agentDirs, agentDirs);
+  note('provider', storedSettings.provider, explicit.provider);
+  note('model', storedSettings.model, explicit.model);
+  const provider = explicit.provider ?? storedSettings.provider;
+  const model = explicit.model ?? storedSettings.model;
+  return {
+    config,
+    settings: { workspaceDir, agentDirs, ...(provider === undefined ? {} : { provider }), ...(model === undefined ? {} : { model }) },
+    overrides,
+  };
+}
+
+type Budget = NonNullable<RunConfig['budget']>;
+
+/** The stored budget with the given one over it cap by cap, noting each changed bound. */
+function mergeBudget(stored: Budget | undefined, given: Budget | undefined, note: (field: string, from: unknown, to: unknown) => void): Budget | undefined {
+  if (given === undefined) return stored;
+  const run = mergeCap(stored?.run, given.run, 'budget.run', note);
+  const agents: Record<string, BudgetCap> = { ...stored?.agents };
+  for (const [name, cap] of Object.entries(given.agents ?? {})) {
+    const merged = mergeCap(agents[name], cap, `budget.agents.${name}`, note);
+    if (merged !== undefined) agents[name] = merged;
+  }
+  return { ...(run === undefined ? {} : { run }), ...(Object.keys(agents).length === 0 ? {} : { agents }) };
+}
+
+function mergeCap(stored: BudgetCap | undefined, given: BudgetCap | undefined, path: string, note: (field: string, from: unknown, to: unknown) => void): BudgetCap | undefined {
+  if (given === undefined) return stored;
+  note(`${path}.tokens`, stored?.tokens, given.tokens);
+  note(`${path}.costUsd`, stored?.costUsd, given.costUsd);
+  return { ...stored, ...given };
+}

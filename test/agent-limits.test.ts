@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, RunEventOf } from '../src/core/index.js';
 import { AgentOrchestrator } from '../src/orchestrator/index.js';
 import { makeTempDir } from './helpers/cli.js';
+import { MEMORY_HOG_PROGRAM } from './helpers/process-agents.js';
 
 // Runaway `command` agents, each crossing one limit of its front matter, run through the real
 // orchestrator: each is killed, its task:error names the limit, and the rest of the run goes on.
@@ -13,14 +14,7 @@ import { makeTempDir } from './helpers/cli.js';
 const hasProc = existsSync('/proc/self/stat');
 
 const PROGRAMS: Readonly<Record<string, string>> = {
-  'hog.mjs': `
-    const held = [];
-    const timer = setInterval(() => {
-      held.push(Buffer.alloc(8 * 1024 * 1024, 1));
-      if (held.length >= 50) clearInterval(timer);
-    }, 20);
-    setTimeout(() => {}, 30000);
-  `,
+  'hog.mjs': MEMORY_HOG_PROGRAM,
   'spin.mjs': `const deadline = Date.now() + 30000; while (Date.now() < deadline) {}`,
   'sleep.mjs': `setTimeout(() => {}, 30000);`,
   'flood.mjs': `

@@ -1,3 +1,4 @@
+import { EnsembleError } from './errors.js';
 import type { Clock, TimerHandle } from './ports.js';
 
 /**
@@ -70,6 +71,15 @@ export class AttemptTimeout {
     this.timer = undefined;
     this.onTimeout();
   }
+}
+
+/** Why an attempt is aborted when its timeout fires; the `queuedMs` it spent suspended did not count. */
+export function createTaskTimeoutError(taskId: string, timeoutMs: number, queuedMs: number): EnsembleError {
+  const queued = queuedMs > 0 ? ` (not counting ${queuedMs} ms spent queued)` : '';
+  return new EnsembleError('TASK_TIMEOUT', `task "${taskId}" exceeded its timeout of ${timeoutMs} ms${queued}`, {
+    retryable: true,
+    details: { taskId, timeoutMs, queuedMs },
+  });
 }
 
 function noop(): void {}

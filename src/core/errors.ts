@@ -90,6 +90,13 @@ export function toEnsembleError(value: unknown, fallbackCode: ErrorCode = 'INTER
   });
 }
 
+/** Anything an agent throws becomes an EnsembleError; unknown failures may be retried per policy. */
+export function toAgentError(thrown: unknown): EnsembleError {
+  if (isEnsembleError(thrown)) return thrown;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new EnsembleError('AGENT_FAILED', message || 'agent failed', { retryable: true, cause: thrown });
+}
+
 export function serializeError(error: EnsembleError): SerializedError {
   return {
     code: error.code,

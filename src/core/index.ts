@@ -77,12 +77,13 @@ export { decideRetry } from './retry-policy.js';
 export type { RetryDecision } from './retry-policy.js';
 export { ReadyQueue } from './ready-queue.js';
 export { RunScheduler } from './scheduler.js';
-export type { SchedulerOptions, SchedulerPrior } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
 /** The one reducer of run state (`applyRunEvent`) that every view derives from, and its state. */
 export { applyRunEvent, createRunState, foldRunEvents, runElapsedMs, STREAMED_TAIL_CHARS } from './run-state.js';
 export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup } from './run-state.js';
 /** What a resume hands the scheduler, derived from the run's events. */
 export { toResumePrior, resumePriorFromEvents } from './resume-prior.js';
+export type { SchedulerPrior } from './resume-prior.js';
 export { EventHub } from './event-hub.js';
 export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';

@@ -1,7 +1,29 @@
 import type { RunEvent } from './events.js';
 import { foldRunEvents, runElapsedMs, type RunState } from './run-state.js';
-import type { SchedulerPrior } from './scheduler.js';
+import type { TaskGraph } from './task-graph.js';
+import { TASK_STATUS_CODES } from './task-status-codes.js';
+import type { TaskSpendTally } from './task-spend-tally.js';
 import type { PriorTaskResult, TaskSpend } from './types.js';
+import type { WaveProgress } from './wave-progress.js';
+
+const { PENDING, SUCCEEDED } = TASK_STATUS_CODES;
+
+/**
+ * What a resumed run carries over from its earlier executions (see `toResumePrior`, which derives
+ * it from the run's journal).
+ */
+export interface SchedulerPrior {
+  /** Tasks that already succeeded: they keep their outputs and do not run again. */
+  readonly completed: ReadonlyMap<string, PriorTaskResult>;
+  /** The seq the first event of this execution gets (the journal's last seq + 1). */
+  readonly nextSeq: number;
+  /** Attempts already made per task, so attempt numbers and execution ids keep counting. @default none */
+  readonly attempts?: ReadonlyMap<string, number>;
+  /** What the earlier attempts of tasks that did not succeed spent (succeeded tasks carry theirs in `completed`). @default none */
+  readonly spend?: ReadonlyMap<string, TaskSpend>;
+  /** Wall time of the earlier executions, in ms, added to `summary.totalDuration`. @default 0 */
+  readonly elapsedMs?: number;
+}
 
 /**
  * What a resume hands the scheduler, derived from the run's state: the tasks that succeeded (with
@@ -26,4 +48,51 @@ export function toResumePrior(state: RunState): SchedulerPrior {
 /** {@link toResumePrior} of a run's journaled events, in seq order. */
 export function resumePriorFromEvents(events: Iterable<RunEvent>): SchedulerPrior {
   return toResumePrior(foldRunEvents(events));
+}
+
+/** The scheduler's per-task state, by graph index, that a prior is restored into. */
+export interface PriorTarget {
+  readonly graph: TaskGraph;
+  /** {@link TASK_STATUS_CODES} */
+  readonly status: Uint8Array;
+  /** Dependencies each task still waits for. */
+  readonly waitingOn: Int32Array;
+  readonly attempts: Int32Array;
+  readonly durations: Float64Array;
+  readonly outputs: (string | undefined)[];
+  readonly spend: TaskSpendTally;
+  readonly waves: WaveProgress;
+}
+
+/**
+ * Restores what earlier executions did into a scheduler that has not started: attempt counts, the
+ * spend of unfinished tasks, and the succeeded tasks with their outputs, which no longer hold up
+ * their dependents. Tasks the graph no longer has are ignored. Returns how many tasks it ended.
+ */
+export function restoreResumePrior(prior: SchedulerPrior, target: PriorTarget): number {
+  const { graph, status, waitingOn, attempts, durations, outputs, spend, waves } = target;
+  for (const [taskId, count] of prior.attempts ?? []) {
+    const index = graph.indexById.get(taskId);
+    if (index !== undefined) attempts[index] = count;
+  }
+  for (const [taskId, taskSpend] of prior.spend ?? []) {
+    const index = graph.indexById.get(taskId);
+    if (index === undefined || prior.completed.has(taskId)) continue;
+    spend.restore(index, taskSpend);
+  }
+  let ended = 0;
+  for (const [taskId, result] of prior.completed) {
+    const index = graph.indexById.get(taskId);
+    if (index === undefined || status[index] !== PENDING) continue;
+    status[index] = SUCCEEDED;
+    outputs[index] = result.output;
+    spend.restore(index, result);
+    durations[index] = result.durationMs;
+    ended++;
+    waves.endTask(graph.levels[index]!); // no wave has started yet: none is announced as complete
+    for (let edge = graph.dependentOffsets[index]!; edge < graph.dependentOffsets[index + 1]!; edge++) {
+      waitingOn[graph.dependents[edge]!]!--;
+    }
+  }
+  return ended;
 }

@@ -119,6 +119,8 @@ export interface RunState {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MutableTask = Mutable<TaskState>;
+/** What `task:complete` and `task:error` both say of the attempt that ended. */
+type AttemptEnd = Pick<EventPayloads['task:error'], 'attempt' | 'duration' | 'usage' | 'costUsd'> & { readonly at: number };
 interface MutableRun extends Mutable<Omit<RunState, 'tasks' | 'counts'>> {
   readonly tasks: Map<string, MutableTask>;
   readonly counts: Record<TaskStatus, number>;
@@ -262,32 +264,15 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       break;
     }
     case 'task:complete': {
-      const task = taskOf(run, event);
-      const next = update(run, task, {
-        status: 'succeeded',
-        attempts: event.attempt,
-        output: event.output,
-        durationMs: event.duration,
-        finishedAt: event.at,
-        ...addSpend(run, task, event),
-      });
+      const next = endAttempt(run, taskOf(run, event), event, { status: 'succeeded', output: event.output });
       if (event.model !== undefined) next.model = event.model;
       if (event.evidence === undefined) clear(next, 'evidence');
       else next.evidence = event.evidence;
-      clear(next, 'error', 'pause', 'circuit');
+      clear(next, 'error');
       break;
     }
     case 'task:error': {
-      const task = taskOf(run, event);
-      const next = update(run, task, {
-        status: 'failed',
-        attempts: event.attempt,
-        error: event.error,
-        durationMs: event.duration,
-        finishedAt: event.at,
-        ...addSpend(run, task, event),
-      });
-      clear(next, 'pause', 'circuit');
+      endAttempt(run, taskOf(run, event), event, { status: 'failed', error: event.error });
       break;
     }
     case 'task:skipped': {
@@ -356,6 +341,13 @@ function update(run: MutableRun, task: MutableTask, changes: Partial<MutableTask
 
 function clear(task: MutableTask, ...keys: readonly (keyof MutableTask)[]): void {
   for (const key of keys) delete task[key];
+}
+
+/** The attempt that ends the task (`task:complete`, `task:error`): its number, duration, end and spend; no provider wait is left. */
+function endAttempt(run: MutableRun, task: MutableTask, event: AttemptEnd, changes: Pick<MutableTask, 'status'> & Partial<MutableTask>): MutableTask {
+  const next = update(run, task, { ...changes, attempts: event.attempt, durationMs: event.duration, finishedAt: event.at, ...addSpend(run, task, event) });
+  clear(next, 'pause', 'circuit');
+  return next;
 }
 
 /** The task's totals with one attempt's spend added, also counted in the run's totals. */

@@ -1,53 +1,25 @@
-import { AttemptTimeout } from './attempt-timeout.js';
+import { AttemptControls } from './attempt-controls.js';
+import { AttemptTimeout, createTaskTimeoutError } from './attempt-timeout.js';
 import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
-import { EnsembleError, isEnsembleError, serializeError, toEnsembleError, type SerializedError } from './errors.js';
-import type { EventPayloads, RunEvent, RunEventType } from './events.js';
+import { EnsembleError, toAgentError, toEnsembleError } from './errors.js';
+import { EventOutbox } from './event-outbox.js';
+import type { EventPayloads, RunEvent } from './events.js';
 import type { ActivityEventType, ActivityPayload, Clock, Journal, TaskDispatcher, TimerHandle } from './ports.js';
 import { ReadyQueue } from './ready-queue.js';
+import type { SchedulerPrior } from './resume-prior.js';
 import { decideRetry } from './retry-policy.js';
+import { buildRunOutcome } from './run-outcome.js';
 import type { RunConfig, TaskSpec } from './schema.js';
 import type { TaskGraph } from './task-graph.js';
-import type {
-  BudgetStop,
-  DependencyOutput,
-  PriorTaskResult,
-  RunOutcome,
-  RunStatus,
-  RunSummary,
-  TaskOutcome,
-  TaskResult,
-  TaskSpend,
-  TaskStatus,
-  TokenUsage,
-} from './types.js';
+import { TASK_STATUS_CODES } from './task-status-codes.js';
+import { TaskTable } from './task-table.js';
+import { TASK_STATUSES, ZERO_USAGE, type RunOutcome, type TaskOutcome, type TaskSpend, type TaskStatus, type TokenUsage } from './types.js';
 
-const PENDING = 0;
-const RUNNING = 1;
-const RETRYING = 2;
-const SUCCEEDED = 3;
-const FAILED = 4;
-const SKIPPED = 5;
-const CANCELLED = 6;
-const STATUS_NAMES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'];
-const ZERO_SPEND: TokenUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+export type { SchedulerPrior } from './resume-prior.js';
+
+const { PENDING, RUNNING, RETRYING } = TASK_STATUS_CODES;
+const NO_SPEND: TaskSpend = Object.freeze({ usage: ZERO_USAGE, costUsd: 0 });
 const KEEP_TIMEOUT_RUNNING = (): (() => void) => noop;
-
-/**
- * What a resumed run carries over from its earlier executions (see `toResumePrior`, which derives
- * it from the run's journal).
- */
-export interface SchedulerPrior {
-  /** Tasks that already succeeded: they keep their outputs and do not run again. */
-  readonly completed: ReadonlyMap<string, PriorTaskResult>;
-  /** The seq the first event of this execution gets (the journal's last seq + 1). */
-  readonly nextSeq: number;
-  /** Attempts already made per task, so attempt numbers and execution ids keep counting. @default none */
-  readonly attempts?: ReadonlyMap<string, number>;
-  /** What the earlier attempts of tasks that did not succeed spent (succeeded tasks carry theirs in `completed`). @default none */
-  readonly spend?: ReadonlyMap<string, TaskSpend>;
-  /** Wall time of the earlier executions, in ms, added to `summary.totalDuration`. @default 0 */
-  readonly elapsedMs?: number;
-}
 
 export interface SchedulerOptions {
   readonly runId: string;
@@ -75,7 +47,9 @@ export interface SchedulerOptions {
  * Runs one task graph: dependency-driven (a task starts as soon as its own dependencies are
  * done and a slot is free), ordered by priority then remaining critical path. Every state
  * change becomes an event that is journaled before it is emitted, and before the work it
- * announces is started.
+ * announces is started. The scheduler decides when things happen; the tasks' state and the
+ * events that change it live in {@link TaskTable}, the journal-first order in {@link EventOutbox},
+ * and what can stop an attempt in {@link AttemptControls}.
  */
 export class RunScheduler {
   private readonly options: SchedulerOptions;
@@ -83,42 +57,21 @@ export class RunScheduler {
   private readonly tasks: readonly TaskSpec[];
   private readonly taskCount: number;
   private readonly random: () => number;
-
+  private readonly table: TaskTable;
+  // The table's columns the hot path reads, held here so a read takes no extra hop.
   private readonly status: Uint8Array;
-  private readonly waitingOn: Int32Array;
   private readonly attempts: Int32Array;
-  private readonly startedAt: Float64Array;
-  private readonly durations: Float64Array;
-  /** Spend of all attempts of each task (across resumes). */
-  private readonly tokens: Float64Array;
-  private readonly costs: Float64Array;
-  /** Spend reported through `reportUsage` by the current attempt; reset when an attempt starts. */
-  private readonly attemptTokens: Float64Array;
-  private readonly attemptInputTokens: Float64Array;
-  private readonly attemptOutputTokens: Float64Array;
-  private readonly attemptCosts: Float64Array;
-  private readonly outputs: (string | undefined)[];
-  private readonly errors: (SerializedError | undefined)[];
-  private readonly controllers: (AbortController | undefined)[];
-  /** Retry-delay and abort-grace timers. */
-  private readonly timers: (TimerHandle | undefined)[];
-  /** The running attempt's timeout clock (tasks with `timeoutMs`). */
-  private readonly timeouts: (AttemptTimeout | undefined)[];
-  private readonly levelRemaining: Int32Array;
-  private readonly levelSize: Int32Array;
-  private readonly levelStarted: Uint8Array;
+  private readonly controls: AttemptControls;
   private readonly queue: ReadyQueue;
+  private readonly outbox: EventOutbox;
 
-  private seq: number;
   private inFlight = 0;
-  private terminalCount = 0;
   private runStartedAt = 0;
   private globalTimer: TimerHandle | undefined;
   private stopReason: EnsembleError | undefined;
   private isFinished = false;
   private isBroken = false;
   private isFlushing = false;
-  private pendingEvents: RunEvent[] = [];
   private pendingLaunches: number[] = [];
   private resolveOutcome: ((outcome: RunOutcome) => void) | undefined;
   private rejectOutcome: ((error: EnsembleError) => void) | undefined;
@@ -130,37 +83,17 @@ export class RunScheduler {
     this.tasks = options.graph.tasks;
     this.taskCount = this.tasks.length;
     this.random = options.random ?? Math.random;
-    this.seq = options.prior?.nextSeq ?? 1;
 
-    const taskCount = this.taskCount;
-    this.status = new Uint8Array(taskCount);
-    this.waitingOn = new Int32Array(taskCount);
-    this.attempts = new Int32Array(taskCount);
-    this.startedAt = new Float64Array(taskCount);
-    this.durations = new Float64Array(taskCount);
-    this.tokens = new Float64Array(taskCount);
-    this.costs = new Float64Array(taskCount);
-    this.attemptTokens = new Float64Array(taskCount);
-    this.attemptInputTokens = new Float64Array(taskCount);
-    this.attemptOutputTokens = new Float64Array(taskCount);
-    this.attemptCosts = new Float64Array(taskCount);
-    this.outputs = new Array<string | undefined>(taskCount);
-    this.errors = new Array<SerializedError | undefined>(taskCount);
-    this.controllers = new Array<AbortController | undefined>(taskCount);
-    this.timers = new Array<TimerHandle | undefined>(taskCount);
-    this.timeouts = new Array<AttemptTimeout | undefined>(taskCount);
-    const priorities = new Uint8Array(taskCount);
-    for (let i = 0; i < taskCount; i++) {
-      this.waitingOn[i] = this.graph.dependencyOffsets[i + 1]! - this.graph.dependencyOffsets[i]!;
-      priorities[i] = (this.tasks[i] as TaskSpec).priority;
-    }
-    this.levelRemaining = new Int32Array(this.graph.levelCount);
-    this.levelSize = new Int32Array(this.graph.levelCount);
-    this.levelStarted = new Uint8Array(this.graph.levelCount);
-    for (let i = 0; i < taskCount; i++) this.levelSize[this.graph.levels[i]!]!++;
-    this.levelRemaining.set(this.levelSize);
+    const priorities = new Uint8Array(this.taskCount);
+    for (let i = 0; i < this.taskCount; i++) priorities[i] = (this.tasks[i] as TaskSpec).priority;
     const estimates = estimateTaskDurations(this.graph, options.agentMedianMs ?? new Map());
     this.queue = new ReadyQueue(priorities, computeCriticalPath(this.graph, estimates));
+    const { runId, clock, journal, emit } = options;
+    this.outbox = new EventOutbox({ runId, clock, emit, nextSeq: options.prior?.nextSeq ?? 1, ...(journal === undefined ? {} : { journal }) });
+    this.table = new TaskTable(this.graph, this.outbox, this.queue);
+    this.status = this.table.status;
+    this.attempts = this.table.attempts;
+    this.controls = new AttemptControls(this.taskCount);
   }
 
   /** Runs the graph to its end. Resolves with the outcome (also when tasks failed); rejects only if the journal fails. */
@@ -173,7 +106,7 @@ export class RunScheduler {
     const { options } = this;
     const prior = options.prior;
     this.runStartedAt = options.clock.now();
-    this.record('workflow:start', {
+    this.outbox.record('workflow:start', {
       workflowName: options.workflowName,
       ...(options.workflowId === undefined ? {} : { workflowId: options.workflowId }),
       taskCount: this.taskCount,
@@ -183,7 +116,7 @@ export class RunScheduler {
     });
     if (prior === undefined) {
       for (const task of this.tasks) {
-        this.record('task:added', {
+        this.outbox.record('task:added', {
           taskId: task.id,
           agentName: task.agentName,
           description: task.description,
@@ -192,11 +125,9 @@ export class RunScheduler {
         });
       }
     } else {
-      this.restorePrior(prior);
+      this.table.restore(prior);
     }
-    for (let i = 0; i < this.taskCount; i++) {
-      if (this.status[i] === PENDING && this.waitingOn[i] === 0) this.queue.push(i);
-    }
+    this.table.queueReadyTasks();
     if (options.config.globalTimeout !== undefined) {
       const timeoutMs = options.config.globalTimeout;
       this.globalTimer = options.clock.setTimer(timeoutMs, () => {
@@ -218,45 +149,7 @@ export class RunScheduler {
   /** Current state of one task, for observers. */
   taskStatus(taskId: string): TaskStatus | undefined {
     const index = this.graph.indexById.get(taskId);
-    return index === undefined ? undefined : STATUS_NAMES[this.status[index]!];
-  }
-
-  private restorePrior(prior: SchedulerPrior): void {
-    for (const [taskId, attempts] of prior.attempts ?? []) {
-      const index = this.graph.indexById.get(taskId);
-      if (index !== undefined) this.attempts[index] = attempts;
-    }
-    for (const [taskId, spend] of prior.spend ?? []) {
-      const index = this.graph.indexById.get(taskId);
-      if (index === undefined || prior.completed.has(taskId)) continue;
-      this.tokens[index] = spend.usage.totalTokens;
-      this.costs[index] = spend.costUsd;
-    }
-    for (const [taskId, result] of prior.completed) {
-      const index = this.graph.indexById.get(taskId);
-      if (index === undefined || this.status[index] !== PENDING) continue;
-      this.status[index] = SUCCEEDED;
-      this.outputs[index] = result.output;
-      this.tokens[index] = result.usage.totalTokens;
-      this.costs[index] = result.costUsd;
-      this.durations[index] = result.durationMs;
-      this.terminalCount++;
-      this.levelRemaining[this.graph.levels[index]!]!--;
-      for (let edge = this.graph.dependentOffsets[index]!; edge < this.graph.dependentOffsets[index + 1]!; edge++) {
-        this.waitingOn[this.graph.dependents[edge]!]!--;
-      }
-    }
-  }
-
-  private record<T extends RunEventType>(type: T, payload: EventPayloads[T]): void {
-    const event = {
-      type,
-      runId: this.options.runId,
-      seq: this.seq++,
-      at: Math.round(this.options.clock.now()),
-      ...payload,
-    } as unknown as RunEvent;
-    this.pendingEvents.push(event);
+    return index === undefined ? undefined : TASK_STATUSES[this.status[index]!];
   }
 
   /** Journals pending events, then emits them, then launches the work they announced. */
@@ -265,21 +158,12 @@ export class RunScheduler {
     this.isFlushing = true;
     try {
       for (;;) {
-        if (this.pendingEvents.length > 0) {
-          const batch = this.pendingEvents;
-          this.pendingEvents = [];
+        if (this.outbox.hasPending) {
           try {
-            this.options.journal?.append(batch);
+            this.outbox.flush();
           } catch (error) {
             this.breakRun(error);
             return;
-          }
-          for (const event of batch) {
-            try {
-              this.options.emit(event);
-            } catch {
-              // A listener must never stop the run; the event hub reports listener errors itself.
-            }
           }
         } else if (this.pendingLaunches.length > 0) {
           const launches = this.pendingLaunches;
@@ -307,10 +191,7 @@ export class RunScheduler {
       cause,
     });
     this.globalTimer?.cancel();
-    for (let i = 0; i < this.taskCount; i++) {
-      this.timers[i]?.cancel();
-      this.controllers[i]?.abort(error);
-    }
+    this.controls.abortAll(error);
     this.rejectOutcome?.(error);
   }
 
@@ -325,20 +206,8 @@ export class RunScheduler {
 
   private begin(index: number): void {
     const task = this.tasks[index] as TaskSpec;
-    const attempt = ++this.attempts[index]!;
-    this.status[index] = RUNNING;
     this.inFlight++;
-    this.startedAt[index] = this.options.clock.now();
-    this.attemptTokens[index] = 0;
-    this.attemptInputTokens[index] = 0;
-    this.attemptOutputTokens[index] = 0;
-    this.attemptCosts[index] = 0;
-    const level = this.graph.levels[index]!;
-    if (this.levelStarted[level] === 0) {
-      this.levelStarted[level] = 1;
-      this.record('wave:start', { wave: level, taskCount: this.levelSize[level]! });
-    }
-    this.record('task:start', { taskId: task.id, agentName: task.agentName, description: task.description, attempt });
+    const attempt = this.table.startAttempt(index, this.options.clock.now());
     let invocation;
     try {
       invocation = this.options.dispatcher.describe(task);
@@ -346,19 +215,19 @@ export class RunScheduler {
       this.failLaunch(index, error);
       return;
     }
-    this.record('agent:invoke', { taskId: task.id, agentName: task.agentName, attempt, ...invocation });
+    this.outbox.record('agent:invoke', { taskId: task.id, agentName: task.agentName, attempt, ...invocation });
     this.pendingLaunches.push(index);
   }
 
   private failLaunch(index: number, error: unknown): void {
     // Defer so the failure is reported after task:start is journaled, like any other failure.
     const attempt = this.attempts[index]!;
-    this.controllers[index] = new AbortController();
+    this.controls.launch(index);
     queueMicrotask(() => this.settle(index, attempt, undefined, error));
   }
 
   private launch(index: number): void {
-    if (this.status[index] !== RUNNING || this.controllers[index] !== undefined) return;
+    if (this.status[index] !== RUNNING || this.controls.isLaunched(index)) return;
     const task = this.tasks[index] as TaskSpec;
     const attempt = this.attempts[index]!;
     if (this.stopReason !== undefined) {
@@ -366,30 +235,20 @@ export class RunScheduler {
       this.settle(index, attempt, undefined, this.stopReason);
       return;
     }
-    const controller = new AbortController();
-    this.controllers[index] = controller;
+    const controller = this.controls.launch(index);
     let timeout: AttemptTimeout | undefined;
     if (task.timeoutMs !== undefined) {
       const timeoutMs = task.timeoutMs;
       timeout = new AttemptTimeout(this.options.clock, timeoutMs, () => {
-        const queuedMs = Math.round(timeout!.suspendedMs);
-        const queued = queuedMs > 0 ? ` (not counting ${queuedMs} ms spent queued)` : '';
-        this.abortAttempt(
-          index,
-          attempt,
-          new EnsembleError('TASK_TIMEOUT', `task "${task.id}" exceeded its timeout of ${timeoutMs} ms${queued}`, {
-            retryable: true,
-            details: { taskId: task.id, timeoutMs, queuedMs },
-          }),
-        );
+        this.abortAttempt(index, attempt, createTaskTimeoutError(task.id, timeoutMs, Math.round(timeout!.suspendedMs)));
       });
-      this.timeouts[index] = timeout;
+      this.controls.setTimeout(index, timeout);
     }
     let promise: Promise<TaskOutcome>;
     try {
       const runId = this.options.runId;
       promise = this.options.dispatcher.dispatch(
-        { runId, task, attempt, executionId: `${runId}:${task.id}:${attempt}`, inputs: this.dependencyOutputs(index) },
+        { runId, task, attempt, executionId: `${runId}:${task.id}:${attempt}`, inputs: this.table.dependencyOutputs(index) },
         {
           signal: controller.signal,
           workspace: this.options.workspace ?? '.',
@@ -411,9 +270,9 @@ export class RunScheduler {
   private reportOutput(index: number, attempt: number, delta: string, restart: boolean): void {
     // Late output of an attempt that already ended (or was aborted) is dropped.
     if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || (delta === '' && !restart)) return;
-    if (this.controllers[index]?.signal.aborted === true) return;
+    if (this.controls.isAborted(index)) return;
     const task = this.tasks[index] as TaskSpec;
-    this.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta, ...(restart ? { restart } : {}) });
+    this.outbox.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta, ...(restart ? { restart } : {}) });
     this.flush();
   }
 
@@ -424,206 +283,71 @@ export class RunScheduler {
    */
   private reportUsage(index: number, attempt: number, usage: TokenUsage, costUsd: number): void {
     if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
-    this.attemptTokens[index]! += usage.totalTokens;
-    this.attemptInputTokens[index]! += usage.inputTokens;
-    this.attemptOutputTokens[index]! += usage.outputTokens;
-    this.attemptCosts[index]! += costUsd;
+    this.table.spend.addToAttempt(index, usage, costUsd);
   }
 
   private reportActivity<T extends ActivityEventType>(index: number, attempt: number, type: T, payload: ActivityPayload<T>): void {
     // Process exits are recorded even after the attempt ended: a resume must know the group is gone.
     if (this.attempts[index] !== attempt || (this.status[index] !== RUNNING && type !== 'agent:process')) return;
     const task = this.tasks[index] as TaskSpec;
-    this.record(type, { taskId: task.id, agentName: task.agentName, attempt, ...payload } as unknown as EventPayloads[T]);
+    this.outbox.record(type, { taskId: task.id, agentName: task.agentName, attempt, ...payload } as unknown as EventPayloads[T]);
     this.flush();
-  }
-
-  private dependencyOutputs(index: number): DependencyOutput[] {
-    const inputs: DependencyOutput[] = [];
-    const { dependencyOffsets, dependencies } = this.graph;
-    for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
-      const dependency = dependencies[edge]!;
-      const task = this.tasks[dependency] as TaskSpec;
-      inputs.push({ taskId: task.id, agentName: task.agentName, output: this.outputs[dependency] ?? '' });
-    }
-    return inputs;
   }
 
   /** Aborts a running attempt; if the work ignores the signal, it is recorded as stopped after the grace period. */
   private abortAttempt(index: number, attempt: number, reason: EnsembleError): void {
     if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
-    const controller = this.controllers[index];
-    if (controller === undefined || controller.signal.aborted) return;
-    this.timeouts[index]?.cancel();
-    this.timeouts[index] = undefined;
-    this.timers[index]?.cancel();
-    controller.abort(reason);
-    this.timers[index] = this.options.clock.setTimer(this.options.config.abortGraceMs, () => {
-      this.settle(index, attempt, undefined, reason);
-    });
-  }
-
-  /** Takes the attempt's spend (what it reported while running, plus what its outcome says) into the task's totals. */
-  private takeAttemptSpend(index: number, outcome: TaskOutcome | undefined): TaskSpend {
-    const returned = outcome?.usage;
-    const totalTokens = this.attemptTokens[index]! + (returned?.totalTokens ?? 0);
-    const costUsd = this.attemptCosts[index]! + (outcome?.costUsd ?? 0);
-    const usage: TokenUsage =
-      totalTokens === 0 && returned === undefined
-        ? ZERO_SPEND
-        : {
-            inputTokens: this.attemptInputTokens[index]! + (returned?.inputTokens ?? 0),
-            outputTokens: this.attemptOutputTokens[index]! + (returned?.outputTokens ?? 0),
-            totalTokens,
-          };
-    this.attemptTokens[index] = 0;
-    this.attemptInputTokens[index] = 0;
-    this.attemptOutputTokens[index] = 0;
-    this.attemptCosts[index] = 0;
-    this.tokens[index]! += totalTokens;
-    this.costs[index]! += costUsd;
-    return { usage, costUsd };
+    if (!this.controls.abort(index, reason)) return;
+    this.controls.setTimer(
+      index,
+      this.options.clock.setTimer(this.options.config.abortGraceMs, () => {
+        this.settle(index, attempt, undefined, reason);
+      }),
+    );
   }
 
   private settle(index: number, attempt: number, outcome: TaskOutcome | undefined, thrown: unknown): void {
     if (this.isBroken || this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
-    const controller = this.controllers[index];
-    this.controllers[index] = undefined;
-    this.timers[index]?.cancel();
-    this.timers[index] = undefined;
-    this.timeouts[index]?.cancel();
-    this.timeouts[index] = undefined;
+    const controller = this.controls.end(index);
     this.inFlight--;
-    const task = this.tasks[index] as TaskSpec;
-    const duration = Math.max(0, Math.round(this.options.clock.now() - this.startedAt[index]!));
-    this.durations[index] = duration;
-
+    const duration = this.table.endAttempt(index, this.options.clock.now());
     if (outcome !== undefined && controller?.signal.aborted !== true) {
-      this.succeed(index, task, attempt, duration, outcome);
+      this.table.complete(index, attempt, duration, outcome, this.stopReason !== undefined);
     } else {
-      const spend = this.takeAttemptSpend(index, undefined);
+      const spend = this.table.spend.takeAttempt(index, undefined);
       // An aborted attempt fails with the abort's reason, whatever the work threw on its way out.
       const reason: unknown = controller?.signal.aborted === true ? controller.signal.reason : thrown;
-      if (reason !== undefined && reason === this.stopReason) this.cancelTask(index, task, spend, attempt, duration);
-      else this.fail(index, task, attempt, duration, toAgentError(reason), spend);
+      if (reason !== undefined && reason === this.stopReason) this.table.cancel(index, this.stopReason, spend, attempt, duration);
+      else this.fail(index, attempt, duration, toAgentError(reason), spend);
     }
     this.pump();
     this.finishIfDone();
     this.flush();
   }
 
-  private succeed(index: number, task: TaskSpec, attempt: number, duration: number, outcome: TaskOutcome): void {
-    this.status[index] = SUCCEEDED;
-    const output = typeof outcome.output === 'string' ? outcome.output : String(outcome.output);
-    this.outputs[index] = output;
-    const { usage, costUsd } = this.takeAttemptSpend(index, outcome);
-    this.record('task:complete', {
-      taskId: task.id,
-      agentName: task.agentName,
-      duration,
-      tokensUsed: usage.totalTokens,
-      usage,
-      costUsd,
-      ...(outcome.model === undefined ? {} : { model: outcome.model }),
-      attempt,
-      output,
-      ...(outcome.evidence === undefined ? {} : { evidence: outcome.evidence }),
-    });
-    this.markTerminal(index);
-    if (this.stopReason !== undefined) return;
-    const { dependentOffsets, dependents } = this.graph;
-    for (let edge = dependentOffsets[index]!; edge < dependentOffsets[index + 1]!; edge++) {
-      const dependent = dependents[edge]!;
-      if (--this.waitingOn[dependent]! === 0 && this.status[dependent] === PENDING) this.queue.push(dependent);
-    }
-  }
-
-  private fail(index: number, task: TaskSpec, attempt: number, duration: number, error: EnsembleError, spend: TaskSpend): void {
+  private fail(index: number, attempt: number, duration: number, error: EnsembleError, spend: TaskSpend): void {
+    const task = this.tasks[index] as TaskSpec;
     // The retry policy applies afresh in each execution (a resume is a new try); attempt numbers keep counting.
     const attemptThisExecution = attempt - (this.options.prior?.attempts?.get(task.id) ?? 0);
     const decision = decideRetry(error, attemptThisExecution, task.retry ?? this.options.config.retry, this.random());
     if (decision.retry && this.stopReason !== undefined) {
       // It would have been retried: it did not fail for good, the stopping run ended it.
-      this.cancelTask(index, task, spend, attempt, duration);
-      return;
-    }
-    if (decision.retry) {
-      this.status[index] = RETRYING;
-      this.record('task:retry', {
-        taskId: task.id,
-        agentName: task.agentName,
-        attempt,
-        delayMs: decision.delayMs,
-        error: serializeError(error),
-        usage: spend.usage,
-        costUsd: spend.costUsd,
-      });
-      this.timers[index] = this.options.clock.setTimer(decision.delayMs, () => {
-        this.timers[index] = undefined;
-        if (this.status[index] !== RETRYING || this.stopReason !== undefined) return;
-        this.status[index] = PENDING;
-        this.queue.push(index);
-        this.pump();
-        this.flush();
-      });
-      return;
-    }
-    this.status[index] = FAILED;
-    const serialized = serializeError(error);
-    this.errors[index] = serialized;
-    this.record('task:error', {
-      taskId: task.id,
-      agentName: task.agentName,
-      duration,
-      attempt,
-      error: serialized,
-      usage: spend.usage,
-      costUsd: spend.costUsd,
-    });
-    this.markTerminal(index);
-    this.skipDependents(index);
-  }
-
-  /** Ends a task the stopping run will not let finish: an aborted attempt (with its spend), or one never launched. */
-  private cancelTask(index: number, task: TaskSpec, spend: TaskSpend, attempt?: number, duration?: number): void {
-    this.status[index] = CANCELLED;
-    this.record('task:cancelled', {
-      taskId: task.id,
-      agentName: task.agentName,
-      reason: this.stopReason?.code === 'RUN_TIMEOUT' ? 'run-timeout' : 'cancelled',
-      ...(attempt === undefined ? {} : { attempt }),
-      ...(duration === undefined ? {} : { duration }),
-      usage: spend.usage,
-      costUsd: spend.costUsd,
-    });
-    this.markTerminal(index);
-  }
-
-  /** A failed task never feeds its dependents: every task downstream of it is skipped. */
-  private skipDependents(failedIndex: number): void {
-    const blockedBy = (this.tasks[failedIndex] as TaskSpec).id;
-    const { dependentOffsets, dependents } = this.graph;
-    const stack = [failedIndex];
-    while (stack.length > 0) {
-      const index = stack.pop()!;
-      for (let edge = dependentOffsets[index]!; edge < dependentOffsets[index + 1]!; edge++) {
-        const dependent = dependents[edge]!;
-        if (this.status[dependent] !== PENDING) continue;
-        this.status[dependent] = SKIPPED;
-        const task = this.tasks[dependent] as TaskSpec;
-        this.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: 'dependency-failed', blockedBy });
-        this.markTerminal(dependent);
-        stack.push(dependent);
-      }
+      this.table.cancel(index, this.stopReason, spend, attempt, duration);
+    } else if (decision.retry) {
+      this.table.retry(index, attempt, decision.delayMs, error, spend);
+      this.controls.setTimer(index, this.options.clock.setTimer(decision.delayMs, () => this.retryNow(index)));
+    } else {
+      this.table.fail(index, attempt, duration, error, spend);
     }
   }
 
-  private markTerminal(index: number): void {
-    this.terminalCount++;
-    const level = this.graph.levels[index]!;
-    if (--this.levelRemaining[level]! === 0 && this.levelStarted[level] === 1) {
-      this.record('wave:complete', { wave: level, taskCount: this.levelSize[level]! });
-    }
+  /** A retry's delay ended: the task waits for a slot again, unless the run is stopping. */
+  private retryNow(index: number): void {
+    this.controls.forgetTimer(index);
+    if (this.status[index] !== RETRYING || this.stopReason !== undefined) return;
+    this.table.requeue(index);
+    this.pump();
+    this.flush();
   }
 
   private stop(reason: EnsembleError): void {
@@ -635,9 +359,8 @@ export class RunScheduler {
     for (let index = 0; index < this.taskCount; index++) {
       const state = this.status[index];
       if (state === PENDING || state === RETRYING) {
-        this.timers[index]?.cancel();
-        this.timers[index] = undefined;
-        this.cancelTask(index, this.tasks[index] as TaskSpec, { usage: ZERO_SPEND, costUsd: 0 });
+        this.controls.clearTimer(index);
+        this.table.cancel(index, reason, NO_SPEND);
       } else if (state === RUNNING) {
         this.abortAttempt(index, this.attempts[index]!, reason);
       }
@@ -647,73 +370,21 @@ export class RunScheduler {
   }
 
   private finishIfDone(): void {
-    if (this.isFinished || this.terminalCount < this.taskCount) return;
+    if (this.isFinished || !this.table.isEveryTaskEnded) return;
     this.isFinished = true;
     this.globalTimer?.cancel();
     this.globalTimer = undefined;
-    const results: TaskResult[] = [];
-    const counts = new Int32Array(STATUS_NAMES.length);
-    let totalTokens = 0;
-    let totalCost = 0;
-    const budgetStops: BudgetStop[] = [];
-    for (let index = 0; index < this.taskCount; index++) {
-      const task = this.tasks[index] as TaskSpec;
-      const state = this.status[index]!;
-      counts[state]!++;
-      totalTokens += this.tokens[index]!;
-      totalCost += this.costs[index]!;
-      const output = this.outputs[index];
-      const error = this.errors[index];
-      results.push({
-        taskId: task.id,
-        agentName: task.agentName,
-        status: STATUS_NAMES[state]!,
-        ...(output === undefined ? {} : { output }),
-        ...(error === undefined ? {} : { error }),
-        attempts: this.attempts[index]!,
-        durationMs: this.durations[index]!,
-        tokensUsed: this.tokens[index]!,
-        costUsd: this.costs[index]!,
-      });
-      if (error?.code === 'BUDGET_EXCEEDED') budgetStops.push(toBudgetStop(task.id, error));
-    }
-    const summary: RunSummary = {
-      totalTasks: this.taskCount,
-      successfulTasks: counts[SUCCEEDED]!,
-      failedTasks: counts[FAILED]!,
-      skippedTasks: counts[SKIPPED]!,
-      cancelledTasks: counts[CANCELLED]!,
-      totalTokens,
-      totalCost,
-      totalDuration: Math.max(0, Math.round((this.options.prior?.elapsedMs ?? 0) + this.options.clock.now() - this.runStartedAt)),
-      ...(budgetStops.length === 0 ? {} : { budgetStops }),
-    };
-    this.record('workflow:results', { results });
-    const runId = this.options.runId;
-    if (this.stopReason !== undefined) {
-      const status: RunStatus = this.stopReason.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
-      const error = serializeError(this.stopReason);
-      this.record('workflow:error', { status, error, summary });
-      this.outcome = { runId, status, summary, results, error };
-    } else {
-      const status: RunStatus = summary.failedTasks > 0 || summary.skippedTasks > 0 ? 'failed' : 'succeeded';
-      this.record('workflow:complete', { status, summary });
-      this.outcome = { runId, status, summary, results };
-    }
+    const { tasks, table } = this;
+    const { status, attempts, durations, outputs, errors } = table;
+    const { tokens, costs } = table.spend;
+    const elapsedMs = (this.options.prior?.elapsedMs ?? 0) + this.options.clock.now() - this.runStartedAt;
+    const outcome = buildRunOutcome(this.options.runId, { tasks, status, attempts, durations, tokens, costs, outputs, errors }, elapsedMs, this.stopReason);
+    const { summary, error } = outcome;
+    this.outbox.record('workflow:results', { results: outcome.results });
+    if (error === undefined) this.outbox.record('workflow:complete', { status: outcome.status, summary });
+    else this.outbox.record('workflow:error', { status: outcome.status, error, summary });
+    this.outcome = outcome;
   }
-}
-
-function toBudgetStop(taskId: string, error: SerializedError): BudgetStop {
-  const cap = error.details?.['cap'];
-  const name = error.details?.['name'];
-  return { taskId, cap: typeof cap === 'string' ? cap : 'unknown', name: typeof name === 'string' ? name : '' };
-}
-
-/** Anything an agent throws becomes an EnsembleError; unknown failures may be retried per policy. */
-function toAgentError(thrown: unknown): EnsembleError {
-  if (isEnsembleError(thrown)) return thrown;
-  const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return new EnsembleError('AGENT_FAILED', message || 'agent failed', { retryable: true, cause: thrown });
 }
 
 function noop(): void {}

@@ -1,35 +1,22 @@
-import { dirname, join } from 'node:path';
 import {
   EnsembleError,
   EventHub,
-  RunScheduler,
-  assertValidGraph,
   budgetCapsOf,
-  buildTaskGraph,
   createRunBudget,
-  foldRunEvents,
-  runConfigSchema,
-  toResumePrior,
   taskSpecSchema,
   toInputIssues,
-  validateGraph,
   type AnyRunEventListener,
-  type BudgetCap,
-  type Clock,
-  type Logger,
   type RunConfig,
   type RunEventListener,
   type RunEventOf,
   type RunEventType,
   type RunOutcome,
-  type SchedulerPrior,
+  type RunScheduler,
   type TaskInput,
   type TaskGraph,
   type TaskSpec,
 } from '../core/index.js';
 import {
-  LocalDispatcher,
-  createLlmRuntime,
   inProcessAgents,
   loadAgentRegistry,
   modelReferenceFor,
@@ -39,73 +26,23 @@ import {
   type InProcessAgent,
   type LlmRuntime,
 } from '../agents/index.js';
-import { createNoticeMemory, defaultProviderGovernor, NOTICE_FILE_NAME, openNoticeMemory, type ProviderGovernor } from '../providers/index.js';
-import { currentOwner, holdClaim, isOwnerAlive, releaseHeldClaim, stderrLogger, systemClock } from '../host/index.js';
-import {
-  loadEnsembleConfig,
-  providerPolicyInputSchema,
-  resolveProviderPolicy,
-  selectProvider,
-  type EnsembleConfig,
-  type ProviderPolicy,
-  type ProviderPolicyInput,
-} from '../config/index.js';
-import { defaultStorePath, openRunStore, type RecordedOwner, type RunClaim, type RunStore } from '../store/index.js';
-import { suggestName } from '../workflows/index.js';
+import { defaultProviderGovernor } from '../providers/index.js';
+import { currentOwner, holdClaim, releaseHeldClaim, stderrLogger, systemClock } from '../host/index.js';
+import { resolveProviderPolicy, type EnsembleConfig, type ProviderPolicy, type ProviderPolicyInput } from '../config/index.js';
+import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { createRunId } from './run-id.js';
-import { findOrphanGroups, killLocalOrphans, waitForRemoteOrphans } from './reap-orphan-groups.js';
-import { resolveNewRunSettings, resolveResumeSettings, type ExplicitSettings, type ResolvedRunSettings, type SettingOverride } from './resolve-run-settings.js';
+import { createRunLlmRuntime } from './create-run-llm-runtime.js';
+import { createRunScheduler, type ScheduledRun } from './create-run-scheduler.js';
+import { describeOverrides } from './describe-overrides.js';
+import { parseOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
+import { prepareTaskGraph } from './prepare-task-graph.js';
+import { resolveEnsembleConfig } from './resolve-ensemble-config.js';
+import { resolveNewRunConfig, resolveNewRunSettings, resolveResumeSettings, toExplicitRunConfig, toExplicitSettings, type ResolvedRunSettings } from './resolve-run-settings.js';
+import type { ResumeOptions, ResumeOutcome, RunOptions } from './run-options.js';
+import type { ParsedOrchestratorOptions } from './schema.js';
+import { findResumableRun, takeOverRun } from './take-over-run.js';
+import { abortReason, throwIfAborted } from './throw-if-aborted.js';
 import { watchClaim } from './watch-claim.js';
-import { orchestratorOptionsSchema, type OrchestratorOptions } from './schema.js';
-
-
-/** Library configuration: the HTTP body's `config` plus where agents and data live. */
-export interface OrchestratorConfig extends OrchestratorOptions {
-  /** Path of the SQLite journal, an open store, or `false` for no journal (no resume). @default $ENSEMBLE_HOME/ensemble.db */
-  readonly store?: string | false | RunStore;
-  /** A preloaded agent registry; by default agents are loaded from `agentDirs`, ./agents, ./.claude/agents, ~/.claude/agents and the catalogue. */
-  readonly registry?: AgentRegistry;
-  /** Time source, for tests. @default the system clock */
-  readonly clock?: Clock;
-  /** Where warnings and listener failures go. @default `ensemble: …` lines on stderr */
-  readonly logger?: Logger;
-  /** Called when an event listener throws; the run goes on. @default `logger.error` */
-  readonly onListenerError?: (error: unknown, event: RunEventOf<RunEventType>) => void;
-  /**
-   * Model providers, tiers, prices and budget, already loaded (tests, embedding applications).
-   * @default loaded once from `workspaceDir`'s ensemble.config.yaml and process.env
-   */
-  readonly ensembleConfig?: EnsembleConfig;
-  /** Receives warnings (unknown model prices, missing usage figures, overridden agent files); a shortcut for `logger.warn`. @default `logger.warn` */
-  readonly onWarning?: (message: string) => void;
-  /** The edge every model call passes through (rate limits, circuit breaker, concurrency). @default the process-wide one for the provider policy */
-  readonly governor?: ProviderGovernor;
-  /**
-   * How model calls are governed (circuit wait, stream idle timeout, llm task timeout and retry, …),
-   * over the config file's `providerPolicy` field by field. @default ensemble.config.yaml's, else the built-in defaults
-   */
-  readonly providerPolicy?: ProviderPolicyInput;
-}
-
-/** Options of `execute()`. */
-export interface RunOptions {
-  /** Aborting it cancels the run cleanly (status `cancelled`); already aborted, nothing starts and the call rejects with `RUN_CANCELLED`. */
-  readonly signal?: AbortSignal;
-}
-
-/** Options of `resume()`. */
-export interface ResumeOptions extends RunOptions {
-  /**
-   * Told, before anything runs, which of the run's stored settings this orchestrator's explicit
-   * options replace (old → new). @default each is reported as a warning
-   */
-  readonly onOverrides?: (overrides: readonly SettingOverride[]) => void;
-}
-
-/** What `resume()` resolves with: the outcome, and which stored settings the resume overrode. */
-export interface ResumeOutcome extends RunOutcome {
-  readonly overrides: readonly SettingOverride[];
-}
 
 /**
  * Runs one workflow of agent tasks: `addTasks`, then `execute()` (or `resume(runId)`), with
@@ -113,7 +50,7 @@ export interface ResumeOutcome extends RunOutcome {
  */
 export class AgentOrchestrator {
   private readonly config: OrchestratorConfig;
-  private readonly options: ReturnType<typeof orchestratorOptionsSchema.parse>;
+  private readonly options: ParsedOrchestratorOptions;
   private readonly hub: EventHub;
   private readonly warn: (message: string) => void;
   private readonly tasks: TaskSpec[] = [];
@@ -132,31 +69,10 @@ export class AgentOrchestrator {
   private llm: { readonly runtime: LlmRuntime | undefined } | undefined;
 
   constructor(config: OrchestratorConfig = {}) {
-    const {
-      store: _store,
-      registry: _registry,
-      clock: _clock,
-      onListenerError: _onListenerError,
-      logger: _logger,
-      ensembleConfig: _ensembleConfig,
-      onWarning: _onWarning,
-      governor: _governor,
-      providerPolicy,
-      ...serialisable
-    } = config;
-    const policy = providerPolicyInputSchema.safeParse(providerPolicy ?? {});
-    if (!policy.success) {
-      const issues = toInputIssues(policy.error, 'config.providerPolicy');
-      throw new EnsembleError('INVALID_INPUT', issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'), { details: { issues } });
-    }
-    this.policyOption = providerPolicy === undefined ? undefined : policy.data;
-    const parsed = orchestratorOptionsSchema.safeParse(serialisable);
-    if (!parsed.success) {
-      const issues = toInputIssues(parsed.error, 'config');
-      throw new EnsembleError('INVALID_INPUT', issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n'), { details: { issues } });
-    }
+    const { options, policyOption } = parseOrchestratorConfig(config);
+    this.policyOption = policyOption;
     this.config = config;
-    this.options = parsed.data;
+    this.options = options;
     this.registry = config.registry;
     const logger = config.logger ?? stderrLogger;
     this.warn = config.onWarning ?? ((message) => logger.warn(message));
@@ -218,7 +134,7 @@ export class AgentOrchestrator {
     this.claimStart();
     await laterTick();
     throwIfAborted(options.signal);
-    const config = this.runConfig();
+    const config = resolveNewRunConfig(toExplicitRunConfig(this.options), this.ensembleConfig().budget);
     const runId = createRunId();
     const tasks = this.tasks;
     const settings = this.settings();
@@ -252,46 +168,23 @@ export class AgentOrchestrator {
     this.claimStart();
     await laterTick();
     throwIfAborted(options.signal);
-    return this.runWithStore(async (store) => {
-      if (store === undefined) throw new EnsembleError('RUN_NOT_RESUMABLE', 'resume needs a journal; this orchestrator has store: false');
-      const run = store.getRun(runId);
-      if (run === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${store.path}`, { details: { runId } });
-      if (run.status === 'succeeded') {
-        throw new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" already succeeded; there is nothing to resume`, { details: { runId } });
-      }
-      const resolved = resolveResumeSettings(run.spec, this.explicitSettings(), process.cwd());
+    return this.runWithStore(async (given) => {
+      const { store, run } = findResumableRun(given, runId);
+      const resolved = resolveResumeSettings(run.spec, toExplicitSettings(this.options), process.cwd());
       this.resolvedSettings = resolved.settings;
       this.ensembleConfig();
       const prepared = await this.prepareLlm(this.prepareTasks(run.spec.tasks), resolved.config, options.signal);
-      const recorded: RecordedOwner = { ...run.owner, ...(run.heartbeatAt === undefined ? {} : { heartbeatAt: run.heartbeatAt }), ...(run.staleAfterMs === undefined ? {} : { staleAfterMs: run.staleAfterMs }) };
-      // Checked again, atomically, by the claim below; this only spares a wait for a run that is plainly taken.
-      if (run.status === 'running' && isOwnerAlive(recorded)) throw runningElsewhere(runId, recorded);
-      if (!this.options.ignoreRemoteAgents) {
-        // Before the claim: once it is taken, the earlier owner can journal nothing more (not even its agents' exit).
-        await waitForRemoteOrphans(() => findOrphanGroups(foldRunEvents(store.readEvents(runId))), {
-          host: currentOwner().host,
-          waitMs: this.options.orphanWaitMs,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
-      }
-      const claim = store.claimRun(runId, currentOwner(), { isOwnerAlive: (owner) => isOwnerAlive(owner), staleAfterMs: this.options.staleAfterMs });
-      holdClaim(claim.token);
-      let prior: SchedulerPrior;
-      try {
-        if (resolved.overrides.length > 0) {
-          store.updateSpec(runId, { ...run.spec, config: resolved.config, settings: resolved.settings });
-          if (options.onOverrides === undefined) this.warn(describeOverrides(runId, resolved.overrides));
-          else options.onOverrides(resolved.overrides);
-        }
-        const state = foldRunEvents(store.readEvents(runId));
-        const host = currentOwner().host;
-        await killLocalOrphans(findOrphanGroups(state).filter((group) => group.host === host), { graceMs: this.options.orphanGraceMs });
-        prior = toResumePrior(state);
-      } catch (error) {
-        store.releaseClaim(claim, 'interrupted');
-        releaseHeldClaim(claim.token);
-        throw error;
-      }
+      const { claim, prior } = await takeOverRun({
+        store,
+        run,
+        resolved,
+        staleAfterMs: this.options.staleAfterMs,
+        ignoreRemoteAgents: this.options.ignoreRemoteAgents,
+        orphanWaitMs: this.options.orphanWaitMs,
+        orphanGraceMs: this.options.orphanGraceMs,
+        onOverrides: options.onOverrides ?? ((overrides) => this.warn(describeOverrides(runId, overrides))),
+        signal: options.signal,
+      });
       const outcome = await this.runScheduler({
         runId,
         graph: prepared,
@@ -310,20 +203,8 @@ export class AgentOrchestrator {
 
   /** Where the run works and with which provider and model: a resume's are set from the run; a new run's come from the options. */
   private settings(): ResolvedRunSettings {
-    this.resolvedSettings ??= resolveNewRunSettings(this.explicitSettings(), process.cwd());
+    this.resolvedSettings ??= resolveNewRunSettings(toExplicitSettings(this.options), process.cwd());
     return this.resolvedSettings;
-  }
-
-  /** What this orchestrator's options set explicitly (nothing defaulted): a resume's overrides. */
-  private explicitSettings(): ExplicitSettings {
-    const { workspaceDir, agentDirs, provider, model } = this.options;
-    return {
-      config: this.overrides(),
-      ...(workspaceDir === undefined ? {} : { workspaceDir }),
-      ...(agentDirs === undefined ? {} : { agentDirs }),
-      ...(provider === undefined ? {} : { provider }),
-      ...(model === undefined ? {} : { model }),
-    };
   }
 
   private claimStart(): void {
@@ -331,68 +212,17 @@ export class AgentOrchestrator {
     this.isStarted = true;
   }
 
-  private overrides(): Partial<RunConfig> {
-    const { maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = this.options;
-    const entries = Object.entries({ maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
-    return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
-  }
-
-  /** The run config: explicit settings over the config file's budget, field by field (a run's `tokens` cap keeps the file's `costUsd`). */
-  private runConfig(): RunConfig {
-    const overrides = this.overrides();
-    const fileBudget = this.ensembleConfig().budget;
-    if (fileBudget === undefined) return runConfigSchema.parse(overrides);
-    const run = { ...fileBudget.run, ...overrides.budget?.run };
-    const agents: Record<string, BudgetCap> = { ...fileBudget.agents };
-    for (const [name, cap] of Object.entries(overrides.budget?.agents ?? {})) agents[name] = { ...agents[name], ...cap };
-    const budget = { ...(Object.keys(run).length === 0 ? {} : { run }), ...(Object.keys(agents).length === 0 ? {} : { agents }) };
-    return runConfigSchema.parse({ ...overrides, budget });
-  }
-
   /** Providers, models, prices and budget from ensemble.config.yaml and the environment, loaded once. */
   private ensembleConfig(): EnsembleConfig {
-    if (this.loadedConfig === undefined) {
-      const given = this.config.ensembleConfig;
-      const settings = this.settings();
-      if (given === undefined) {
-        this.loadedConfig = loadEnsembleConfig({
-          cwd: settings.workspaceDir,
-          env: process.env,
-          ...(settings.provider === undefined ? {} : { provider: settings.provider }),
-        });
-      } else if (settings.provider === undefined) {
-        this.loadedConfig = given;
-      } else {
-        const { provider, providers } = selectProvider({ requested: settings.provider, providers: given.providers });
-        this.loadedConfig = { ...given, providers, ...(provider === undefined ? {} : { provider }) };
-      }
-    }
+    this.loadedConfig ??= resolveEnsembleConfig(this.settings(), this.config.ensembleConfig, process.env);
     return this.loadedConfig;
   }
 
   /** The `llm` runtime of the configured provider, made once, or undefined (llm agents then run simulated). */
   private llmRuntime(): LlmRuntime | undefined {
-    if (this.llm === undefined) {
-      const config = this.ensembleConfig();
-      const policy = this.providerPolicy();
-      // "No price is known" is said once per model and machine: remembered next to the journal ($ENSEMBLE_HOME).
-      const notices = this.config.store === false ? createNoticeMemory() : openNoticeMemory(join(dirname(defaultStorePath()), NOTICE_FILE_NAME));
-      const runtime =
-        config.provider === undefined
-          ? undefined
-          : createLlmRuntime({
-              provider: config.provider,
-              providers: config.providers,
-              tiers: config.tiers,
-              costs: config.costs,
-              ...(config.model === undefined ? {} : { model: config.model }),
-              onWarning: this.warn,
-              notices,
-              streamIdleTimeoutMs: policy.streamIdleTimeoutMs,
-              modelCheckTimeoutMs: policy.modelCheckTimeoutMs,
-            });
-      this.llm = { runtime };
-    }
+    this.llm ??= {
+      runtime: createRunLlmRuntime({ config: this.ensembleConfig(), policy: this.providerPolicy(), isJournaled: this.config.store !== false, onWarning: this.warn }),
+    };
     return this.llm.runtime;
   }
 
@@ -441,23 +271,7 @@ export class AgentOrchestrator {
 
   /** Rejects invalid graphs before anything is journaled or run, and fills per-agent task defaults. */
   private prepareTasks(tasks: readonly TaskSpec[]): TaskGraph {
-    const registry = this.agentRegistry();
-    const inProcess = this.inProcess();
-    const graph = assertValidGraph(
-      validateGraph(tasks, {
-        isKnownAgent: (name) => inProcess.has(name) || registry.has(name),
-        suggestAgent: (name) => suggestName(name, [...inProcess.keys(), ...registry.list().map((agent) => agent.name)]),
-      }),
-    );
-    let changed = false;
-    const withDefaults = graph.tasks.map((task) => {
-      if (task.timeoutMs !== undefined || inProcess.has(task.agentName)) return task;
-      const agentTimeoutMs = registry.get(task.agentName)?.timeoutMs;
-      if (agentTimeoutMs === undefined) return task;
-      changed = true;
-      return { ...task, timeoutMs: agentTimeoutMs };
-    });
-    return changed ? buildTaskGraph(withDefaults, graph.indexById) : graph;
+    return prepareTaskGraph(tasks, this.agentRegistry(), this.inProcess());
   }
 
   private async runWithStore<T>(body: (store: RunStore | undefined) => Promise<T>): Promise<T> {
@@ -470,19 +284,13 @@ export class AgentOrchestrator {
     }
   }
 
-  private async runScheduler(run: {
-    readonly runId: string;
-    readonly graph: TaskGraph;
-    readonly config: RunConfig;
-    readonly store: RunStore | undefined;
-    readonly claim: RunClaim | undefined;
-    /** The run's status if it cannot start (a provider that is not configured): a new run failed, a resume stays resumable. */
-    readonly releaseAs: 'failed' | 'interrupted';
-    readonly signal: AbortSignal | undefined;
-    readonly prior?: SchedulerPrior;
-    readonly workflowName?: string;
-    readonly workflowId?: string | undefined;
-  }): Promise<RunOutcome> {
+  private async runScheduler(
+    run: ScheduledRun & {
+      /** The run's status if it cannot start (a provider that is not configured): a new run failed, a resume stays resumable. */
+      readonly releaseAs: 'failed' | 'interrupted';
+      readonly signal: AbortSignal | undefined;
+    },
+  ): Promise<RunOutcome> {
     const { runId, store, claim } = run;
     this.currentRunId = runId;
     let scheduler: RunScheduler;
@@ -526,49 +334,21 @@ export class AgentOrchestrator {
     }
   }
 
-  private createScheduler(run: {
-    readonly runId: string;
-    readonly graph: TaskGraph;
-    readonly config: RunConfig;
-    readonly store: RunStore | undefined;
-    readonly claim: RunClaim | undefined;
-    readonly prior?: SchedulerPrior;
-    readonly workflowName?: string;
-    readonly workflowId?: string | undefined;
-  }): RunScheduler {
-    const { runId, graph, config, store, claim, prior } = run;
-    const registry = this.agentRegistry();
-    const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
-    const budget = createRunBudget(config, graph.tasks, prior);
-    const llmRuntime = this.llmRuntime();
-    const defaultModel = this.ensembleConfig().model;
-    const runModel = this.settings().model;
-    const dispatcher = new LocalDispatcher({
-      registry,
+  private createScheduler(run: ScheduledRun): RunScheduler {
+    return createRunScheduler(run, {
+      registry: this.agentRegistry(),
+      simulatedLatencyMs: this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env),
+      budget: createRunBudget(run.config, run.graph.tasks, run.prior),
+      llmRuntime: this.llmRuntime(),
+      defaultModel: this.ensembleConfig().model,
+      runModel: this.settings().model,
       inProcess: this.inProcess(),
-      ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
-      ...(runModel === undefined ? {} : { runModel }),
-      ...(budget === undefined ? {} : { budget }),
-      ...(llmRuntime === undefined ? {} : { llmRuntime }),
-      ...(defaultModel === undefined ? {} : { defaultModel }),
       gate: this.config.governor ?? defaultProviderGovernor(this.providerPolicy()),
-    });
-    const workflowName = run.workflowName ?? this.options.workflowName ?? 'workflow';
-    const workflowId = run.workflowId ?? this.options.workflowId;
-    return new RunScheduler({
-      runId,
-      workflowName,
-      ...(workflowId === undefined ? {} : { workflowId }),
-      graph,
-      config,
-      dispatcher,
-      workspace: this.settings().workspaceDir,
+      workflowName: this.options.workflowName,
+      workflowId: this.options.workflowId,
+      workspaceDir: this.settings().workspaceDir,
       clock: this.config.clock ?? systemClock,
       emit: (event) => this.hub.emit(event),
-      ...(store === undefined
-        ? {}
-        : { journal: store.journalFor(runId, claim), agentMedianMs: store.agentMedianDurations([...new Set(graph.tasks.map((task) => task.agentName))]) }),
-      ...(prior === undefined ? {} : { prior }),
     });
   }
 }
@@ -576,26 +356,4 @@ export class AgentOrchestrator {
 /** Resolves on a later turn of the event loop: callers subscribe (`on`, `waitForEvent`) right after `execute()` returns, before the first event. */
 function laterTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw new EnsembleError('RUN_CANCELLED', `the run was cancelled before it started: ${abortReason(signal)}`, { cause: signal.reason });
-}
-
-function abortReason(signal: AbortSignal | undefined): string {
-  const reason: unknown = signal?.reason;
-  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
-  return typeof reason === 'string' ? reason : 'cancelled by its abort signal';
-}
-
-function runningElsewhere(runId: string, owner: RecordedOwner): EnsembleError {
-  return new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" is running in process ${owner.pid} on ${owner.host}; cancel it first or wait for it to end`, {
-    details: { runId, owner: { pid: owner.pid, host: owner.host } },
-  });
-}
-
-/** `resume of run-x: maxParallelAgents 1 → 50, model (none) → opus`. */
-function describeOverrides(runId: string, overrides: readonly SettingOverride[]): string {
-  const show = (value: unknown): string => (value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value));
-  return `resume of ${runId}: ${overrides.map((override) => `${override.field} ${show(override.from)} → ${show(override.to)}`).join(', ')}`;
 }

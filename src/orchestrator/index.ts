@@ -1,6 +1,7 @@
 /** Wiring of core, agents and store into runnable runs: the library's main entry. */
 export { AgentOrchestrator } from './agent-orchestrator.js';
-export type { OrchestratorConfig, RunOptions, ResumeOptions, ResumeOutcome } from './agent-orchestrator.js';
+export type { OrchestratorConfig } from './orchestrator-config.js';
+export type { RunOptions, ResumeOptions, ResumeOutcome } from './run-options.js';
 export { orchestratorOptionsSchema } from './schema.js';
 export type { OrchestratorOptions } from './schema.js';
 /** One stored setting of a run that a resume's options replaced (`maxParallelAgents`, `budget.run.tokens`, `workspaceDir`, `model`, …), old → new. */

@@ -1,27 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EnsembleError, type RunState } from '../core/index.js';
+import { EnsembleError, type LiveProcessGroup, type RunState } from '../core/index.js';
 import { killLeftoverAgentProcesses } from '../agents/index.js';
 import { terminateProcessGroup } from '../host/index.js';
 
 /** A process group an earlier execution of the run journaled as started and never as exited. */
-export interface OrphanGroup {
+export interface OrphanGroup extends Omit<LiveProcessGroup, 'startedAt'> {
   readonly taskId: string;
-  readonly attempt: number;
-  readonly pid: number;
-  readonly pgid: number;
-  readonly host: string;
-  readonly startTicks?: number;
-  readonly cgroup?: string;
 }
 
 /** Groups of the run that started (`agent:process`) and were never seen to exit: live, or orphaned by a crash. */
 export function findOrphanGroups(state: RunState): OrphanGroup[] {
   const groups: OrphanGroup[] = [];
   for (const task of state.tasks.values()) {
-    for (const group of task.processes) {
-      const { attempt, pid, pgid, host, startTicks, cgroup } = group;
-      groups.push({ taskId: task.taskId, attempt, pid, pgid, host, ...(startTicks === undefined ? {} : { startTicks }), ...(cgroup === undefined ? {} : { cgroup }) });
-    }
+    for (const { startedAt: _startedAt, ...group } of task.processes) groups.push({ taskId: task.taskId, ...group });
   }
   return groups;
 }

@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { resolve } from 'node:path';
 import { runConfigSchema, type BudgetCap, type RunConfig } from '../core/index.js';
+import type { EnsembleConfig } from '../config/index.js';
 import type { RunSpec } from '../store/index.js';
+import type { ParsedOrchestratorOptions } from './schema.js';
 
 /** Where a run works and which provider and model it uses, resolved: paths are absolute. */
 export interface ResolvedRunSettings {
@@ -36,6 +38,35 @@ export interface ResumeSettings {
   readonly settings: ResolvedRunSettings;
   /** What the caller changed, old → new (fields given with the run's own value are not listed). */
   readonly overrides: readonly SettingOverride[];
+}
+
+/** The run config fields the options set explicitly (nothing defaulted): a new run's config over the file's budget, a resume's overrides. */
+export function toExplicitRunConfig(options: ParsedOrchestratorOptions): Partial<RunConfig> {
+  const { maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = options;
+  const entries = Object.entries({ maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
+}
+
+/** What the options set explicitly (nothing defaulted): a resume's overrides. */
+export function toExplicitSettings(options: ParsedOrchestratorOptions): ExplicitSettings {
+  const { workspaceDir, agentDirs, provider, model } = options;
+  return {
+    config: toExplicitRunConfig(options),
+    ...(workspaceDir === undefined ? {} : { workspaceDir }),
+    ...(agentDirs === undefined ? {} : { agentDirs }),
+    ...(provider === undefined ? {} : { provider }),
+    ...(model === undefined ? {} : { model }),
+  };
+}
+
+/** A new run's config: the explicit fields over the config file's budget, field by field (a run's `tokens` cap keeps the file's `costUsd`). */
+export function resolveNewRunConfig(explicit: Partial<RunConfig>, fileBudget: EnsembleConfig['budget']): RunConfig {
+  if (fileBudget === undefined) return runConfigSchema.parse(explicit);
+  const run = { ...fileBudget.run, ...explicit.budget?.run };
+  const agents: Record<string, BudgetCap> = { ...fileBudget.agents };
+  for (const [name, cap] of Object.entries(explicit.budget?.agents ?? {})) agents[name] = { ...agents[name], ...cap };
+  const budget = { ...(Object.keys(run).length === 0 ? {} : { run }), ...(Object.keys(agents).length === 0 ? {} : { agents }) };
+  return runConfigSchema.parse({ ...explicit, budget });
 }
 
 /** The settings of a new run: the workspace made absolute (default `cwd`), agent folders made absolute against it. */

@@ -50,3 +50,6 @@ export const orchestratorOptionsSchema = z.strictObject(explicitRunConfigShape).
 });
 
 export type OrchestratorOptions = z.input<typeof orchestratorOptionsSchema>;
+
+/** The options once parsed: defaults filled in (`cancelPollMs`, `staleAfterMs`, …), run config fields still only those given. */
+export type ParsedOrchestratorOptions = z.output<typeof orchestratorOptionsSchema>;

@@ -2,9 +2,12 @@
 /** The gate's contract, and what a caller is told while its call waits. */
 export type { ProviderGate, GateCallOptions, ProviderPause, ProviderPauseReason, CircuitChange } from './provider-gate.js';
 /** The governor: one lane per provider (adaptive limit, rate-limit pauses, circuit breaker); the process-wide one per settings. */
-export { createProviderGovernor, defaultProviderGovernor, resolveGovernorSettings } from './provider-governor.js';
+export { createProviderGovernor, defaultProviderGovernor } from './provider-governor.js';
+export { resolveGovernorSettings } from './resolve-governor-settings.js';
 /** The governor, its options and settings, what it reports, and a lane's snapshot. */
-export type { ProviderGovernor, ProviderGovernorOptions, ProviderGovernorSettings, GovernorEvent, ProviderStats } from './provider-governor.js';
+export type { ProviderGovernor, ProviderGovernorOptions, GovernorEvent } from './provider-governor.js';
+export type { ProviderGovernorSettings } from './resolve-governor-settings.js';
+export type { ProviderStats } from './provider-lane.js';
 /** AI SDK clients of the configured providers; Ollama's OpenAI-compatible address. */
 export { createLlmProviders, toOllamaOpenAiUrl } from './provider-clients.js';
 export type { LlmProviders, LlmProvidersOptions } from './provider-clients.js';

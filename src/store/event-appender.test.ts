@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   EnsembleError,
   ManualClock,
@@ -18,20 +15,16 @@ import {
   type TaskOutcome,
 } from '../core/index.js';
 import { openRunStore, type RunStore } from './index.js';
+import { openTempStore } from '../../test/helpers/temp-folder.js';
 
 // The journal as the real scheduler drives it: whatever the scheduler announces, the projection agrees with.
 
-let folder: string;
 let store: RunStore;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-appender-'));
-  store = openRunStore(join(folder, 'ensemble.db'));
-});
-
-afterEach(() => {
-  store.close();
-  rmSync(folder, { recursive: true, force: true });
+  const temp = openTempStore('ensemble-appender-', openRunStore);
+  store = temp.store;
+  return () => temp.remove(store);
 });
 
 type Behaviour = (attempt: number) => TaskOutcome | EnsembleError | 'hang';

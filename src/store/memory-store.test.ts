@@ -1,23 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openMemoryStore, type MemoryStore } from './memory-store.js';
 import { openRunStore } from './run-store.js';
+import { openTempStore } from '../../test/helpers/temp-folder.js';
 
-let folder: string;
 let path: string;
 let store: MemoryStore;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-memory-'));
-  path = join(folder, 'ensemble.db');
-  store = openMemoryStore(path);
-});
-
-afterEach(() => {
-  store.close();
-  rmSync(folder, { recursive: true, force: true });
+  const temp = openTempStore('ensemble-memory-', openMemoryStore);
+  ({ path, store } = temp);
+  return () => temp.remove(store);
 });
 
 describe('MemoryStore', () => {

@@ -1,20 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION, migrateSchema } from './migrate-schema.js';
 import { openRunStore } from './run-store.js';
 import { openDatabase } from './open-database.js';
+import { createTempFolder } from '../../test/helpers/temp-folder.js';
 
 let folder: string;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-schema-'));
-});
-
-afterEach(() => {
-  rmSync(folder, { recursive: true, force: true });
+  const temp = createTempFolder('ensemble-schema-');
+  folder = temp.folder;
+  return temp.remove;
 });
 
 describe('openDatabase and migrateSchema', () => {

@@ -2,15 +2,10 @@ import type Database from 'better-sqlite3';
 import { EnsembleError } from '../core/index.js';
 
 /**
- * Schema migrations, in order; migration `i` takes the database from `user_version` i to i + 1.
- * Append new migrations (memories, escalations, tickets, locks); never edit a shipped one.
+ * Columns of `runs` that v1 created and v3's rebuild keeps, around the ones v3 adds. Both migrations
+ * have shipped: the text must not change.
  */
-export const MIGRATIONS: readonly string[] = [
-  // v1: runs, their events, and the task projection of those events.
-  `
-  CREATE TABLE runs (
-    -- Numbers the run's events (see events.event_key).
-    run_key INTEGER PRIMARY KEY,
+const RUN_LEADING_COLUMNS = `run_key INTEGER PRIMARY KEY,
     run_id TEXT NOT NULL UNIQUE,
     workflow_name TEXT NOT NULL,
     workflow_id TEXT,
@@ -19,13 +14,25 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL,
     finished_at INTEGER,
     owner_pid INTEGER NOT NULL,
-    owner_host TEXT NOT NULL,
-    cancel_requested_at INTEGER,
+    owner_host TEXT NOT NULL,`;
+const RUN_TRAILING_COLUMNS = `cancel_requested_at INTEGER,
     task_count INTEGER NOT NULL,
     summary_json TEXT,
     error_json TEXT,
     -- Last: the spec can be megabytes, and columns before it are read without touching its overflow pages.
-    spec_json TEXT NOT NULL
+    spec_json TEXT NOT NULL`;
+
+/**
+ * Schema migrations, in order; migration `i` takes the database from `user_version` i to i + 1.
+ * Append new migrations (memories, escalations, tickets, locks); never edit a shipped one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // v1: runs, their events, and the task projection of those events.
+  `
+  CREATE TABLE runs (
+    -- Numbers the run's events (see events.event_key).
+    ${RUN_LEADING_COLUMNS}
+    ${RUN_TRAILING_COLUMNS}
   );
   CREATE INDEX runs_by_created_at ON runs (created_at, run_id);
 
@@ -88,16 +95,7 @@ export const MIGRATIONS: readonly string[] = [
   // and outputs stored once, in `contents`, referenced from events and task rows.
   `
   CREATE TABLE runs_v3 (
-    run_key INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL UNIQUE,
-    workflow_name TEXT NOT NULL,
-    workflow_id TEXT,
-    status TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    finished_at INTEGER,
-    owner_pid INTEGER NOT NULL,
-    owner_host TEXT NOT NULL,
+    ${RUN_LEADING_COLUMNS}
     -- Clock ticks since boot at which the owner process started (Linux), to tell a reused pid apart.
     owner_start_ticks INTEGER,
     -- Random per claim: only the claim's holder may journal or renew the heartbeat.
@@ -105,12 +103,7 @@ export const MIGRATIONS: readonly string[] = [
     heartbeat_at INTEGER,
     -- Set by the owner: a heartbeat older than this means the owner is gone, whatever its host.
     stale_after_ms INTEGER,
-    cancel_requested_at INTEGER,
-    task_count INTEGER NOT NULL,
-    summary_json TEXT,
-    error_json TEXT,
-    -- Last: the spec can be megabytes, and columns before it are read without touching its overflow pages.
-    spec_json TEXT NOT NULL
+    ${RUN_TRAILING_COLUMNS}
   );
   INSERT INTO runs_v3 (run_key, run_id, workflow_name, workflow_id, status, created_at, updated_at, finished_at, owner_pid, owner_host,
     cancel_requested_at, task_count, summary_json, error_json, spec_json)

@@ -1,24 +1,17 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runConfigSchema, taskSpecSchema, type EventPayloads, type RunEvent, type RunEventType } from '../core/index.js';
 import { INLINE_OUTPUT_LIMIT, openRunStore, type RunStore } from './index.js';
+import { openTempStore } from '../../test/helpers/temp-folder.js';
 
-let folder: string;
 let path: string;
 let store: RunStore;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-contents-'));
-  path = join(folder, 'ensemble.db');
-  store = openRunStore(path);
-});
-
-afterEach(() => {
-  store.close();
-  rmSync(folder, { recursive: true, force: true });
+  const temp = openTempStore('ensemble-contents-', openRunStore);
+  ({ path, store } = temp);
+  return () => temp.remove(store);
 });
 
 const MB = 1_048_576;

@@ -1,23 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runConfigSchema, taskSpecSchema, type RunEvent } from '../core/index.js';
 import { openRunStore, type RecordedOwner, type RunClaim, type RunStore } from './index.js';
+import { openTempStore } from '../../test/helpers/temp-folder.js';
 
-let folder: string;
 let path: string;
 let store: RunStore;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-claims-'));
-  path = join(folder, 'ensemble.db');
-  store = openRunStore(path);
-});
-
-afterEach(() => {
-  store.close();
-  rmSync(folder, { recursive: true, force: true });
+  const temp = openTempStore('ensemble-claims-', openRunStore);
+  ({ path, store } = temp);
+  return () => temp.remove(store);
 });
 
 const FIRST = { pid: 100, host: 'host-a', startTicks: 5 };

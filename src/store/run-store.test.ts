@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   runConfigSchema,
   taskSpecSchema,
@@ -14,20 +12,15 @@ import {
   type TaskInput,
 } from '../core/index.js';
 import { openRunStore, type CreateRunInput, type RunStore } from './index.js';
+import { openTempStore } from '../../test/helpers/temp-folder.js';
 
-let folder: string;
 let path: string;
 let store: RunStore;
 
 beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'ensemble-store-'));
-  path = join(folder, 'nested', 'ensemble.db');
-  store = openRunStore(path);
-});
-
-afterEach(() => {
-  store.close();
-  rmSync(folder, { recursive: true, force: true });
+  const temp = openTempStore('ensemble-store-', openRunStore, join('nested', 'ensemble.db'));
+  ({ path, store } = temp);
+  return () => temp.remove(store);
 });
 
 const OWNER = { pid: 4242, host: 'test-host' };

@@ -6,6 +6,16 @@ import type { AgentDefinition, AgentInvocation } from '../../src/agents/index.js
 import { AgentProcessTree } from '../../src/agents/process/agent-process-tree.js';
 import type { RecordedDispatch } from './dispatch-context.js';
 
+/** A node program (ESM or CommonJS) that grows its resident memory by 8 MB every 20 ms, up to 400 MB (a bound in case limits fail), and lives 30 s. */
+export const MEMORY_HOG_PROGRAM = `
+const held = [];
+const timer = setInterval(() => {
+  held.push(Buffer.alloc(8 * 1024 * 1024, 1));
+  if (held.length >= 50) clearInterval(timer);
+}, 20);
+setTimeout(() => {}, 30000);
+`;
+
 /** A `command` agent definition running `command` (an argv; tests use node programs or `sh -c` scripts of their own). */
 export function commandAgent(command: readonly string[], extra: Partial<AgentDefinition> = {}): AgentDefinition {
   return { name: 'probe', description: 'test agent', category: 'testing', runtime: 'command', command, tools: [], prompt: '', source: 'test', extra: {}, ...extra };

@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isEnsembleError } from '../../core/index.js';
-import type { EnsembleError } from '../../core/index.js';
 import { openNoticeMemory } from '../../providers/index.js';
 import { jsonReply, ollamaTagsReply, openAiModelsReply, openAiStreamReply, startProviderServer } from '../../../test/helpers/provider-servers.js';
 import type { ProviderServer } from '../../../test/helpers/provider-servers.js';
+import { rejection } from '../../../test/helpers/rejection.js';
 import { createLlmRuntime } from './llm-runtime.js';
 import type { LlmRuntimeOptions } from './llm-runtime.js';
 import type { LlmModelUse } from './check-llm-models.js';
@@ -20,16 +19,6 @@ afterEach(async () => {
 });
 
 const use = (taskId: string, reference: string, hasCostCap = false): LlmModelUse => ({ taskId, reference, hasCostCap });
-
-async function rejection(promise: Promise<unknown>): Promise<EnsembleError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnsembleError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function ollamaRuntime(extra: Partial<LlmRuntimeOptions> = {}, warnings: string[] = []) {
   return createLlmRuntime({ provider: 'ollama', providers: { ollama: { baseURL: server.url } }, onWarning: (message) => warnings.push(message), ...extra });

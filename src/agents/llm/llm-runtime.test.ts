@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BudgetLedger, EnsembleError, isEnsembleError, serializeError, taskSpecSchema } from '../../core/index.js';
+import { BudgetLedger, EnsembleError, serializeError, taskSpecSchema } from '../../core/index.js';
 import type { DependencyOutput, TaskInput } from '../../core/index.js';
 import type { ProviderName, ProviderSettings } from '../../config/index.js';
 import { recordingDispatchContext } from '../../../test/helpers/dispatch-context.js';
@@ -20,6 +20,7 @@ import {
   startProviderServer,
 } from '../../../test/helpers/provider-servers.js';
 import type { ProviderServer, Reply, StreamScript } from '../../../test/helpers/provider-servers.js';
+import { rejection } from '../../../test/helpers/rejection.js';
 import type { AgentInvocation } from '../agent-runtime.js';
 import { AgentRegistry } from '../registry/agent-registry.js';
 import { LocalDispatcher } from '../local-dispatcher.js';
@@ -157,16 +158,6 @@ function runtimeFor(protocol: Protocol, extra: Partial<LlmRuntimeOptions> = {}) 
     outputIntervalMs: 0,
     ...extra,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EnsembleError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isEnsembleError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe.each(protocols)('llm runtime over the $provider protocol (local HTTP server)', (protocol) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canCreateAgentCgroups, commandAgent, commandInvocation, failureOf, isProcessGone, readPidFile, waitFor } from '../../../test/helpers/process-agents.js';
+import { MEMORY_HOG_PROGRAM, canCreateAgentCgroups, commandAgent, commandInvocation, failureOf, isProcessGone, readPidFile, waitFor } from '../../../test/helpers/process-agents.js';
 import type { RecordedDispatch } from '../../../test/helpers/dispatch-context.js';
 import { createCommandRuntime } from './command-runtime.js';
 import { killLiveProcessGroups } from './live-process-trees.js';
@@ -17,16 +17,9 @@ let root: string;
 
 const canUseCgroups = canCreateAgentCgroups();
 
-// A memory hog: 8 MB more every 20 ms, up to 400 MB (a bound in case limits fail).
-const HOG = `
-  const held = [];
-  const timer = setInterval(() => { held.push(Buffer.alloc(8 * 1024 * 1024, 1)); if (held.length >= 50) clearInterval(timer); }, 20);
-  setTimeout(() => {}, 30000);
-`;
-
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ensemble-escape-test-'));
-  writeFileSync(join(root, 'hog.cjs'), HOG);
+  writeFileSync(join(root, 'hog.cjs'), MEMORY_HOG_PROGRAM);
 });
 
 afterAll(() => {

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isEnsembleError } from '../../core/index.js';
-import type { DependencyOutput, TaskOutcome } from '../../core/index.js';
+import type { DependencyOutput } from '../../core/index.js';
+import { MEMORY_HOG_PROGRAM, commandAgent, commandInvocation, failureOf, isProcessGone, waitFor } from '../../../test/helpers/process-agents.js';
 import type { AgentInvocation } from '../agent-runtime.js';
 import { createCommandRuntime } from './command-runtime.js';
 import type { AgentDefinition } from '../registry/parse-agent-definition.js';
@@ -66,15 +66,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
     writeFileSync(process.argv[2], JSON.stringify({ child: process.pid }));
     setInterval(() => {}, 1000);
   `,
-  // Grows its resident memory by 8 MB every 20 ms, up to 400 MB (a bound in case limits fail).
-  'hog.mjs': `
-    const held = [];
-    const timer = setInterval(() => {
-      held.push(Buffer.alloc(8 * 1024 * 1024, 1));
-      if (held.length >= 50) clearInterval(timer);
-    }, 20);
-    setTimeout(() => {}, 30000);
-  `,
+  'hog.mjs': MEMORY_HOG_PROGRAM,
   // The parent stays small; its child in the same process group is the hog.
   'hog-family.mjs': `
     import { spawn } from 'node:child_process';
@@ -109,66 +101,11 @@ afterAll(() => {
 });
 
 function agentRunning(script: string, ...args: string[]): AgentDefinition {
-  return {
-    name: 'probe',
-    description: 'test agent',
-    category: 'testing',
-    runtime: 'command',
-    command: [process.execPath, join(scripts, script), ...args],
-    tools: [],
-    prompt: '',
-    source: 'test',
-    extra: {},
-  };
+  return commandAgent([process.execPath, join(scripts, script), ...args]);
 }
 
 function invocation(agent: AgentDefinition, prompt: string, inputs: readonly DependencyOutput[] = [], cwd = workspace): AgentInvocation {
-  return {
-    agent,
-    workspaceDir: cwd,
-    model: 'n/a',
-    request: {
-      runId: 'run-test-1',
-      attempt: 2,
-      executionId: 'run-test-1:task-7:2',
-      inputs,
-      task: { id: 'task-7', agentName: agent.name, description: '', prompt, dependencies: [], priority: 5 },
-    },
-  };
-}
-
-async function failureOf(promise: Promise<TaskOutcome>): Promise<{ code: string; message: string; retryable: boolean; details: Readonly<Record<string, unknown>> | undefined }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!isEnsembleError(error)) throw error;
-    return { code: error.code, message: error.message, retryable: error.retryable, details: error.details };
-  }
-  throw new Error('expected the run to fail');
-}
-
-/** Gone, or a zombie left for an init that does not reap (as in some containers): dead either way. */
-function isProcessGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return commandInvocation(agent, prompt, cwd, { inputs });
 }
 
 function readPids(pidFile: string): { child: number; grandchild?: number } | undefined {

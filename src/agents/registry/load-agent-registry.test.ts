@@ -1,24 +1,22 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isEnsembleError } from '../../core/index.js';
 import { loadAgentRegistry } from './load-agent-registry.js';
+import { createTempFolder } from '../../../test/helpers/temp-folder.js';
 
 let root: string;
 let cwd: string;
 let homeDir: string;
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'ensemble-agents-test-'));
+  const temp = createTempFolder('ensemble-agents-test-');
+  root = temp.folder;
   cwd = join(root, 'project');
   homeDir = join(root, 'home');
   mkdirSync(cwd);
   mkdirSync(homeDir);
-});
-
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
+  return temp.remove;
 });
 
 function writeAgent(dir: string, name: string, description = `${name} agent`, extraLines: readonly string[] = []): string {

@@ -40,7 +40,9 @@ export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   agentDirs: '--agents-dir',
 };
 
-export function addRunShapingOptions(command: Command): Command {
+/** Adds the run-shaping flags; `workspaceDefault` ends the `--workspace` help (`run`: here; `resume`: none, the run's own). */
+export function addRunShapingOptions(command: Command, workspaceDefault?: string): Command {
+  const workspaceHelp = 'folder the agents work in (cwd of command and cli agents; ./agents and ensemble.config.yaml are read there';
   return command
     .option('--provider <name>', `model provider for llm agents: ${PROVIDER_NAMES.join(', ')} (default: from ensemble.config.yaml or the environment)`)
     .option('--model <model>', 'model for llm agents: a tier (haiku, sonnet, opus, fast, balanced, best) or provider:model')
@@ -49,7 +51,7 @@ export function addRunShapingOptions(command: Command): Command {
     .option('--timeout <ms>', 'global timeout for the whole run, in ms')
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
     .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
-    .option('--workspace <dir>', 'folder the agents work in (cwd of command and cli agents; ./agents and ensemble.config.yaml are read there)');
+    .option('--workspace <dir>', `${workspaceHelp}${workspaceDefault === undefined ? '' : `; default: ${workspaceDefault}`})`);
 }
 
 /** Parses the run-shaping flags, naming the flag of any bad value; paths are resolved against `cwd`. */

@@ -1,0 +1,67 @@
+import { RunScheduler, type BudgetPort, type Clock, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
+import { LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
+import type { ProviderGate } from '../providers/index.js';
+import type { RunClaim, RunStore } from '../store/index.js';
+
+/** A run about to be handed to the scheduler. */
+export interface ScheduledRun {
+  readonly runId: string;
+  readonly graph: TaskGraph;
+  readonly config: RunConfig;
+  readonly store: RunStore | undefined;
+  readonly claim: RunClaim | undefined;
+  readonly prior?: SchedulerPrior;
+  readonly workflowName?: string;
+  readonly workflowId?: string | undefined;
+}
+
+/** What the scheduler of a run is wired to: its agents, model edge and budget, where it works, its clock and event sink. */
+export interface RunSchedulerWiring {
+  readonly registry: AgentRegistry;
+  readonly simulatedLatencyMs: number | undefined;
+  readonly budget: BudgetPort | undefined;
+  readonly llmRuntime: LlmRuntime | undefined;
+  readonly defaultModel: string | undefined;
+  readonly runModel: string | undefined;
+  readonly inProcess: ReadonlyMap<string, InProcessAgent>;
+  readonly gate: ProviderGate;
+  /** Name and id of a run that has none of its own (a new run). */
+  readonly workflowName: string | undefined;
+  readonly workflowId: string | undefined;
+  readonly workspaceDir: string;
+  readonly clock: Clock;
+  readonly emit: (event: RunEvent) => void;
+}
+
+/** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
+export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring): RunScheduler {
+  const { runId, graph, config, store, claim, prior } = run;
+  const { simulatedLatencyMs, runModel, budget, llmRuntime, defaultModel } = wiring;
+  const dispatcher = new LocalDispatcher({
+    registry: wiring.registry,
+    inProcess: wiring.inProcess,
+    ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
+    ...(runModel === undefined ? {} : { runModel }),
+    ...(budget === undefined ? {} : { budget }),
+    ...(llmRuntime === undefined ? {} : { llmRuntime }),
+    ...(defaultModel === undefined ? {} : { defaultModel }),
+    gate: wiring.gate,
+  });
+  const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
+  const workflowId = run.workflowId ?? wiring.workflowId;
+  return new RunScheduler({
+    runId,
+    workflowName,
+    ...(workflowId === undefined ? {} : { workflowId }),
+    graph,
+    config,
+    dispatcher,
+    workspace: wiring.workspaceDir,
+    clock: wiring.clock,
+    emit: wiring.emit,
+    ...(store === undefined
+      ? {}
+      : { journal: store.journalFor(runId, claim), agentMedianMs: store.agentMedianDurations([...new Set(graph.tasks.map((task) => task.agentName))]) }),
+    ...(prior === undefined ? {} : { prior }),
+  });
+}

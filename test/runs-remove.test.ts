@@ -55,6 +55,11 @@ describe('ensemble runs rm / runs prune (issue 6: store each output once, and gi
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no run "run-nope"');
     expect(await listRunIds(folder, db)).toEqual(['run-big', 'run-live', 'run-small']);
+    // A running run among several removes none of them, like an unknown one.
+    const mixed = await runCli(['runs', 'rm', 'run-small', 'run-live', '--db', db], { cwd: folder });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('run "run-live" is running in process');
+    expect(await listRunIds(folder, db)).toEqual(['run-big', 'run-live', 'run-small']);
 
     const removed = await runCli(['runs', 'rm', 'run-big', 'run-small', '--json', '--db', db], { cwd: folder });
     expect(removed.code).toBe(0);

@@ -25,7 +25,7 @@ export { killLiveProcessGroups } from './process/index.js';
  * Kills what is left of a process agent whose orchestrator died, from its journaled `agent:process`
  * record (same host only; a reused pid is told apart by its start time): `killed`, `gone` or `other-host`.
  */
-export { killLeftoverAgentProcesses } from './process/index.js';
+export { killLeftoverAgentProcesses, killRunAgentProcesses } from './process/index.js';
 /** The fields of an `agent:process` event that find the agent's processes, and what the kill found. */
 export type { AgentProcessRecord, LeftoverKill } from './process/index.js';
 /** The environment of a process agent: the allow-list, what its `env:` declares, then the task's variables. */

@@ -80,10 +80,12 @@ export class AttemptControls {
     return controller;
   }
 
-  /** The run broke: every timer is cancelled and every launched attempt aborted with `reason`. */
+  /** The run broke: every timer and timeout clock is cancelled and every launched attempt aborted with `reason`. */
   abortAll(reason: unknown): void {
     for (let index = 0; index < this.controllers.length; index++) {
-      this.timers[index]?.cancel();
+      this.clearTimer(index);
+      this.timeouts[index]?.cancel();
+      this.timeouts[index] = undefined;
       this.controllers[index]?.abort(reason);
     }
   }

@@ -83,7 +83,7 @@ export { applyRunEvent, createRunState, foldRunEvents, runElapsedMs, STREAMED_TA
 export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup } from './run-state.js';
 /** What a resume hands the scheduler, derived from the run's events. */
 export { toResumePrior, resumePriorFromEvents } from './resume-prior.js';
-export type { SchedulerPrior } from './resume-prior.js';
+export type { ReapedProcessGroup, SchedulerPrior } from './resume-prior.js';
 export { EventHub } from './event-hub.js';
 export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';

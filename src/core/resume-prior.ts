@@ -23,6 +23,23 @@ export interface SchedulerPrior {
   readonly spend?: ReadonlyMap<string, TaskSpend>;
   /** Wall time of the earlier executions, in ms, added to `summary.totalDuration`. @default 0 */
   readonly elapsedMs?: number;
+  /**
+   * Process groups of earlier executions that the resume saw gone (it killed them, or they had
+   * exited unrecorded): journaled as exited when the run starts, so no later resume waits for them.
+   * @default none
+   */
+  readonly reapedGroups?: readonly ReapedProcessGroup[];
+}
+
+/** A process group an earlier execution journaled as started, and a resume found gone. */
+export interface ReapedProcessGroup {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly host: string;
+  readonly startTicks?: number;
+  readonly cgroup?: string;
 }
 
 /**

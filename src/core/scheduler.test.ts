@@ -283,6 +283,33 @@ describe('RunScheduler', () => {
     expect(harness.events.some((event) => event.type === 'task:complete')).toBe(false);
   });
 
+  it('counts the spend an aborted attempt returns when its work finishes anyway within the grace period', async () => {
+    const harness = createHarness([task('a', [], { timeoutMs: 50 })], {
+      config: { retry: { max: 0 }, abortGraceMs: 1000 },
+      behaviours: { a: { durationsMs: [100], ignoresAbort: true } },
+    });
+    const outcome = await harness.run();
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'TASK_TIMEOUT' }, tokensUsed: 3, costUsd: 0.5 });
+    expect(harness.events.find((event) => event.type === 'task:error')).toMatchObject({ usage: { totalTokens: 3 }, costUsd: 0.5 });
+    expect(outcome.summary.totalTokens).toBe(3);
+  });
+
+  it('leaves no timer behind when the journal fails while an attempt with a timeout runs', async () => {
+    let appends = 0;
+    const harness = createHarness([task('a', [], { timeoutMs: 60_000 })], {
+      behaviours: { a: { streams: ['partial'], durationsMs: [100] } },
+      journal: {
+        append() {
+          appends++;
+          if (appends === 2) throw new Error('disk full');
+        },
+      },
+    });
+    await expect(harness.run()).rejects.toMatchObject({ code: 'JOURNAL_ERROR' });
+    // The aborted work cancelled its own timer; the attempt's 60 s timeout must not keep a process alive either.
+    expect(harness.clock.pendingTimers).toBe(0);
+  });
+
   it('resumes: finished tasks keep their outputs and are not run again, seq continues', async () => {
     const prior = new Map<string, PriorTaskResult>([
       ['a', { output: 'stored-a', usage: { inputTokens: 5, outputTokens: 5, totalTokens: 10 }, costUsd: 0.25, durationMs: 40 }],
@@ -518,4 +545,52 @@ describe('RunScheduler on random DAGs', () => {
       expect(new Set(executionIds).size).toBe(executionIds.length);
     });
   }
+});
+
+describe('RunScheduler: process groups of earlier attempts', () => {
+  it('journals the exit of an earlier attempt\'s process group that ends while a retry runs, so a resume does not wait for it', async () => {
+    const { ManualClock } = await import('./manual-clock.js');
+    const { RunScheduler } = await import('./scheduler.js');
+    const { runConfigSchema, taskSpecSchema } = await import('./schema.js');
+    const { validateGraph } = await import('./validate-graph.js');
+    const validation = validateGraph([taskSpecSchema.parse({ id: 'edit', agentName: 'coder', timeoutMs: 50 })]);
+    if (!validation.ok) throw new Error('invalid graph');
+    const clock = new ManualClock(1_000_000);
+    const events: RunEvent[] = [];
+    const group = { pid: 4242, pgid: 4242, host: 'this-host' };
+    let reportFirstExit: (() => void) | undefined;
+    const scheduler = new RunScheduler({
+      runId: 'run-1',
+      workflowName: 'test',
+      graph: validation.graph,
+      config: runConfigSchema.parse({ retry: { max: 1, backoffMs: 0, maxBackoffMs: 0 }, abortGraceMs: 10 }),
+      clock,
+      emit: (event) => events.push(event),
+      random: () => 0.5,
+      dispatcher: {
+        describe: () => ({ model: 'test-model', runtime: 'test' }),
+        dispatch: (request, { reportEvent }) =>
+          new Promise((resolve) => {
+            if (request.attempt === 1) {
+              // A process that ignores its abort: it outlives the attempt's grace period and exits later.
+              reportEvent('agent:process', { state: 'started', ...group });
+              reportFirstExit = () => reportEvent('agent:process', { state: 'exited', ...group });
+              return;
+            }
+            reportFirstExit?.();
+            clock.setTimer(20, () => resolve({ output: 'done' }));
+          }),
+      },
+    });
+    const outcome = scheduler.start();
+    let settled: RunOutcome | undefined;
+    void outcome.then((value) => (settled = value));
+    for (let step = 0; step < 1000 && settled === undefined; step++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.fireNext();
+    }
+    expect(settled?.status).toBe('succeeded');
+    expect(events.filter((event) => event.type === 'agent:process').map((event) => (event as { state: string; attempt: number }).state)).toEqual(['started', 'exited']);
+    expect(foldRunEvents(events).tasks.get('edit')?.processes).toEqual([]);
+  });
 });

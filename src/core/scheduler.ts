@@ -126,6 +126,11 @@ export class RunScheduler {
       }
     } else {
       this.table.restore(prior);
+      for (const { taskId, ...group } of prior.reapedGroups ?? []) {
+        const index = this.graph.indexById.get(taskId);
+        if (index === undefined) continue;
+        this.outbox.record('agent:process', { taskId, agentName: (this.tasks[index] as TaskSpec).agentName, state: 'exited', ...group });
+      }
     }
     this.table.queueReadyTasks();
     if (options.config.globalTimeout !== undefined) {
@@ -287,8 +292,9 @@ export class RunScheduler {
   }
 
   private reportActivity<T extends ActivityEventType>(index: number, attempt: number, type: T, payload: ActivityPayload<T>): void {
-    // Process exits are recorded even after the attempt ended: a resume must know the group is gone.
-    if (this.attempts[index] !== attempt || (this.status[index] !== RUNNING && type !== 'agent:process')) return;
+    // Process exits are recorded even after the attempt ended (and a retry began): a resume must know the group is gone.
+    const isCurrent = this.attempts[index] === attempt && this.status[index] === RUNNING;
+    if (!isCurrent && type !== 'agent:process') return;
     const task = this.tasks[index] as TaskSpec;
     this.outbox.record(type, { taskId: task.id, agentName: task.agentName, attempt, ...payload } as unknown as EventPayloads[T]);
     this.flush();
@@ -314,7 +320,8 @@ export class RunScheduler {
     if (outcome !== undefined && controller?.signal.aborted !== true) {
       this.table.complete(index, attempt, duration, outcome, this.stopReason !== undefined);
     } else {
-      const spend = this.table.spend.takeAttempt(index, undefined);
+      // Work that finished after its abort still spent what its outcome says: that counts too.
+      const spend = this.table.spend.takeAttempt(index, outcome);
       // An aborted attempt fails with the abort's reason, whatever the work threw on its way out.
       const reason: unknown = controller?.signal.aborted === true ? controller.signal.reason : thrown;
       if (reason !== undefined && reason === this.stopReason) this.table.cancel(index, this.stopReason, spend, attempt, duration);

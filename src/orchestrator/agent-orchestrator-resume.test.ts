@@ -230,6 +230,46 @@ describe('leftover process groups of a crashed run (issue 6: no orphan overlap)'
     expect(aliveWhenRerun).toBe(false);
   });
 
+  it.runIf(process.platform === 'linux')('kills an agent of the run whose group never reached the journal (spawned just before the crash) before the task runs again', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { readProcessStartTicks } = await import('../host/index.js');
+    const db = join(tempFolder(), 'journal.db');
+    const gone = spawnSync('true').pid!;
+    const runId = crashedRun(db, { pid: gone, pgid: gone, host: hostname() });
+    // What the crashed execution started last: a process agent of this run that the journal never heard of.
+    const unjournaled = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '', ENSEMBLE_RUN_ID: runId } });
+    unjournaled.unref();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pid = unjournaled.pid!;
+    const startTicks = readProcessStartTicks(pid);
+    const isAlive = (): boolean => startTicks !== undefined && readProcessStartTicks(pid) === startTicks;
+    expect(isAlive()).toBe(true);
+    let aliveWhenRerun: boolean | undefined;
+    try {
+      const resumed = await new AgentOrchestrator({ store: db, agentDirs: [] })
+        .registerAgent({ name: 'editor', run: () => ((aliveWhenRerun = isAlive()), 'edited') })
+        .resume(runId);
+      expect(resumed.status).toBe('succeeded');
+      expect(aliveWhenRerun).toBe(false);
+    } finally {
+      if (isAlive()) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('journals the leftover groups on this host as exited once they are gone, so no later resume (on any host) waits for them', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { foldRunEvents } = await import('../core/index.js');
+    const db = join(tempFolder(), 'journal.db');
+    const gone = spawnSync('true').pid!;
+    const runId = crashedRun(db, { pid: gone, pgid: gone, host: hostname() });
+    const resumed = await new AgentOrchestrator({ store: db, agentDirs: [] }).registerAgent({ name: 'editor', run: () => 'edited' }).resume(runId);
+    expect(resumed.status).toBe('succeeded');
+    const store = openRunStore(db);
+    const state = foldRunEvents(store.readEvents(runId));
+    store.close();
+    expect(state.tasks.get('edit')?.processes).toEqual([]);
+  });
+
   it('waits for a group on another host, then refuses with a clear error and leaves the run resumable; --ignore-remote-agents goes on', async () => {
     const db = join(tempFolder(), 'journal.db');
     const runId = crashedRun(db, { pid: 4321, pgid: 4321, host: 'other-host' });
@@ -246,6 +286,22 @@ describe('leftover process groups of a crashed run (issue 6: no orphan overlap)'
     const resumed = await new AgentOrchestrator({ store: db, agentDirs: [], ignoreRemoteAgents: true }).registerAgent(editor).resume(runId);
     expect(resumed.status).toBe('succeeded');
     expect(ran).toEqual(['edit']);
+  });
+
+  it('rejects with RUN_CANCELLED when the signal aborts while waiting for a group on another host, and leaves the run untouched', async () => {
+    const db = join(tempFolder(), 'journal.db');
+    const runId = crashedRun(db, { pid: 4321, pgid: 4321, host: 'other-host' });
+    const ran: string[] = [];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const resuming = new AgentOrchestrator({ store: db, agentDirs: [], orphanWaitMs: 10_000 })
+      .registerAgent({ name: 'editor', run: () => (ran.push('edit'), 'edited') })
+      .resume(runId, { signal: controller.signal });
+    await expect(resuming).rejects.toMatchObject({ code: 'RUN_CANCELLED' });
+    expect(ran).toEqual([]);
+    const store = openRunStore(db);
+    expect(store.getRun(runId)?.status).toBe('interrupted');
+    store.close();
   });
 });
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EnsembleError, type LiveProcessGroup, type RunState } from '../core/index.js';
 import { killLeftoverAgentProcesses } from '../agents/index.js';
 import { terminateProcessGroup } from '../host/index.js';
+import { throwIfAborted } from './throw-if-aborted.js';
 
 /** A process group an earlier execution of the run journaled as started and never as exited. */
 export interface OrphanGroup extends Omit<LiveProcessGroup, 'startedAt'> {
@@ -40,7 +41,8 @@ const REMOTE_POLL_MS = 500;
 /**
  * Waits, up to `waitMs`, until each group on another host is journaled as exited (its owner may be
  * slow rather than dead), re-reading the run's groups with `readOrphans`.
- * @throws EnsembleError `RUN_NOT_RESUMABLE` naming the task, group and host when one is still open.
+ * @throws EnsembleError `RUN_NOT_RESUMABLE` naming the task, group and host when one is still open;
+ *   `RUN_CANCELLED` when `signal` aborts the wait.
  */
 export async function waitForRemoteOrphans(
   readOrphans: () => readonly OrphanGroup[],
@@ -49,7 +51,13 @@ export async function waitForRemoteOrphans(
   const remote = (): OrphanGroup[] => readOrphans().filter((group) => group.host !== options.host);
   let open = remote();
   for (let waitedMs = 0; open.length > 0 && waitedMs < options.waitMs; waitedMs += REMOTE_POLL_MS) {
-    await sleep(Math.min(REMOTE_POLL_MS, options.waitMs - waitedMs), undefined, options.signal === undefined ? undefined : { signal: options.signal });
+    try {
+      await sleep(Math.min(REMOTE_POLL_MS, options.waitMs - waitedMs), undefined, options.signal === undefined ? undefined : { signal: options.signal });
+    } catch (error) {
+      // An abort is the caller cancelling before the run started, not a failure of the wait.
+      throwIfAborted(options.signal);
+      throw error;
+    }
     open = remote();
   }
   const first = open[0];

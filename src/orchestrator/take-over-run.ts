@@ -1,4 +1,5 @@
 import { EnsembleError, foldRunEvents, toResumePrior, type SchedulerPrior } from '../core/index.js';
+import { killRunAgentProcesses } from '../agents/index.js';
 import { currentOwner, holdClaim, isOwnerAlive, releaseHeldClaim } from '../host/index.js';
 import type { RecordedOwner, RunClaim, RunRecord, RunStore } from '../store/index.js';
 import { findOrphanGroups, killLocalOrphans, waitForRemoteOrphans } from './reap-orphan-groups.js';
@@ -61,8 +62,12 @@ export async function takeOverRun(options: TakeOverRunOptions): Promise<{ readon
     }
     const state = foldRunEvents(store.readEvents(runId));
     const host = currentOwner().host;
-    await killLocalOrphans(findOrphanGroups(state).filter((group) => group.host === host), { graceMs: options.orphanGraceMs });
-    return { claim, prior: toResumePrior(state) };
+    const localGroups = findOrphanGroups(state).filter((group) => group.host === host);
+    // Resolves once every one is gone (or its pgid names another process now); throws otherwise.
+    await killLocalOrphans(localGroups, { graceMs: options.orphanGraceMs });
+    // An agent spawned just before the crash may have no journaled group: find it by its environment.
+    await killRunAgentProcesses(runId);
+    return { claim, prior: { ...toResumePrior(state), reapedGroups: localGroups } };
   } catch (error) {
     store.releaseClaim(claim, 'interrupted');
     releaseHeldClaim(claim.token);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,33 @@ describe('agent scratch folders', () => {
     expect(existsSync(second)).toBe(true);
     removeAttemptDir(second);
     expect(existsSync(ownerFolder())).toBe(false);
+  });
+
+  it('never puts an attempt (prompts, outputs) in a folder of that name it does not own alone: a symlink, or one another user planted', () => {
+    // The name is predictable (host, pid, start time): another user of a shared /tmp can create it first.
+    const decoy = mkdtempSync(join(root, 'decoy-'));
+    symlinkSync(decoy, ownerFolder());
+    try {
+      const attempt = createAttemptDir();
+      expect(attempt.startsWith(ownerFolder())).toBe(false);
+      expect(readdirSync(decoy)).toEqual([]);
+      expect(statSync(attempt).mode & 0o777).toBe(0o700);
+      removeAttemptDir(attempt);
+      expect(existsSync(attempt)).toBe(false);
+    } finally {
+      rmSync(ownerFolder(), { force: true });
+    }
+    if (process.getuid?.() !== 0) return;
+    mkdirSync(ownerFolder(), { mode: 0o777 });
+    chownSync(ownerFolder(), 65534, 65534);
+    try {
+      const attempt = createAttemptDir();
+      expect(attempt.startsWith(ownerFolder())).toBe(false);
+      expect(readdirSync(ownerFolder())).toEqual([]);
+      removeAttemptDir(attempt);
+    } finally {
+      rmSync(ownerFolder(), { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!hasProcFileSystem())('regression #6: sweeps folders whose owner died (or whose pid was reused), and keeps those of live owners', () => {

@@ -27,7 +27,14 @@ export function createAttemptDir(): string {
   openAttempts++;
   try {
     const owner = ownerFolder();
-    mkdirSync(owner, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(owner, { recursive: true, mode: 0o700 });
+    } catch {
+      // A dangling symlink by that name, say: judged just below.
+    }
+    // The name is predictable: another user of a shared temp folder may have made it first (or a symlink by
+    // that name). Then the attempt gets a private folder of its own, swept like an older version's.
+    if (!isPrivateFolder(owner)) return mkdtempSync(join(tmpdir(), LEGACY_FOLDER_PREFIX));
     return mkdtempSync(join(owner, 'attempt-'));
   } catch (error) {
     openAttempts--;
@@ -82,6 +89,18 @@ export function sweepAbandonedScratchDirs(tmpDir: string = tmpdir()): string[] {
     }
   }
   return removed;
+}
+
+/** A real folder (not a symlink) of this user that nobody else may write into. */
+function isPrivateFolder(path: string): boolean {
+  try {
+    const stat = lstatSync(path);
+    const ownUid = process.getuid?.();
+    // Without POSIX owners (Windows) the temp folder is the user's own.
+    return stat.isDirectory() && (ownUid === undefined || (stat.uid === ownUid && (stat.mode & 0o022) === 0));
+  } catch {
+    return false;
+  }
 }
 
 /** This process's folder: its host, pid and start time (clock ticks since boot; `t<epoch ms>` without /proc). */

@@ -119,6 +119,25 @@ function readPids(pidFile: string): { child: number; grandchild?: number } | und
 describe('command runtime', () => {
   const runtime = createCommandRuntime();
 
+  it('counts what a cli agent that reported an error had spent (its JSON usage and cost), like a failed model call', async () => {
+    const report = JSON.stringify({
+      type: 'result', subtype: 'success', is_error: true, result: 'Credit balance is too low', total_cost_usd: 0.25,
+      usage: { input_tokens: 1000, output_tokens: 200 },
+    });
+    const agent = commandAgent([process.execPath, '-e', `process.stdout.write(${JSON.stringify(report)}); process.exitCode = 1`], {
+      runtime: 'cli',
+      outputFormat: 'claude-json',
+    });
+    const reported: { tokens: number; costUsd: number }[] = [];
+    const failing = runtime.run(
+      { ...invocation(agent, 'x'), reportUsage: (usage, costUsd) => void reported.push({ tokens: usage.totalTokens, costUsd }) },
+      new AbortController().signal,
+    );
+    const failure = await failureOf(failing);
+    expect(failure.code).toBe('AGENT_FAILED');
+    expect(reported).toEqual([{ tokens: 1200, costUsd: 0.25 }]);
+  });
+
   it('gives the prompt on stdin and as {prompt}, the run context in the environment, and returns stdout', async () => {
     const inputs = [
       { taskId: 'design', agentName: 'designer', output: 'the design' },

@@ -131,7 +131,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       onExited: (info) => announce('exited', info),
     });
     // First: a CLI that reports its error in its JSON says more than its exit code.
-    const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result) : undefined;
+    const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result, invocation.reportUsage) : undefined;
     if (result.exitCode !== 0) throw toExitError(agent.name, template, result);
     const diff = snapshot === undefined ? undefined : await diffSinceSnapshot(snapshot, signal);
     if (signal.aborted) throw signal.reason;

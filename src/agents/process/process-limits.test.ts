@@ -32,6 +32,27 @@ describe('process limits', () => {
     expect(findBreach({}, usage)).toBeUndefined();
   });
 
+  it('samples at the shortest period still asked for: a fast watch that ended no longer sets the pace', async () => {
+    const sampled = { fast: 0, slow: 0 };
+    const fakeTree = (name: keyof typeof sampled) =>
+      ({
+        tracking: 'proc',
+        needsProcessTable: false,
+        refresh: () => void sampled[name]++,
+        usage: () => ({ rssBytes: 0, cpuSeconds: 0, processCount: 1 }),
+      }) as unknown as AgentProcessTree;
+    const slow = watchProcessTree({ tree: fakeTree('slow'), memoryMb: 1e6, intervalMs: 250, onExceeded: () => {} });
+    const fast = watchProcessTree({ tree: fakeTree('fast'), memoryMb: 1e6, intervalMs: 10, onExceeded: () => {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    fast.stop();
+    const before = sampled.slow;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    slow.stop();
+    expect(sampled.fast).toBeGreaterThan(1);
+    // Every 250 ms over 600 ms: 2 or 3 samples, not one every 10 ms.
+    expect(sampled.slow - before).toBeLessThanOrEqual(4);
+  });
+
   it('names the limit, the cap and the use in the error', () => {
     const memory = toLimitExceededError('builder', { limit: 'memory', value: 256, used: 301.4 });
     expect(memory.code).toBe('AGENT_LIMIT_EXCEEDED');

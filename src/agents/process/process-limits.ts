@@ -85,7 +85,10 @@ function removeWatcher(watcher: Watcher): void {
     clearTimeout(samplerTimer);
     samplerTimer = undefined;
     samplerIntervalMs = Number.POSITIVE_INFINITY;
+    return;
   }
+  // The period is the shortest still asked for: a fast watch that ended must not keep every scan fast.
+  if (watcher.intervalMs === samplerIntervalMs) samplerIntervalMs = Math.min(...[...watchers].map((other) => other.intervalMs));
 }
 
 function scheduleSample(delayMs: number): void {

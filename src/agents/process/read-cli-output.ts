@@ -31,9 +31,14 @@ export interface CliOutput {
  * Reads a finished `cli` agent's stdout in its output format (see `resolveCliOutputFormat`).
  * Unreadable output is never fatal: the raw text stands and the evidence says why.
  * @throws EnsembleError `AGENT_FAILED` (retryable) when the CLI reported an error in its output
- * (Claude Code `is_error`, Gemini `error`, Codex `turn.failed`), whatever its exit code.
+ * (Claude Code `is_error`, Gemini `error`, Codex `turn.failed`), whatever its exit code; what it
+ * reported spending goes to `reportFailedSpend` first.
  */
-export function readCliOutput(agent: AgentDefinition, result: AgentProcessResult): CliOutput {
+export function readCliOutput(
+  agent: AgentDefinition,
+  result: AgentProcessResult,
+  reportFailedSpend?: (usage: TokenUsage, costUsd: number) => void,
+): CliOutput {
   const format = resolveCliOutputFormat(agent);
   if (format === 'text') return { format };
   const reading = PARSERS[format](result.stdout);
@@ -43,6 +48,8 @@ export function readCliOutput(agent: AgentDefinition, result: AgentProcessResult
     case 'unreadable':
       return { format, note: `stdout is not readable as ${format} (${reading.reason}); the raw text is the output` };
     case 'failure': {
+      // What the CLI spent before it failed is spent all the same: it counts against caps and in the summary.
+      if (reading.usage.totalTokens > 0 || reading.costUsd > 0) reportFailedSpend?.(reading.usage, reading.costUsd);
       const message = reading.message.length > MAX_REPORTED_ERROR_CHARS ? `${reading.message.slice(0, MAX_REPORTED_ERROR_CHARS)}…` : reading.message;
       throw new EnsembleError('AGENT_FAILED', `agent "${agent.name}" reported an error: ${message}`, {
         retryable: true,

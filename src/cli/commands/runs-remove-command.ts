@@ -45,6 +45,13 @@ async function removeRuns(context: CliContext, runIds: readonly string[]): Promi
     for (const runId of new Set(runIds)) {
       const run = store.getRun(runId);
       if (run === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
+      // Reconciled just above: a run still `running` has a live owner, and removeRun would refuse it after removing the ones before.
+      if (run.status === 'running') {
+        const { pid, host } = run.owner;
+        throw new EnsembleError('RUN_ACTIVE', `run "${runId}" is running in process ${pid} on ${host}; cancel it first (ensemble cancel ${runId})`, {
+          details: { runId, owner: { pid, host } },
+        });
+      }
     }
     const removed = [...new Set(runIds)].map((runId) => store.removeRun(runId, isOwnerAlive));
     const space = store.reclaimSpace(isOwnerAlive);

@@ -119,6 +119,16 @@ describe('the live frame', () => {
     expect(frame).toContain('bad red  end');
   });
 
+  it('draws a frame of a 20,000-task run well within the redraw interval (every 100 ms, on the event loop)', () => {
+    // Sizing the columns measures every id and agent name: it used a grapheme segmenter for plain ASCII (≈ 0.5 s a frame).
+    const events = runOf(20_000, 'backend-security-coder');
+    renderFrame(events.state, 2000, plain, { columns: 80, rows: 40 });
+    const startedAt = performance.now();
+    const frame = renderFrame(events.state, 2000, plain, { columns: 80, rows: 40 });
+    expect(performance.now() - startedAt).toBeLessThan(100);
+    expect(frame).toHaveLength(39);
+  });
+
   it('shows cancelled tasks and counts them', () => {
     const events = runOf(2);
     events.begin('t0', 'worker', 1000);

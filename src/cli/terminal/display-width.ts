@@ -58,9 +58,13 @@ export function graphemeWidth(grapheme: string): number {
   return 1;
 }
 
+// Printable ASCII: one column per character, no segmenter needed (task ids and agent names, measured every redraw).
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Columns a string takes on a terminal, ignoring colour and other CSI sequences. */
 export function displayWidth(text: string): number {
   const plain = text.includes('\u001b') ? text.replace(CSI_PATTERN, '') : text;
+  if (PRINTABLE_ASCII.test(plain)) return plain.length;
   let width = 0;
   for (const { segment } of segmenter.segment(plain)) width += graphemeWidth(segment);
   return width;

@@ -89,6 +89,8 @@ export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
 export { BudgetLedger, hasCostCap, budgetCapsOf, createRunBudget } from './budget-ledger.js';
 export type { BudgetCaps, BudgetCharge, BudgetScope } from './budget-ledger.js';
+/** The heartbeat rule of run ownership: a heartbeat older than its stale limit means the owner is gone. */
+export { DEFAULT_STALE_AFTER_MS, isHeartbeatStale } from './heartbeat.js';
 export { createRandom } from './create-random.js';
 export { CircuitBreaker, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BREAKER_COOLDOWN_MS } from './circuit-breaker.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';

@@ -1,5 +1,5 @@
 import type { RunEvent } from './events.js';
-import { foldRunEvents, runElapsedMs, type RunState } from './run-state.js';
+import { foldRunEvents, runElapsedMs, type LiveProcessGroup, type RunState } from './run-state.js';
 import type { TaskGraph } from './task-graph.js';
 import { TASK_STATUS_CODES } from './task-status-codes.js';
 import type { TaskSpendTally } from './task-spend-tally.js';
@@ -31,16 +31,8 @@ export interface SchedulerPrior {
   readonly reapedGroups?: readonly ReapedProcessGroup[];
 }
 
-/** A process group an earlier execution journaled as started, and a resume found gone. */
-export interface ReapedProcessGroup {
-  readonly taskId: string;
-  readonly attempt: number;
-  readonly pid: number;
-  readonly pgid: number;
-  readonly host: string;
-  readonly startTicks?: number;
-  readonly cgroup?: string;
-}
+/** A process group an earlier execution journaled as started and never as exited, with its task (a resume reaps these). */
+export type ReapedProcessGroup = Omit<LiveProcessGroup, 'startedAt'> & { readonly taskId: string };
 
 /**
  * What a resume hands the scheduler, derived from the run's state: the tasks that succeeded (with

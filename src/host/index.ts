@@ -10,7 +10,6 @@ export {
   holdClaim,
   releaseHeldClaim,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
-  DEFAULT_STALE_AFTER_MS,
 } from './process-owner.js';
 export type { ProcessOwner, RecordedProcessOwner } from './process-owner.js';
 /** A process's start time in clock ticks since boot (Linux `/proc/<pid>/stat` field 22), and whether it is a zombie. */

@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
+import { isHeartbeatStale } from '../core/index.js';
 import { isZombieProcess, readProcessStartTicks } from './process-start-ticks.js';
 
 /** How often a running run renews its heartbeat, in ms. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
-/** A heartbeat older than this means the owner is gone (six missed renewals), in ms. */
-export const DEFAULT_STALE_AFTER_MS = 30_000;
 
 /** The process that executes a run. */
 export interface ProcessOwner {
@@ -54,7 +53,7 @@ export function releaseHeldClaim(token: string): void {
  * started at another time (a reused pid). An owner on another host with a fresh heartbeat is alive.
  */
 export function isOwnerAlive(owner: RecordedProcessOwner, nowMs: number = Date.now()): boolean {
-  if (owner.heartbeatAt !== undefined && nowMs - owner.heartbeatAt > (owner.staleAfterMs ?? DEFAULT_STALE_AFTER_MS)) return false;
+  if (isHeartbeatStale(owner, nowMs)) return false;
   if (owner.host !== hostname()) return true;
   const me = currentOwner();
   if (owner.pid === me.pid && (owner.startTicks === undefined || owner.startTicks === me.startTicks)) {

@@ -1,13 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EnsembleError, type LiveProcessGroup, type RunState } from '../core/index.js';
+import { EnsembleError, type ReapedProcessGroup, type RunState } from '../core/index.js';
 import { killLeftoverAgentProcesses } from '../agents/index.js';
 import { terminateProcessGroup } from '../host/index.js';
 import { throwIfAborted } from './throw-if-aborted.js';
 
 /** A process group an earlier execution of the run journaled as started and never as exited. */
-export interface OrphanGroup extends Omit<LiveProcessGroup, 'startedAt'> {
-  readonly taskId: string;
-}
+export type OrphanGroup = ReapedProcessGroup;
 
 /** Groups of the run that started (`agent:process`) and were never seen to exit: live, or orphaned by a crash. */
 export function findOrphanGroups(state: RunState): OrphanGroup[] {

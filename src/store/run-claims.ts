@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { EnsembleError, type RunStatus } from '../core/index.js';
+import { DEFAULT_STALE_AFTER_MS, EnsembleError, isHeartbeatStale, type RunStatus } from '../core/index.js';
 import { parseStoredValue } from './parse-stored-json.js';
 import type { RecordedOwner, RunClaim, RunOwner } from './run-record.js';
 import { ownerRowSchema } from './schema.js';
@@ -21,8 +21,6 @@ export interface ClaimOptions {
 /** What renewing a heartbeat found: the claim still held, the run cancelled from outside, or taken over by another process. */
 export type HeartbeatResult = 'held' | 'cancelled' | 'lost';
 
-/** How old a heartbeat may get when the owner did not say, in ms. */
-export const DEFAULT_STALE_AFTER_MS = 30_000;
 
 /**
  * Who owns which run: creating a claim, taking one over as one compare-and-set, renewing its
@@ -106,10 +104,6 @@ export class RunClaims {
   }
 }
 
-/** Whether the owner's heartbeat is older than its stale limit. */
-export function isHeartbeatStale(owner: RecordedOwner, now: number): boolean {
-  return owner.heartbeatAt !== undefined && now - owner.heartbeatAt > (owner.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
-}
 
 function toRecorded(value: unknown): { runId: string; status: RunStatus; owner: RecordedOwner } {
   const runId = typeof value === 'object' && value !== null && 'run_id' in value ? String(value.run_id) : '(unknown)';

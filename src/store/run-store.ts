@@ -4,6 +4,7 @@ import { guardStoreOperation } from './guard-store-operation.js';
 import type { z } from 'zod';
 import {
   assertJournalOrder,
+  DEFAULT_STALE_AFTER_MS,
   EnsembleError,
   median,
   TERMINAL_RUN_STATUSES,
@@ -19,7 +20,7 @@ import { openDatabase } from './open-database.js';
 import { OutputContents } from './output-contents.js';
 import { parseStoredValue } from './parse-stored-json.js';
 import { RunRemover, type PruneCriteria, type RemovedRun, type SpaceReport } from './remove-runs.js';
-import { DEFAULT_STALE_AFTER_MS, RunClaims, type ClaimOptions, type HeartbeatResult, type OwnerJudge } from './run-claims.js';
+import { RunClaims, type ClaimOptions, type HeartbeatResult, type OwnerJudge } from './run-claims.js';
 import { RUN_COLUMNS, toRunRecord, type CreateRunInput, type RunClaim, type RunOwner, type RunRecord, type RunSpec } from './run-record.js';
 import { completedTaskRowSchema, listRunsOptionsSchema, readEventsOptionsSchema, runStatusSchema, sampleSizeSchema } from './schema.js';
 import { TASK_COLUMNS, TASK_OUTPUT_COLUMN, toTaskRecord, type TaskRecord } from './task-record.js';

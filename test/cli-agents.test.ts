@@ -77,13 +77,13 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       tokensUsed: 555,
       costUsd: 0.0123,
       model: 'claude-sonnet-4-5-20250929',
-      evidence: { runtime: 'cli', exitCode: 0, outputFormat: 'claude-json', command: ['claude', '-p', '{prompt}', '--output-format', 'json'] },
+      evidence: { runtime: 'cli', exitCode: 0, outputFormat: 'claude-json', permissions: 'edit', command: ['claude', '-p', '--output-format', 'json', '{permissions}'] },
     });
     expect(complete?.evidence?.outputNote).toBeUndefined();
     expect(outcome.summary).toMatchObject({ totalTokens: 555, totalCost: 0.0123 });
-    // Run in the workspace, prompt as one argument, nothing on stdin (it would be read twice).
+    // Run in the workspace, the prompt on stdin (never parsed as a flag), the edit ceiling as Claude Code's acceptEdits mode.
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ name: 'claude', args: ['-p', 'Add a login form', '--output-format', 'json'], stdin: '', cwd: realpathSync(workspace) });
+    expect(calls[0]).toMatchObject({ name: 'claude', args: ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits'], stdin: 'Add a login form', cwd: realpathSync(workspace) });
     const store = openRunStore(db);
     try {
       expect(store.listTasks(outcome.runId)[0]).toMatchObject({ usage: { totalTokens: 555 }, costUsd: 0.0123, evidence: { outputFormat: 'claude-json' } });
@@ -101,7 +101,7 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
     expect(error?.error.details).toMatchObject({ outputFormat: 'claude-json', exitCode: 1, costUsd: 0.0123 });
   });
 
-  it('gemini-cli: reads response and stats; an error object fails the task', async () => {
+  it('gemini-cli: reads response and stats; the error object it writes to stderr fails the task, readable', async () => {
     const ok = await runTask('gemini-cli', 'Explain the build');
     expect(ok.complete).toMatchObject({
       output: 'answer from gemini: Explain the build',
@@ -109,9 +109,14 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       model: 'gemini-2.5-pro',
       evidence: { outputFormat: 'gemini-json' },
     });
-    expect(ok.calls[0]?.args).toEqual(['-p', 'Explain the build', '--output-format', 'json']);
+    expect(ok.calls[0]).toMatchObject({ args: ['--output-format', 'json', '--skip-trust', '--approval-mode', 'auto_edit'], stdin: 'Explain the build' });
     const failed = await runTask('gemini-cli', 'FAIL now');
-    expect(failed.error?.error).toMatchObject({ code: 'AGENT_FAILED', message: 'agent "gemini-cli" reported an error: Quota exceeded for gemini-2.5-pro (ApiError 429)' });
+    expect(failed.error?.error).toMatchObject({
+      code: 'AGENT_FAILED',
+      message: 'agent "gemini-cli" reported an error: Quota exceeded for gemini-2.5-pro (429)',
+      retryable: true,
+      details: { category: 'rate-limit', status: 429, exitCode: 173 },
+    });
   });
 
   it('codex: reads the JSONL events (last agent message, turn usage); turn.failed fails the task', async () => {
@@ -122,7 +127,7 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       costUsd: 0,
       evidence: { outputFormat: 'codex-jsonl' },
     });
-    expect(ok.calls[0]?.args).toEqual(['exec', '--json', 'Refactor utils']);
+    expect(ok.calls[0]).toMatchObject({ args: ['exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-'], stdin: 'Refactor utils' });
     const failed = await runTask('codex', 'FAIL');
     expect(failed.error?.error.message).toBe('agent "codex" reported an error: stream disconnected before completion: rate limit reached');
   });
@@ -145,7 +150,7 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
     expect(complete?.output).toBe('Here is a plain answer, not JSON.\n');
     expect(complete?.usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
     expect(complete?.evidence?.outputFormat).toBe('claude-json');
-    expect(complete?.evidence?.outputNote).toMatch(/^stdout is not readable as claude-json \(not JSON .*\); the raw text is the output$/);
+    expect(complete?.evidence?.outputNote).toMatch(/^output is not readable as claude-json \(not JSON .*\); the raw text is the output$/);
   });
 
   it('honours an explicit outputFormat: text keeps the JSON as it was printed', async () => {
@@ -159,8 +164,10 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       const { outcome, calls, complete } = await runTask(agentName, HOSTILE_PROMPT);
       expect(outcome.status, agentName).toBe('succeeded');
       const call = calls.at(-1)!;
-      expect(call.args.filter((argument) => argument === HOSTILE_PROMPT), agentName).toHaveLength(1);
-      expect(call.stdin, agentName).toBe('');
+      // The coding-CLI presets take the prompt on stdin (never parsed as a flag); aider and echo-claude as one argument.
+      const isOnStdin = agentName === 'claude-code' || agentName === 'codex';
+      expect(call.args.filter((argument) => argument === HOSTILE_PROMPT), agentName).toHaveLength(isOnStdin ? 0 : 1);
+      expect(call.stdin, agentName).toBe(isOnStdin ? HOSTILE_PROMPT : '');
       if (agentName === 'echo-claude') expect(complete?.output).toBe(HOSTILE_PROMPT);
       expect(readdirSync(workspace).filter((name) => name.startsWith('pwned')), agentName).toEqual([]);
     }
@@ -185,7 +192,7 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       expect(seen).toEqual({
         'claude-code': ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
         'gemini-cli': ['GEMINI_API_KEY', 'GOOGLE_GEMINI_BASE_URL'],
-        codex: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+        codex: ['OPENAI_API_KEY'],
         aider: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GEMINI_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL'],
       });
     } finally {
@@ -225,7 +232,24 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
       ['review', 733, 0],
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'workflow:complete', summary: { totalTokens: 1288, totalCost: 0.0123 } });
-    expect(readFakeCliLog(log)[0]?.args[1]).toBe(HOSTILE_PROMPT);
+    expect(readFakeCliLog(log)[0]?.stdin).toBe(HOSTILE_PROMPT);
     expect(readdirSync(workspace).filter((name) => name.startsWith('pwned'))).toEqual([]);
+  });
+
+  it('ensemble run feature --agent ROLE=AGENT: one coding CLI per role of a template', async () => {
+    const args = ['run', 'feature', '--param', 'feature=a login form', '--json', '--db', db, '--agent', 'developer=claude-code', '--agent', 'tester=gemini-cli', '--agent', 'reviewer=codex'];
+    const result = await runCli(args, { cwd: workspace, env: { PATH: process.env.PATH, ENSEMBLE_SIMULATED_LATENCY_MS: '0' } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const events = parseNdjson(result.stdout);
+    const agentOf = Object.fromEntries(events.filter((event) => event.type === 'task:added').map((event) => [event.taskId, event.agentName]));
+    expect(agentOf).toEqual({ analyze: 'analyzer', design: 'designer', implement: 'claude-code', test: 'gemini-cli', review: 'codex' });
+    const outputs = Object.fromEntries(events.filter((event) => event.type === 'task:complete').map((event) => [event.taskId, String(event.output)]));
+    expect(outputs.implement).toMatch(/^answer from claude: /);
+    expect(outputs.test).toMatch(/^answer from gemini: /);
+    expect(outputs.review).toMatch(/^answer from codex: /);
+    const typo = await runCli(['run', 'feature', '--param', 'feature=x', '--db', db, '--agent', 'devloper=codex'], { cwd: workspace, env: { PATH: process.env.PATH } });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('--agent: no task of this workflow runs on "devloper"; its agents are analyzer, designer, developer, reviewer, tester');
   });
 });

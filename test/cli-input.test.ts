@@ -131,6 +131,12 @@ describe('strict flags', () => {
     expect(cost.stderr).toContain('--max-cost: expected a positive amount of dollars such as 0.50, got " 0.5"');
   });
 
+  it('regression #12: rejects an unknown --permissions ceiling, naming the flag and the value', async () => {
+    const flag = await ensemble('run', 'feature', '--param', 'feature=x', '--permissions', 'write');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--permissions: expected read, edit or full, got "write"');
+  });
+
   it('rejects a repeated --param naming the parameter (the last one used to win silently)', async () => {
     const result = await ensemble('run', 'feature', '--param', 'feature=login', '--param', 'feature=logout');
     expect(result.code).toBe(2);

@@ -88,14 +88,16 @@ describe("ensemble resume keeps the run's settings (issue 6)", () => {
     const db = join(elsewhere, 'journal.db');
     const { workflowPath } = writeGatedWorkflow(workspace);
     // The agent lives in the workspace's ./agents: found there again on resume.
-    const first = await runCli(['run', workflowPath, '--json', '--db', db], { cwd: workspace });
+    const first = await runCli(['run', workflowPath, '--json', '--db', db, '--permissions', 'read'], { cwd: workspace });
     expect(first.code).toBe(1);
     const runId = String(parseNdjson(first.stdout)[0]!.runId);
     writeFileSync(join(workspace, 'go'), '');
 
-    const resumed = await runCli(['resume', runId, '--json', '--db', db, '--concurrency', '5', '--model', 'opus'], { cwd: elsewhere });
+    const resumed = await runCli(['resume', runId, '--json', '--db', db, '--concurrency', '5', '--model', 'opus', '--permissions', 'full'], { cwd: elsewhere });
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toBe("resume: --concurrency 5 overrides the run's 1\nresume: --model opus overrides the run's none\n");
+    expect(resumed.stderr).toBe(
+      "resume: --concurrency 5 overrides the run's 1\nresume: --permissions full overrides the run's read\nresume: --model opus overrides the run's none\n",
+    );
     const events = parseNdjson(resumed.stdout);
     expect(events[0]).toMatchObject({ type: 'workflow:start', resumed: true, maxParallelAgents: 5 });
     expect(events.find((event) => event.type === 'task:complete')).toMatchObject({ taskId: 'gate', output: workspace });

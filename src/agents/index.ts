@@ -42,11 +42,11 @@ export { simulatedLatencyFromEnv } from './simulated/index.js';
 export { CLI_OUTPUT_FORMATS } from './schema.js';
 export type { CliOutputFormat } from './schema.js';
 /** A `cli` agent's output format: the one its definition names, else inferred from its command, else `text`. */
-export { resolveCliOutputFormat } from './process/index.js';
+export { resolveCliOutputFormat } from './cli/index.js';
 /** Readers of Claude Code, Gemini CLI and Codex structured output, for callers that run those CLIs themselves. */
-export { parseClaudeJson, parseGeminiJson, parseCodexJsonl } from './process/index.js';
+export { parseClaudeJson, parseGeminiJson, parseCodexJsonl } from './cli/index.js';
 /** What a CLI's structured stdout says: an answer with usage and cost, a failure it reported, or nothing readable. */
-export type { CliOutputReading } from './process/index.js';
+export type { CliOutputReading, CliProcessOutput } from './cli/index.js';
 /** The `llm` runtime: agents on a model through the Vercel AI SDK (Anthropic, OpenAI, Google, Ollama, OpenAI-compatible servers). */
 export { createLlmRuntime, DEFAULT_MAX_OUTPUT_TOKENS } from './llm/index.js';
 /** The `llm` runtime (with `describeModel`) and its options. */

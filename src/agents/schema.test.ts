@@ -20,3 +20,39 @@ describe('agent front matter: env', () => {
     expect(() => parseAgentDefinition(definition('ANTHROPIC_API_KEY'), 'tool.md')).toThrow(/tool\.md: env: expected a list of variable names/);
   });
 });
+
+describe('agent front matter: permissions and onRefusal (issue 12)', () => {
+  const cli = (extra: string, command = '["coder", "{permissions}", "--"]'): string =>
+    `---\nname: coder\ndescription: A coding CLI\nruntime: cli\ncommand: ${command}\n${extra}\n---\nNotes.\n`;
+
+  it('reads the arguments of each ceiling, in list or {args, env} form, and the refusal policy', () => {
+    const agent = parseAgentDefinition(
+      cli('permissions:\n  read: ["--mode", "plan"]\n  edit: ["--mode", "accept"]\n  full: {args: ["--mode", "bypass"], env: {IS_SANDBOX: "1"}}\nonRefusal: warn'),
+      'coder.md',
+    );
+    expect(agent.permissions).toEqual({
+      read: { args: ['--mode', 'plan'], env: {} },
+      edit: { args: ['--mode', 'accept'], env: {} },
+      full: { args: ['--mode', 'bypass'], env: { IS_SANDBOX: '1' } },
+    });
+    expect(agent.onRefusal).toBe('warn');
+    expect(agent.extra).toEqual({});
+  });
+
+  it('requires all three ceilings, the placeholder with the mapping and the mapping with the placeholder', () => {
+    expect(() => parseAgentDefinition(cli('permissions:\n  read: []\n  edit: []'), 'coder.md')).toThrow('coder.md: permissions.full: expected a list of arguments');
+    expect(() => parseAgentDefinition(cli('permissions: {read: [], edit: [], full: []}', '["coder"]'), 'coder.md')).toThrow(
+      'coder.md: command: must have a "{permissions}" argument where the arguments of permissions: go',
+    );
+    expect(() => parseAgentDefinition(cli(''), 'coder.md')).toThrow('coder.md: permissions: required when the command has "{permissions}"');
+    expect(() => parseAgentDefinition(cli('permissions: {read: [], edit: [], full: []}', '["coder", "--x={permissions}"]'), 'coder.md')).toThrow(
+      '"{permissions}" must be a whole argument',
+    );
+    expect(() => parseAgentDefinition(cli('permissions: {read: [], edit: [], full: []}\nonRefusal: ignore'), 'coder.md')).toThrow('coder.md: onRefusal: expected fail or warn');
+  });
+
+  it('is only for cli agents', () => {
+    const text = '---\nname: tool\ndescription: A tool\nruntime: command\ncommand: ["tool"]\nonRefusal: warn\n---\n';
+    expect(() => parseAgentDefinition(text, 'tool.md')).toThrow('tool.md: onRefusal: only for runtime "cli" (this agent is "command")');
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_NAME_PATTERN } from '../core/index.js';
+import { AGENT_NAME_PATTERN, PERMISSION_CEILINGS } from '../core/index.js';
 
 /** How an agent's work is executed: `llm` (a model), `cli` (a coding-agent CLI), `command` (a plain program), `simulated` (offline). */
 export const AGENT_RUNTIMES = ['llm', 'cli', 'command', 'simulated'] as const;
@@ -16,6 +16,11 @@ export type CliOutputFormat = (typeof CLI_OUTPUT_FORMATS)[number];
 
 /** The placeholder a `cli`/`command` argv element may be, replaced by the task's prompt. */
 export const PROMPT_PLACEHOLDER = '{prompt}';
+/** The placeholder a `cli` argv element may be, replaced by the arguments `permissions:` gives for the run's ceiling. */
+export const PERMISSIONS_PLACEHOLDER = '{permissions}';
+/** What a `cli` agent's refused tool call means: the attempt fails (`fail`), or the refusal is recorded and the answer stands (`warn`). */
+export const REFUSAL_POLICIES = ['fail', 'warn'] as const;
+export type RefusalPolicy = (typeof REFUSAL_POLICIES)[number];
 
 /** Front-matter keys ensemble reads; every other key is kept in `extra` and ignored. */
 export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
@@ -30,6 +35,8 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'limits',
   'outputFormat',
   'env',
+  'permissions',
+  'onRefusal',
 ]);
 
 const requiredString = (what: string) =>
@@ -42,12 +49,14 @@ const argvSchema = z
   .min(1, 'must name a program')
   .superRefine((argv, context) => {
     argv.forEach((argument, index) => {
-      if (argument !== PROMPT_PLACEHOLDER && argument.includes(PROMPT_PLACEHOLDER)) {
-        context.addIssue({
-          code: 'custom',
-          path: [index],
-          message: `"${PROMPT_PLACEHOLDER}" must be a whole argument, not part of ${JSON.stringify(argument)}`,
-        });
+      for (const placeholder of [PROMPT_PLACEHOLDER, PERMISSIONS_PLACEHOLDER]) {
+        if (argument !== placeholder && argument.includes(placeholder)) {
+          context.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `"${placeholder}" must be a whole argument, not part of ${JSON.stringify(argument)}`,
+          });
+        }
       }
     });
   });
@@ -147,6 +156,35 @@ export const agentEnvironmentSchema = z.unknown().transform((input, context): Ag
   return { passThrough, values };
 });
 
+const permissionArgumentsSchema = z.array(requiredString('an argument'), { error: 'expected a list of arguments, e.g. ["--permission-mode", "acceptEdits"]' });
+
+/** What a `cli` agent adds for one permission ceiling: arguments at `{permissions}`, and environment values. */
+export interface CliPermissionMode {
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const permissionModeSchema = z.union(
+  [
+    permissionArgumentsSchema.transform((args): CliPermissionMode => ({ args, env: {} })),
+    z
+      .strictObject({ args: permissionArgumentsSchema.default([]), env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}) })
+      .transform((mode): CliPermissionMode => mode),
+  ],
+  { error: 'expected a list of arguments, or {args: [...], env: {NAME: value}}' },
+);
+
+/**
+ * `permissions:` of a `cli` agent: for each ceiling (`read`, `edit`, `full`), the CLI's own flags
+ * that grant that much and no more, put where the argv has `{permissions}`. All three are required,
+ * so no ceiling silently runs with the CLI's defaults.
+ */
+export const cliPermissionsSchema = z.strictObject(
+  { read: permissionModeSchema, edit: permissionModeSchema, full: permissionModeSchema },
+  { error: `expected a mapping of ${PERMISSION_CEILINGS.join(', ')} to the CLI's arguments for each` },
+);
+export type CliPermissions = z.output<typeof cliPermissionsSchema>;
+
 /** The fields of an agent definition's YAML front matter that ensemble reads (other keys pass through). */
 export const agentFrontMatterSchema = z
   .looseObject({
@@ -171,6 +209,9 @@ export const agentFrontMatterSchema = z
     env: agentEnvironmentSchema.optional(),
     // cli only; absent means inferred from the command (see resolveCliOutputFormat).
     outputFormat: z.enum(CLI_OUTPUT_FORMATS, { error: `expected one of ${CLI_OUTPUT_FORMATS.join(', ')}` }).optional(),
+    // cli only: the CLI's flags for each permission ceiling, and what a refused tool call means.
+    permissions: cliPermissionsSchema.optional(),
+    onRefusal: z.enum(REFUSAL_POLICIES, { error: `expected ${REFUSAL_POLICIES.join(' or ')}` }).optional(),
   })
   .superRefine((frontMatter, context) => {
     if ((frontMatter.runtime === 'cli' || frontMatter.runtime === 'command') && frontMatter.command === undefined) {
@@ -180,8 +221,17 @@ export const agentFrontMatterSchema = z
         message: `required for runtime "${frontMatter.runtime}" (an argv list such as ["npm", "test"])`,
       });
     }
-    if (frontMatter.outputFormat !== undefined && frontMatter.runtime !== 'cli') {
-      context.addIssue({ code: 'custom', path: ['outputFormat'], message: `only for runtime "cli" (this agent is "${frontMatter.runtime}")` });
+    for (const key of ['outputFormat', 'permissions', 'onRefusal'] as const) {
+      if (frontMatter[key] !== undefined && frontMatter.runtime !== 'cli') {
+        context.addIssue({ code: 'custom', path: [key], message: `only for runtime "cli" (this agent is "${frontMatter.runtime}")` });
+      }
+    }
+    const hasPlaceholder = frontMatter.command?.includes(PERMISSIONS_PLACEHOLDER) === true;
+    if (frontMatter.permissions !== undefined && !hasPlaceholder) {
+      context.addIssue({ code: 'custom', path: ['command'], message: `must have a "${PERMISSIONS_PLACEHOLDER}" argument where the arguments of permissions: go` });
+    }
+    if (frontMatter.permissions === undefined && hasPlaceholder) {
+      context.addIssue({ code: 'custom', path: ['permissions'], message: `required when the command has "${PERMISSIONS_PLACEHOLDER}" (the arguments for read, edit and full)` });
     }
   });
 

@@ -106,6 +106,14 @@ describe('loadEnsembleConfig', () => {
     expect(unknown.code).toBe('INVALID_INPUT');
   });
 
+  it('regression #12: reads the permission ceiling of runs, and names a bad one', () => {
+    expect(loadEnsembleConfig({ cwd: folderWith('permissions: full'), env: {} }).permissions).toBe('full');
+    expect(loadEnsembleConfig({ cwd: folderWith(), env: {} }).permissions).toBeUndefined();
+    const error = failure(() => loadEnsembleConfig({ cwd: folderWith('permissions: write'), env: {} }));
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toContain('ensemble.config.yaml: permissions: expected read, edit or full');
+  });
+
   it('rejects unknown fields and bad values with INVALID_CONFIG naming the file and every field', () => {
     const cwd = folderWith(
       [

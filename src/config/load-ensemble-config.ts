@@ -40,6 +40,8 @@ export interface EnsembleConfig {
   readonly costs: Readonly<Record<string, ModelPrice>>;
   /** Spending caps for runs (merged under a run's own `budget`). */
   readonly budget?: RunConfig['budget'];
+  /** Permission ceiling of runs that set none. */
+  readonly permissions?: RunConfig['permissions'];
   /** The file's `providerPolicy` (validated; defaults not filled, so the library's own can be merged over it). */
   readonly providerPolicy?: ProviderPolicyInput;
 }
@@ -68,6 +70,7 @@ export function loadEnsembleConfig(options: LoadEnsembleConfigOptions): Ensemble
     tiers: file.tiers ?? {},
     costs: file.costs ?? {},
     ...(file.budget === undefined ? {} : { budget: file.budget }),
+    ...(file.permissions === undefined ? {} : { permissions: file.permissions }),
     ...(file.providerPolicy === undefined ? {} : { providerPolicy: file.providerPolicy }),
   };
 }

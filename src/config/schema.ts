@@ -80,6 +80,8 @@ export const ensembleConfigFileSchema = z.strictObject({
   costs: costTableSchema.optional(),
   /** Spending caps, as a run config's `budget`. */
   budget: runConfigSchema.shape.budget,
+  /** What agents may do to the workspace (`read`, `edit`, `full`) when the run does not say. @default 'edit' */
+  permissions: runConfigSchema.shape.permissions.unwrap().optional(),
   /** How model calls are governed: concurrency, circuit breaker, stream idle timeout, llm task defaults. */
   providerPolicy: providerPolicyInputSchema.optional(),
 });

@@ -44,6 +44,8 @@ export const ERROR_SURFACES = {
   AGENT_SPAWN_FAILED: INTERNAL,
   AGENT_OUTPUT_LIMIT: AGENT_FAILURE,
   AGENT_LIMIT_EXCEEDED: AGENT_FAILURE,
+  // The agent was refused an action under the run's permission ceiling: not retried, the ceiling must change.
+  AGENT_PERMISSION_DENIED: AGENT_FAILURE,
   BUDGET_EXCEEDED: { exitCode: 1, httpStatus: 402 },
   PROVIDER_RATE_LIMITED: { exitCode: 1, httpStatus: 429 },
   PROVIDER_UNAVAILABLE: UNAVAILABLE,

@@ -1,5 +1,6 @@
 import type { SerializedError } from './errors.js';
 import type { RunStatus, RunSummary, TaskEvidence, TaskResult, TokenUsage } from './types.js';
+import type { PermissionCeiling } from './schema.js';
 
 /** Payload of each event type; the envelope (`type`, `runId`, `seq`, `at`) is added by {@link RunEvent}. */
 export interface EventPayloads {
@@ -8,6 +9,8 @@ export interface EventPayloads {
     readonly workflowId?: string;
     readonly taskCount: number;
     readonly maxParallelAgents: number;
+    /** The run's permission ceiling (absent in runs journaled before it existed). */
+    readonly permissions?: PermissionCeiling;
     /** True when this execution resumes an earlier, unfinished one. */
     readonly resumed: boolean;
     /** Tasks that already succeeded in an earlier execution and will not run again. */

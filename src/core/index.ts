@@ -18,6 +18,9 @@ export {
   retryPolicySchema,
   runConfigSchema,
   contextStrategySchema,
+  permissionCeilingSchema,
+  PERMISSION_CEILINGS,
+  DEFAULT_PERMISSION_CEILING,
   budgetCapSchema,
   formatIssuePath,
   toInputIssues,
@@ -28,6 +31,7 @@ export type {
   RetryPolicy,
   BudgetCap,
   ContextStrategy,
+  PermissionCeiling,
   RunConfigInput,
   RunConfig,
   InputIssue,
@@ -38,6 +42,9 @@ export type {
   TaskStatus,
   TokenUsage,
   TaskEvidence,
+  ToolRefusal,
+  ReportedFileChange,
+  ReportedCommand,
   TaskOutcome,
   DependencyOutput,
   PriorTaskResult,
@@ -96,3 +103,5 @@ export { CircuitBreaker, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BREAKER_COOLDOWN_MS 
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { AdaptiveLimit } from './adaptive-limit.js';
 export type { AdaptiveLimitOptions } from './adaptive-limit.js';
+/** Strips terminal escape sequences and control characters from untrusted text (agent output, a CLI's stderr). */
+export { sanitizeTerminalText, sanitizeTerminalLine } from './sanitize-terminal-text.js';

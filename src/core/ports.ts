@@ -1,6 +1,6 @@
 import type { BudgetCharge, BudgetScope } from './budget-ledger.js';
 import type { EventPayloads, RunEvent } from './events.js';
-import type { TaskSpec } from './schema.js';
+import type { PermissionCeiling, TaskSpec } from './schema.js';
 import type { DependencyOutput, TaskOutcome, TokenUsage } from './types.js';
 
 /** Time source. Core never reads the system clock or sets timers itself, so tests can drive time. */
@@ -36,6 +36,8 @@ export interface TaskRequest {
   readonly executionId: string;
   /** Outputs of the task's direct dependencies, in declaration order. */
   readonly inputs: readonly DependencyOutput[];
+  /** The run's permission ceiling: what the agent may do to the workspace. */
+  readonly permissions: PermissionCeiling;
 }
 
 /**

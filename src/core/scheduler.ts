@@ -111,6 +111,7 @@ export class RunScheduler {
       ...(options.workflowId === undefined ? {} : { workflowId: options.workflowId }),
       taskCount: this.taskCount,
       maxParallelAgents: options.config.maxParallelAgents,
+      permissions: options.config.permissions,
       resumed: prior !== undefined,
       completedTaskCount: prior?.completed.size ?? 0,
     });
@@ -253,7 +254,14 @@ export class RunScheduler {
     try {
       const runId = this.options.runId;
       promise = this.options.dispatcher.dispatch(
-        { runId, task, attempt, executionId: `${runId}:${task.id}:${attempt}`, inputs: this.table.dependencyOutputs(index) },
+        {
+          runId,
+          task,
+          attempt,
+          executionId: `${runId}:${task.id}:${attempt}`,
+          inputs: this.table.dependencyOutputs(index),
+          permissions: this.options.config.permissions,
+        },
         {
           signal: controller.signal,
           workspace: this.options.workspace ?? '.',

@@ -41,9 +41,21 @@ export const taskSpecSchema = z.strictObject({
 
 export const contextStrategySchema = z.enum(['shared', 'isolated', 'hierarchical']);
 
+/**
+ * What agents may do to the workspace: `read` (read and search files), `edit` (also write and
+ * edit files inside the workspace), `full` (also run shell commands). Coding CLIs get their own
+ * flags for it (Claude `--permission-mode`, Gemini `--approval-mode`, Codex `--sandbox`).
+ */
+export const PERMISSION_CEILINGS = ['read', 'edit', 'full'] as const;
+export const permissionCeilingSchema = z.enum(PERMISSION_CEILINGS, { error: 'expected read, edit or full' });
+/** Edits confined to the workspace show up in the task's diff; a shell can do anything the user can, so it is asked for explicitly. */
+export const DEFAULT_PERMISSION_CEILING = 'edit';
+
 export const runConfigSchema = z.strictObject({
   maxParallelAgents: z.int().min(1).max(1000).default(3),
   contextStrategy: contextStrategySchema.default('shared'),
+  /** What agents may do to the workspace; see {@link PERMISSION_CEILINGS}. */
+  permissions: permissionCeilingSchema.default(DEFAULT_PERMISSION_CEILING),
   enableCommunication: z.boolean().default(true),
   /** Whole-run deadline in ms. */
   globalTimeout: z.int().positive().optional(),
@@ -68,6 +80,8 @@ export type TaskSpec = Readonly<z.output<typeof taskSpecSchema>>;
 export type RetryPolicy = Readonly<z.output<typeof retryPolicySchema>>;
 export type BudgetCap = Readonly<z.output<typeof budgetCapSchema>>;
 export type ContextStrategy = z.output<typeof contextStrategySchema>;
+/** One of {@link PERMISSION_CEILINGS}. */
+export type PermissionCeiling = z.output<typeof permissionCeilingSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
 

@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.js';
+import type { PermissionCeiling } from './schema.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -35,6 +36,41 @@ export interface TaskEvidence {
   readonly outputFormat?: string;
   /** `cli` agents: why the structured output could not be read and the raw text was used instead. */
   readonly outputNote?: string;
+  /** The run's permission ceiling the agent worked under. */
+  readonly permissions?: PermissionCeiling;
+  /** Actions the agent was refused on permission grounds (a CLI's denied tool calls). */
+  readonly refusals?: readonly ToolRefusal[];
+  /** Files the agent reported changing (besides what `diff` shows). */
+  readonly reportedChanges?: readonly ReportedFileChange[];
+  /** Commands the agent reported running. */
+  readonly commands?: readonly ReportedCommand[];
+  /** Lines added and removed over the attempt, as the agent reported them. */
+  readonly linesAdded?: number;
+  readonly linesRemoved?: number;
+  /** Tool calls that failed for any reason, as the agent reported them. */
+  readonly failedToolCalls?: number;
+}
+
+/** A tool call refused on permission grounds. */
+export interface ToolRefusal {
+  /** The agent's own tool name (`Write`, `write_file`, `apply_patch`, …). */
+  readonly tool: string;
+  /** What it was refused for (a path, a command), shortened; absent when the agent said nothing. */
+  readonly detail?: string;
+}
+
+/** A file an agent reported changing. */
+export interface ReportedFileChange {
+  readonly path: string;
+  /** `add`, `update`, `delete`, or the agent's own word. */
+  readonly kind: string;
+}
+
+/** A command an agent reported running. */
+export interface ReportedCommand {
+  readonly command: string;
+  /** null when none was reported (still running when the agent stopped, or declined). */
+  readonly exitCode: number | null;
 }
 
 /** What an agent returns for one attempt of a task. */

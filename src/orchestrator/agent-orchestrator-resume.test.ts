@@ -195,7 +195,7 @@ describe('leftover process groups of a crashed run (issue 6: no orphan overlap)'
     const store = openRunStore(db);
     const runId = 'run-crashed';
     try {
-      const spec = { tasks: [{ id: 'edit', agentName: 'editor', description: '', prompt: '', dependencies: [], priority: 5 }], config: { maxParallelAgents: 1, contextStrategy: 'shared' as const, enableCommunication: true, pruningThreshold: 150_000, retry: { max: 0, backoffMs: 0, maxBackoffMs: 0 }, abortGraceMs: 100 }, parameters: {} };
+      const spec = { tasks: [{ id: 'edit', agentName: 'editor', description: '', prompt: '', dependencies: [], priority: 5 }], config: { maxParallelAgents: 1, contextStrategy: 'shared' as const, permissions: 'edit' as const, enableCommunication: true, pruningThreshold: 150_000, retry: { max: 0, backoffMs: 0, maxBackoffMs: 0 }, abortGraceMs: 100 }, parameters: {} };
       const claim = store.createRun({ runId, workflowName: 'crash', spec, owner: { pid: 999_999, host: 'gone' }, createdAt: Date.now() });
       let seq = 1;
       const envelope = () => ({ runId, seq: seq++, at: Date.now() });

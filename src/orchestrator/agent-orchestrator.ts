@@ -134,7 +134,7 @@ export class AgentOrchestrator {
     this.claimStart();
     await laterTick();
     throwIfAborted(options.signal);
-    const config = resolveNewRunConfig(toExplicitRunConfig(this.options), this.ensembleConfig().budget);
+    const config = resolveNewRunConfig(toExplicitRunConfig(this.options), this.ensembleConfig());
     const runId = createRunId();
     const tasks = this.tasks;
     const settings = this.settings();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runConfigSchema } from '../core/index.js';
-import { resolveNewRunSettings, resolveResumeSettings } from './resolve-run-settings.js';
+import { resolveNewRunConfig, resolveNewRunSettings, resolveResumeSettings } from './resolve-run-settings.js';
 import { orchestratorOptionsSchema } from './schema.js';
 
 const stored = {
@@ -67,5 +67,18 @@ describe('settings of a resumed run (issue 6: resume dropped them)', () => {
   it('makes a new run\'s workspace and agent folders absolute', () => {
     expect(resolveNewRunSettings({ workspaceDir: 'tree', agentDirs: ['x', '/abs'] }, '/home/me')).toEqual({ workspaceDir: '/home/me/tree', agentDirs: ['/home/me/tree/x', '/abs'] });
     expect(resolveNewRunSettings({}, '/home/me')).toEqual({ workspaceDir: '/home/me', agentDirs: [] });
+  });
+});
+
+describe('the permission ceiling of a run (issue 12)', () => {
+  it('defaults to edit, takes the config file under an explicit one, and is kept and overridable on resume', () => {
+    expect(resolveNewRunConfig({}, {}).permissions).toBe('edit');
+    expect(resolveNewRunConfig({}, { permissions: 'read' }).permissions).toBe('read');
+    expect(resolveNewRunConfig({ permissions: 'full' }, { permissions: 'read', budget: { run: { tokens: 5 } } })).toMatchObject({ permissions: 'full', budget: { run: { tokens: 5 } } });
+    const run = { ...stored, config: runConfigSchema.parse({ permissions: 'read' }) };
+    expect(resolveResumeSettings(run, { config: {} }, '/x').config.permissions).toBe('read');
+    const resumed = resolveResumeSettings(run, { config: { permissions: 'full' } }, '/x');
+    expect(resumed.config.permissions).toBe('full');
+    expect(resumed.overrides).toContainEqual({ field: 'permissions', from: 'read', to: 'full' });
   });
 });

@@ -42,8 +42,8 @@ export interface ResumeSettings {
 
 /** The run config fields the options set explicitly (nothing defaulted): a new run's config over the file's budget, a resume's overrides. */
 export function toExplicitRunConfig(options: ParsedOrchestratorOptions): Partial<RunConfig> {
-  const { maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = options;
-  const entries = Object.entries({ maxParallelAgents, contextStrategy, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
+  const { maxParallelAgents, contextStrategy, permissions, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = options;
+  const entries = Object.entries({ maxParallelAgents, contextStrategy, permissions, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
 }
 
@@ -59,8 +59,13 @@ export function toExplicitSettings(options: ParsedOrchestratorOptions): Explicit
   };
 }
 
-/** A new run's config: the explicit fields over the config file's budget, field by field (a run's `tokens` cap keeps the file's `costUsd`). */
-export function resolveNewRunConfig(explicit: Partial<RunConfig>, fileBudget: EnsembleConfig['budget']): RunConfig {
+/**
+ * A new run's config: the explicit fields over the config file's budget, field by field (a run's
+ * `tokens` cap keeps the file's `costUsd`), and over the file's permission ceiling.
+ */
+export function resolveNewRunConfig(explicit: Partial<RunConfig>, file: Pick<EnsembleConfig, 'budget' | 'permissions'>): RunConfig {
+  const fileBudget = file.budget;
+  if (file.permissions !== undefined && explicit.permissions === undefined) explicit = { ...explicit, permissions: file.permissions };
   if (fileBudget === undefined) return runConfigSchema.parse(explicit);
   const run = { ...fileBudget.run, ...explicit.budget?.run };
   const agents: Record<string, BudgetCap> = { ...fileBudget.agents };

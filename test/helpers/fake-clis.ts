@@ -23,7 +23,10 @@ process.stdin.on('end', () => {
   const log = path.join(path.dirname(process.argv[1]), '..', 'calls.jsonl');
   fs.appendFileSync(log, JSON.stringify({ name, args, stdin, cwd: process.cwd(), secrets }) + '\n');
   const flagValue = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-  const prompt = (name === 'codex' ? args.at(-1) : flagValue(name === 'aider' ? '--message' : '-p')) ?? stdin;
+  // -p is claude's --print switch: the argument after it is the prompt unless it is another flag; without one, claude reads stdin (as the preset has it).
+  // The presets give claude, gemini and codex (exec … -) the prompt on stdin; echo-claude still passes it after -p.
+  const promptArgument = name === 'codex' ? (args.at(-1) === '-' ? undefined : args.at(-1)) : flagValue(name === 'aider' ? '--message' : '-p');
+  const prompt = (name === 'claude' && promptArgument?.startsWith('-') ? undefined : promptArgument) ?? stdin;
   const mode = prompt.includes('FAIL') ? 'fail' : prompt.includes('PLAIN') ? 'plain' : 'ok';
   const answer = args.includes('--echo') ? prompt : 'answer from ' + name + ': ' + prompt.slice(0, 40);
   const print = (value) => process.stdout.write(JSON.stringify(value) + '\n');
@@ -37,13 +40,19 @@ process.stdin.on('end', () => {
       result: mode === 'fail' ? 'API Error: 529 {"type":"overloaded_error"}' : answer,
       session_id: '5f0c', total_cost_usd: 0.0123,
       usage: { input_tokens: 10, cache_creation_input_tokens: 200, cache_read_input_tokens: 300, output_tokens: 45, server_tool_use: { web_search_requests: 0 } },
-      modelUsage: { 'claude-sonnet-4-5-20250929': { inputTokens: 10, outputTokens: 45, costUSD: 0.0123 } },
+      modelUsage: { 'claude-sonnet-4-5-20250929[1m]': { inputTokens: 10, outputTokens: 45, cacheReadInputTokens: 300, cacheCreationInputTokens: 200, costUSD: 0.0123 } },
+      permission_denials: [],
     });
     if (mode === 'fail') process.exitCode = 1;
   } else if (name === 'gemini') {
     const stats = { models: { 'gemini-2.5-pro': { api: { totalRequests: 1, totalErrors: 0, totalLatencyMs: 900 }, tokens: { prompt: 80, candidates: 20, total: 105, cached: 0, thoughts: 5, tool: 0 } } }, tools: { totalCalls: 0 }, files: { totalLinesAdded: 0, totalLinesRemoved: 0 } };
-    process.stdout.write(JSON.stringify(mode === 'fail' ? { response: null, stats, error: { type: 'ApiError', message: 'Quota exceeded for gemini-2.5-pro', code: 429 } } : { response: answer, stats }, null, 2) + '\n');
-    if (mode === 'fail') process.exitCode = 1;
+    if (mode === 'fail') {
+      // As Gemini CLI 0.61 does: the JSON error on stderr, nothing on stdout, exit status = HTTP status mod 256.
+      process.stderr.write(JSON.stringify({ session_id: 'c0ffee', error: { type: 'Error', message: 'Quota exceeded for gemini-2.5-pro', code: 429 } }, null, 2) + '\n');
+      process.exitCode = 429 % 256;
+    } else {
+      process.stdout.write(JSON.stringify({ response: answer, stats }, null, 2) + '\n');
+    }
   } else if (name === 'codex') {
     print({ type: 'thread.started', thread_id: '0199a213' });
     print({ type: 'turn.started' });

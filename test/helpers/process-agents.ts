@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { isEnsembleError } from '../../src/core/index.js';
-import type { DependencyOutput, TaskOutcome } from '../../src/core/index.js';
+import type { DependencyOutput, PermissionCeiling, TaskOutcome } from '../../src/core/index.js';
 import type { AgentDefinition, AgentInvocation } from '../../src/agents/index.js';
 import { AgentProcessTree } from '../../src/agents/process/agent-process-tree.js';
 import type { RecordedDispatch } from './dispatch-context.js';
@@ -26,7 +26,7 @@ export function commandInvocation(
   agent: AgentDefinition,
   prompt: string,
   workspace: string,
-  options: { readonly inputs?: readonly DependencyOutput[]; readonly recorded?: RecordedDispatch; readonly taskId?: string } = {},
+  options: { readonly inputs?: readonly DependencyOutput[]; readonly recorded?: RecordedDispatch; readonly taskId?: string; readonly permissions?: PermissionCeiling } = {},
 ): AgentInvocation {
   const taskId = options.taskId ?? 'task-7';
   const recorded = options.recorded;
@@ -39,6 +39,7 @@ export function commandInvocation(
       attempt: 2,
       executionId: `run-test-1:${taskId}:2`,
       inputs: options.inputs ?? [],
+      permissions: options.permissions ?? 'edit',
       task: { id: taskId, agentName: agent.name, description: '', prompt, dependencies: [], priority: 5 },
     },
     ...(recorded === undefined ? {} : { reportEvent: (type, payload) => void recorded.events.push({ type, payload }) }),

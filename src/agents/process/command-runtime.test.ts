@@ -237,6 +237,35 @@ describe('command runtime', () => {
     expect(failure.details).toMatchObject({ exitCode: 3, stderrTail: 'starting\nboom: the database is unreachable\n\n' });
   });
 
+  it('regression #12: the message skips colour codes and a closing brace for the last line that says something', async () => {
+    const stderr = '\u001b[31mError: this folder is not trusted\u001b[0m\n{\n  "code": 55\n}\n';
+    const agent = commandAgent([process.execPath, '-e', `process.stderr.write(${JSON.stringify(stderr)}); process.exit(55)`]);
+    const failure = await failureOf(runtime.run(invocation(agent, 'x'), new AbortController().signal));
+    expect(failure.message).toBe('agent "probe" exited with code 55: "code": 55');
+    const plain = commandAgent([process.execPath, '-e', `process.stderr.write(${JSON.stringify('\u001b[1;31mError: not trusted\u001b[0m\n}\n')}); process.exit(55)`]);
+    expect((await failureOf(runtime.run(invocation(plain, 'x'), new AbortController().signal))).message).toBe('agent "probe" exited with code 55: Error: not trusted');
+  });
+
+  it('regression #12: puts the arguments and environment of the run\'s permission ceiling at {permissions} of a cli agent', async () => {
+    const printArgs = `process.stdout.write(JSON.stringify({ argv: process.argv.slice(1), sandbox: process.env.IS_SANDBOX ?? null }))`;
+    const agent = commandAgent([process.execPath, '-e', printArgs, '--', '{permissions}', '--prompt-follows', '{prompt}'], {
+      runtime: 'cli',
+      permissions: {
+        read: { args: ['--mode', 'plan'], env: {} },
+        edit: { args: [], env: {} },
+        full: { args: ['--mode', 'bypass'], env: { IS_SANDBOX: '1' } },
+      },
+    });
+    const argvUnder = async (permissions: 'read' | 'edit' | 'full') => {
+      const outcome = await runtime.run(commandInvocation(agent, '- fix X', workspace, { permissions }), new AbortController().signal);
+      expect(outcome.evidence?.permissions).toBe(permissions);
+      return JSON.parse(outcome.output) as { argv: string[]; sandbox: string | null };
+    };
+    expect(await argvUnder('read')).toEqual({ argv: ['--mode', 'plan', '--prompt-follows', '- fix X'], sandbox: null });
+    expect(await argvUnder('edit')).toEqual({ argv: ['--prompt-follows', '- fix X'], sandbox: null });
+    expect(await argvUnder('full')).toEqual({ argv: ['--mode', 'bypass', '--prompt-follows', '- fix X'], sandbox: '1' });
+  });
+
   it('names the signal that killed the program', async () => {
     const failure = await failureOf(runtime.run(invocation(agentRunning('crash.mjs'), 'x'), new AbortController().signal));
     expect(failure.code).toBe('AGENT_EXIT_NONZERO');

@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EnsembleError, ZERO_USAGE } from '../../core/index.js';
-import type { TaskOutcome } from '../../core/index.js';
+import { EnsembleError, sanitizeTerminalText, ZERO_USAGE } from '../../core/index.js';
+import type { PermissionCeiling, TaskOutcome } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
+import type { AgentDefinition } from '../registry/index.js';
+import type { CliOutput } from '../cli/index.js';
 import { sweepAbandonedCgroups } from './agent-cgroup.js';
 import { createAttemptDir, removeAttemptDir, sweepAbandonedScratchDirs } from './agent-scratch-dir.js';
 import { buildAgentEnvironment } from './build-agent-environment.js';
 import { checkArgumentSize } from './check-argument-size.js';
-import { applyCliOutput, readCliOutput } from './read-cli-output.js';
+import { applyCliOutput, prepareCliEnvironment, readCliOutput, readConfiguredModel, resolveCliOutputFormat } from '../cli/index.js';
 import { PROCESS_TAG_VARIABLE, runAgentProcess } from './run-agent-process.js';
 import type { AgentProcessInfo, AgentProcessResult } from './run-agent-process.js';
 import { diffSinceSnapshot, snapshotWorkTree } from './work-tree-snapshot.js';
 import { enterWorkspace } from './workspace-activity.js';
 import type { WorkspaceVisit } from './workspace-activity.js';
-import { commandRuntimeOptionsSchema, PROMPT_PLACEHOLDER } from '../schema.js';
+import { commandRuntimeOptionsSchema, PERMISSIONS_PLACEHOLDER, PROMPT_PLACEHOLDER } from '../schema.js';
+import type { CliPermissionMode } from '../schema.js';
 
 /** Bytes of stderr kept for messages and evidence: the last 64 KiB. */
 const STDERR_TAIL_BYTES = 64 * 1024;
@@ -82,7 +85,11 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
     });
   }
   const prompt = request.task.prompt;
-  const argv = template.map((argument) => (argument === PROMPT_PLACEHOLDER ? prompt : argument));
+  // The CLI's own flags for the run's ceiling (`permissions:`); `command` agents have none.
+  const permissionMode: CliPermissionMode | undefined = agent.runtime === 'cli' ? agent.permissions?.[request.permissions] : undefined;
+  const argv = template.flatMap((argument) =>
+    argument === PROMPT_PLACEHOLDER ? [prompt] : argument === PERMISSIONS_PLACEHOLDER ? [...(permissionMode?.args ?? [])] : [argument],
+  );
   const scratchDir = createAttemptDir();
   let visit: WorkspaceVisit | undefined;
   try {
@@ -90,7 +97,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
     const promptPath = join(scratchDir, 'prompt.txt');
     const processTag = randomUUID();
     const isPromptEnvSafe = !prompt.includes('\0') && Buffer.byteLength(prompt) <= MAX_PROMPT_ENV_BYTES;
-    const env = buildAgentEnvironment(process.env, agent.env, {
+    const baseEnv = buildAgentEnvironment(process.env, agent.env, {
       ENSEMBLE_RUN_ID: request.runId,
       ENSEMBLE_TASK_ID: request.task.id,
       ENSEMBLE_EXECUTION_ID: request.executionId,
@@ -100,7 +107,9 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       ENSEMBLE_PROMPT_FILE: promptPath,
       [PROCESS_TAG_VARIABLE]: processTag,
       ...(isPromptEnvSafe ? { ENSEMBLE_PROMPT: prompt } : {}),
+      ...permissionMode?.env,
     });
+    const env = agent.runtime === 'cli' ? { ...baseEnv, ...(await prepareCliEnvironment(resolveCliOutputFormat(agent), baseEnv, scratchDir)) } : baseEnv;
     checkArgumentSize(agent.name, template, argv, env);
     const inputs = request.inputs.map(({ taskId, agentName, output }) => ({ taskId, agentName, output }));
     await writeFile(inputsPath, JSON.stringify(inputs), { mode: 0o600 });
@@ -131,7 +140,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       onExited: (info) => announce('exited', info),
     });
     // First: a CLI that reports its error in its JSON says more than its exit code.
-    const cliOutput = agent.runtime === 'cli' ? readCliOutput(agent, result, invocation.reportUsage) : undefined;
+    const cliOutput = agent.runtime === 'cli' ? await readCliResult(agent, argv, env, result, request.permissions, invocation.reportUsage) : undefined;
     if (result.exitCode !== 0) throw toExitError(agent.name, template, result);
     const diff = snapshot === undefined ? undefined : await diffSinceSnapshot(snapshot, signal);
     if (signal.aborted) throw signal.reason;
@@ -144,6 +153,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
         command: template,
         exitCode: 0,
         stderr: result.stderrTail,
+        ...(agent.runtime === 'cli' ? { permissions: request.permissions } : {}),
         ...(diff === undefined ? {} : { diff, diffShared: visit?.isShared ?? false }),
       },
     };
@@ -154,11 +164,26 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
   }
 }
 
+/** A finished `cli` agent's output read in its format, with what its configuration says of the model. */
+async function readCliResult(
+  agent: AgentDefinition,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  result: AgentProcessResult,
+  permissions: PermissionCeiling,
+  reportUsage: AgentInvocation['reportUsage'],
+): Promise<CliOutput> {
+  const configuredModel = await readConfiguredModel(resolveCliOutputFormat(agent), env);
+  const output = { stdout: result.stdout, stderr: result.stderrTail, exitCode: result.exitCode, permissions, argv, ...(configuredModel === undefined ? {} : { configuredModel }) };
+  return readCliOutput(agent, output, reportUsage);
+}
+
 function toExitError(agentName: string, command: readonly string[], result: AgentProcessResult): EnsembleError {
-  const lastLine = result.stderrTail
-    .split(/\r?\n/)
+  // The last line that says something: colour codes stripped, a closing `}` of a JSON dump skipped.
+  const lastLine = sanitizeTerminalText(result.stderrTail)
+    .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line !== '')
+    .filter((line) => /[\p{L}\p{N}]/u.test(line))
     .at(-1);
   const how = result.exitCode === null ? `was killed by signal ${result.exitSignal ?? 'unknown'}` : `exited with code ${result.exitCode}`;
   const message = `agent "${agentName}" ${how}${lastLine === undefined ? ' (nothing on stderr)' : `: ${lastLine}`}`;

@@ -1,8 +1,5 @@
 export { createCommandRuntime } from './command-runtime.js';
 export type { CommandRuntimeOptions } from './command-runtime.js';
-export { resolveCliOutputFormat } from './resolve-cli-output-format.js';
-export { parseClaudeJson, parseGeminiJson, parseCodexJsonl } from './parse-cli-output.js';
-export type { CliOutputReading } from './parse-cli-output.js';
 export { killLiveProcessGroups } from './live-process-trees.js';
 export { killLeftoverAgentProcesses } from './kill-leftover-agent-processes.js';
 export type { AgentProcessRecord, LeftoverKill } from './kill-leftover-agent-processes.js';

@@ -1,7 +1,7 @@
 import { EnsembleError, formatIssuePath } from '../../core/index.js';
 import { parseFrontMatter } from './parse-front-matter.js';
 import { agentFrontMatterSchema, KNOWN_FRONT_MATTER_KEYS } from '../schema.js';
-import type { AgentEnvironment, AgentLimits, AgentRuntimeKind, CliOutputFormat } from '../schema.js';
+import type { AgentEnvironment, AgentLimits, AgentRuntimeKind, CliOutputFormat, CliPermissions, RefusalPolicy } from '../schema.js';
 
 /** One agent, as read from a Markdown file with YAML front matter (Claude Code subagent format). */
 export interface AgentDefinition {
@@ -27,6 +27,10 @@ export interface AgentDefinition {
   readonly env?: AgentEnvironment;
   /** `cli` agents: how stdout is read; absent means inferred from the command (else `text`). */
   readonly outputFormat?: CliOutputFormat;
+  /** `cli` agents: the CLI's own arguments (and environment) for each permission ceiling, put at `{permissions}` in `command`. */
+  readonly permissions?: CliPermissions;
+  /** `cli` agents: what a tool call the CLI refused means. @default 'fail' */
+  readonly onRefusal?: RefusalPolicy;
   /** The Markdown body: the system prompt (`llm`) or notes (other runtimes). */
   readonly prompt: string;
   /** Where the definition came from: a file path, `'builtin'` or `'in-process'`. */
@@ -69,6 +73,8 @@ export function parseAgentDefinition(text: string, source: string): AgentDefinit
     ...(frontMatter.limits === undefined ? {} : { limits: frontMatter.limits }),
     ...(frontMatter.env === undefined ? {} : { env: frontMatter.env }),
     ...(frontMatter.outputFormat === undefined ? {} : { outputFormat: frontMatter.outputFormat }),
+    ...(frontMatter.permissions === undefined ? {} : { permissions: frontMatter.permissions }),
+    ...(frontMatter.onRefusal === undefined ? {} : { onRefusal: frontMatter.onRefusal }),
     prompt: split.body.trim(),
     source,
     extra,

@@ -1,5 +1,6 @@
 import { loadAgentRegistry, resolveCliOutputFormat } from '../../agents/index.js';
 import { unknownAgentError } from '../../meetings/index.js';
+import { PERMISSION_CEILINGS } from '../../core/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, type CliContext } from '../cli-context.js';
 import { renderTable, truncate } from '../format.js';
@@ -52,7 +53,20 @@ async function showAgent(context: CliContext, name: string): Promise<number> {
   context.print(sanitizeTerminalLine(agent.description));
   context.print(palette.dim(`category ${agent.category} · runtime ${agent.runtime}${agent.model === undefined ? '' : ` · model ${agent.model}`} · from ${agent.source}`));
   if (agent.command !== undefined) context.print(palette.dim(`command ${JSON.stringify(agent.command)}`));
-  if (agent.runtime === 'cli') context.print(palette.dim(`output ${resolveCliOutputFormat(agent)}${agent.outputFormat === undefined ? ' (inferred from the command)' : ''}`));
+  if (agent.runtime === 'cli') {
+    context.print(palette.dim(`output ${resolveCliOutputFormat(agent)}${agent.outputFormat === undefined ? ' (inferred from the command)' : ''}`));
+    const permissions = agent.permissions;
+    if (permissions !== undefined) {
+      for (const ceiling of PERMISSION_CEILINGS) {
+        const { args, env } = permissions[ceiling];
+        const settings = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+        context.print(palette.dim(`--permissions ${ceiling}: ${[JSON.stringify(args), ...settings].join(' ')}`));
+      }
+    } else {
+      context.print(palette.dim('--permissions: not mapped (no permissions: in the file); the CLI runs with its own defaults'));
+    }
+    context.print(palette.dim(`on refusal ${agent.onRefusal ?? 'fail'}`));
+  }
   if (agent.tools.length > 0) context.print(palette.dim(`tools ${agent.tools.join(', ')}`));
   // Definitions come from any folder (downloaded collections): their text must not drive the terminal.
   context.print(`\n${sanitizeTerminalText(agent.prompt.trim())}`);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { contextStrategySchema, EnsembleError, type BudgetCap, type RunConfigInput } from '../../core/index.js';
+import { contextStrategySchema, EnsembleError, permissionCeilingSchema, type BudgetCap, type RunConfigInput } from '../../core/index.js';
 import { PROVIDER_NAMES, providerNameSchema } from '../../config/index.js';
 import type { Command } from '../action.js';
 import { parseDollarFlag, parseIntegerFlag } from '../cli-context.js';
@@ -10,6 +10,7 @@ export interface RunShapingFlags {
   readonly model?: string;
   readonly concurrency?: string;
   readonly context?: string;
+  readonly permissions?: string;
   readonly timeout?: string;
   readonly maxTokens?: string;
   readonly maxCost?: string;
@@ -31,6 +32,7 @@ export interface RunShaping {
 export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   maxParallelAgents: '--concurrency',
   contextStrategy: '--context',
+  permissions: '--permissions',
   globalTimeout: '--timeout',
   'budget.run.tokens': '--max-tokens',
   'budget.run.costUsd': '--max-cost',
@@ -48,6 +50,7 @@ export function addRunShapingOptions(command: Command, workspaceDefault?: string
     .option('--model <model>', 'model for llm agents: a tier (haiku, sonnet, opus, fast, balanced, best) or provider:model')
     .option('-c, --concurrency <n>', 'maximum agents running at once (1-1000)')
     .option('--context <strategy>', 'context strategy: shared, isolated or hierarchical')
+    .option('--permissions <ceiling>', 'what agents may do to the workspace: read (read and search), edit (also write files), full (also run shell commands); default: edit')
     .option('--timeout <ms>', 'global timeout for the whole run, in ms')
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
     .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
@@ -63,6 +66,11 @@ export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunSh
     const strategy = contextStrategySchema.safeParse(flags.context);
     if (!strategy.success) throw new EnsembleError('INVALID_INPUT', `--context: expected shared, isolated or hierarchical, got "${flags.context}"`);
     config.contextStrategy = strategy.data;
+  }
+  if (flags.permissions !== undefined) {
+    const ceiling = permissionCeilingSchema.safeParse(flags.permissions);
+    if (!ceiling.success) throw new EnsembleError('INVALID_INPUT', `--permissions: expected read, edit or full, got "${flags.permissions}"`);
+    config.permissions = ceiling.data;
   }
   if (flags.provider !== undefined && !providerNameSchema.safeParse(flags.provider).success) {
     throw new EnsembleError('INVALID_INPUT', `--provider: expected one of ${PROVIDER_NAMES.join(', ')}, got "${flags.provider}"`);

@@ -1,4 +1,5 @@
 import { EnsembleError, type RunStatus } from '../../core/index.js';
+import { describeTaskWork } from './describe-task-work.js';
 import { isOwnerAlive } from '../../host/index.js';
 import { registerRunsRemoveCommands } from './runs-remove-command.js';
 import { openRunStore, type RunRecord, type RunStore, type TaskRecord } from '../../store/index.js';
@@ -128,6 +129,10 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
   }
   context.print('');
   context.print(renderTable(agentRows, palette));
+  for (const task of tasks) {
+    const work = describeTaskWork(task.evidence);
+    if (work.length > 0) context.print(`\n${palette.bold(task.taskId)}\n${work.map((line) => `  ${line}`).join('\n')}`);
+  }
   for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {
     context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${sanitizeTerminalText(task.error!.message)}`));
   }

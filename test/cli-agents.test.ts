@@ -234,6 +234,13 @@ describe('cli runtime with the shipped coding-agent definitions (fake CLIs on PA
     expect(events.at(-1)).toMatchObject({ type: 'workflow:complete', summary: { totalTokens: 1288, totalCost: 0.0123 } });
     expect(readFakeCliLog(log)[0]?.stdin).toBe(HOSTILE_PROMPT);
     expect(readdirSync(workspace).filter((name) => name.startsWith('pwned'))).toEqual([]);
+    // What Codex reported doing is kept in the journal and shown per task (issue 12: the store used to drop it).
+    const runId = String(events[0]!.runId);
+    const shown = await runCli(['runs', 'show', runId, '--db', db], { cwd: workspace, env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+    expect(shown.stdout).toContain(`review\n  files changed: ${join(realpathSync(workspace), 'utils.js')} (update)\n  commands: /bin/bash -lc 'npm test' → 0`);
+    const shownJson = await runCli(['runs', 'show', runId, '--db', db, '--json'], { cwd: workspace, env: { PATH: process.env.PATH } });
+    const review = (JSON.parse(shownJson.stdout) as { tasks: { taskId: string; evidence?: Record<string, unknown> }[] }).tasks.find((task) => task.taskId === 'review');
+    expect(review?.evidence).toMatchObject({ permissions: 'edit', commands: [{ command: "/bin/bash -lc 'npm test'", exitCode: 0 }] });
   });
 
   it('ensemble run feature --agent ROLE=AGENT: one coding CLI per role of a template', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AGENT_NAME_PATTERN,
   ERROR_CODES,
+  PERMISSION_CEILINGS,
   runConfigSchema,
   taskSpecSchema,
   type RunEvent,
@@ -43,6 +44,13 @@ export const taskEvidenceSchema = z.object({
   simulated: z.boolean().exactOptional(),
   outputFormat: z.string().exactOptional(),
   outputNote: z.string().exactOptional(),
+  permissions: z.enum(PERMISSION_CEILINGS).exactOptional(),
+  refusals: z.array(z.object({ tool: z.string(), detail: z.string().exactOptional() })).exactOptional(),
+  reportedChanges: z.array(z.object({ path: z.string(), kind: z.string() })).exactOptional(),
+  commands: z.array(z.object({ command: z.string(), exitCode: z.number().nullable() })).exactOptional(),
+  linesAdded: z.number().exactOptional(),
+  linesRemoved: z.number().exactOptional(),
+  failedToolCalls: z.number().exactOptional(),
 });
 
 export const runSummarySchema = z.object({
@@ -344,6 +352,8 @@ type _SchemaChecks = [
   Assert<Equals<z.output<typeof taskStatusSchema>, TaskStatus>>,
   Assert<Extends<z.output<typeof serializedErrorSchema>, SerializedError>>,
   Assert<Extends<z.output<typeof taskEvidenceSchema>, TaskEvidence>>,
+  // The same fields too: one added to the evidence but not here would be dropped when read back (issue 12).
+  Assert<Equals<keyof z.output<typeof taskEvidenceSchema>, keyof TaskEvidence>>,
   Assert<Extends<z.output<typeof runSummarySchema>, RunSummary>>,
   Assert<Extends<z.output<typeof tokenUsageSchema>, TokenUsage>>,
   Assert<Extends<ParsedEvent, RunEvent>>,

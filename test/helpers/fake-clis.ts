@@ -63,6 +63,8 @@ process.stdin.on('end', () => {
       process.exitCode = 1;
       return;
     }
+    print({ type: 'item.completed', item: { id: 'item_2', type: 'command_execution', command: "/bin/bash -lc 'npm test'", aggregated_output: 'ok', exit_code: 0, status: 'completed' } });
+    print({ type: 'item.completed', item: { id: 'item_3', type: 'file_change', changes: [{ path: path.join(process.cwd(), 'utils.js'), kind: 'update' }], status: 'completed' } });
     print({ type: 'item.completed', item: { id: 'item_1', type: 'agent_message', text: answer } });
     print({ type: 'turn.completed', usage: { input_tokens: 700, cached_input_tokens: 512, output_tokens: 33 } });
   } else {

@@ -38,6 +38,9 @@ function ofType<T extends RunEvent['type']>(events: readonly RunEvent[], type: T
 
 /** Lets launched work reach the provider, then waits (bounded) until no call is in flight. */
 async function settleCalls(governor: ProviderGovernor): Promise<void> {
+  // An llm task does file work before its call reaches the governor (its workspace's real path, its
+  // tools: issue 7); a few event-loop turns are not enough for the thread pool, so wait a little real time.
+  await sleep(20);
   for (let turn = 0; turn < 5; turn++) await nextTurn();
   const deadline = Date.now() + 10_000;
   while (governor.stats('openai').inFlight > 0) {

@@ -1,5 +1,6 @@
 import type { ActivityReporter, BudgetPort, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
+import type { McpToolSource } from '../tools/index.js';
 import type { AgentDefinition } from './registry/index.js';
 
 /** One attempt of a task by a file-defined agent, with everything a runtime needs. */
@@ -22,6 +23,10 @@ export interface AgentInvocation {
   readonly suspendTimeout?: DispatchContext['suspendTimeout'];
   /** The shared provider edge (rate limits, circuit breaker, adaptive concurrency). */
   readonly gate?: ProviderGate;
+  /** The run's MCP servers, started when a task first needs one; absent when none are configured. */
+  readonly mcp?: McpToolSource;
+  /** Reports a warning about the run once per distinct message (an unknown tool name in an agent file). */
+  readonly warn?: (message: string) => void;
 }
 
 /** Executes invocations of one kind of agent (`command`, `simulated`, …). */

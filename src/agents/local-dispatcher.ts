@@ -1,6 +1,7 @@
 import { EnsembleError } from '../core/index.js';
 import type { BudgetPort, DispatchContext, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
+import type { McpToolSource } from '../tools/index.js';
 import type { AgentRegistry } from './registry/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './process/index.js';
@@ -35,6 +36,10 @@ export interface LocalDispatcherOptions {
   readonly llmRuntime?: LlmRuntime;
   /** Model of tasks, runs and agents that name none (ENSEMBLE_MODEL, the config's `model`). @default 'sonnet' */
   readonly defaultModel?: string;
+  /** The run's MCP servers, handed to tool-using agents. */
+  readonly mcp?: McpToolSource;
+  /** Where warnings about the run go (an agent file naming a tool ensemble does not implement), each distinct one once. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -52,6 +57,8 @@ export class LocalDispatcher implements TaskDispatcher {
   private readonly gate: ProviderGate | undefined;
   private readonly llmRuntime: LlmRuntime | undefined;
   private readonly defaultModel: string;
+  private readonly mcp: McpToolSource | undefined;
+  private readonly warn: ((message: string) => void) | undefined;
 
   constructor(options: LocalDispatcherOptions) {
     this.registry = options.registry;
@@ -61,6 +68,8 @@ export class LocalDispatcher implements TaskDispatcher {
     this.gate = options.gate;
     this.llmRuntime = options.llmRuntime;
     this.defaultModel = options.defaultModel ?? DEFAULT_MODEL_TIER;
+    this.mcp = options.mcp;
+    this.warn = options.onWarning === undefined ? undefined : warnOnceEach(options.onWarning);
     this.commandRuntime = createCommandRuntime();
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
@@ -106,6 +115,8 @@ export class LocalDispatcher implements TaskDispatcher {
         suspendTimeout: context.suspendTimeout,
         ...(this.budget === undefined ? {} : { budget: this.budget }),
         ...(this.gate === undefined ? {} : { gate: this.gate }),
+        ...(this.mcp === undefined ? {} : { mcp: this.mcp }),
+        ...(this.warn === undefined ? {} : { warn: this.warn }),
       },
       signal,
     );
@@ -127,4 +138,14 @@ export class LocalDispatcher implements TaskDispatcher {
 /** The model reference of a task: its own, else the run's (`--model`), else its agent's, else the default (`sonnet` when none is configured). */
 export function modelReferenceFor(task: TaskSpec, agent: AgentDefinition, options: { readonly runModel?: string | undefined; readonly defaultModel?: string | undefined }): string {
   return task.model ?? options.runModel ?? agent.model ?? options.defaultModel ?? DEFAULT_MODEL_TIER;
+}
+
+/** `onWarning`, called once per distinct message. */
+function warnOnceEach(onWarning: (message: string) => void): (message: string) => void {
+  const seen = new Set<string>();
+  return (message) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    onWarning(message);
+  };
 }

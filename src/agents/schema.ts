@@ -37,7 +37,11 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'env',
   'permissions',
   'onRefusal',
+  'maxTurns',
 ]);
+
+/** Model steps an `llm` agent may take (each a model call, with the tool calls it asks for) when its file sets no `maxTurns`. */
+export const DEFAULT_MAX_TURNS = 30;
 
 const requiredString = (what: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'required' : `expected ${what}`) });
@@ -202,6 +206,8 @@ export const agentFrontMatterSchema = z
       .transform((model) => (model === 'inherit' || model === '' ? undefined : model))
       .optional(),
     tools: toolsSchema.default([]),
+    // llm only (Claude Code's key): model steps of the tool loop before the task fails with what it has.
+    maxTurns: z.int({ error: 'expected a whole number of turns' }).min(1, 'must be at least 1').max(1000, 'must be at most 1000').optional(),
     timeoutMs: z.int({ error: 'expected a whole number of milliseconds' }).positive('must be positive').optional(),
     // command/cli only; other runtimes run no process of their own and ignore it.
     limits: agentLimitsSchema.optional(),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { McpServerEntry } from '../tools/index.js';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { EnsembleError, toInputIssues } from '../core/index.js';
 import type { RunConfig } from '../core/index.js';
@@ -42,6 +43,8 @@ export interface EnsembleConfig {
   readonly budget?: RunConfig['budget'];
   /** Permission ceiling of runs that set none. */
   readonly permissions?: RunConfig['permissions'];
+  /** The file's MCP servers (the workspace's `.mcp.json` adds its own). */
+  readonly mcpServers?: Readonly<Record<string, McpServerEntry>>;
   /** The file's `providerPolicy` (validated; defaults not filled, so the library's own can be merged over it). */
   readonly providerPolicy?: ProviderPolicyInput;
 }
@@ -71,6 +74,7 @@ export function loadEnsembleConfig(options: LoadEnsembleConfigOptions): Ensemble
     costs: file.costs ?? {},
     ...(file.budget === undefined ? {} : { budget: file.budget }),
     ...(file.permissions === undefined ? {} : { permissions: file.permissions }),
+    ...(file.mcpServers === undefined ? {} : { mcpServers: file.mcpServers }),
     ...(file.providerPolicy === undefined ? {} : { providerPolicy: file.providerPolicy }),
   };
 }

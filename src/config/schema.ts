@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mcpServersConfigSchema } from '../tools/index.js';
 import { runConfigSchema } from '../core/index.js';
 import { providerPolicyInputSchema } from './provider-policy.js';
 
@@ -82,6 +83,8 @@ export const ensembleConfigFileSchema = z.strictObject({
   budget: runConfigSchema.shape.budget,
   /** What agents may do to the workspace (`read`, `edit`, `full`) when the run does not say. @default 'edit' */
   permissions: runConfigSchema.shape.permissions.unwrap().optional(),
+  /** MCP servers for tool-using agents, as in Claude Code's `.mcp.json` (`{command, args, env}` or `{type: http, url, headers}`); a name here wins over the workspace's `.mcp.json`. */
+  mcpServers: mcpServersConfigSchema.optional(),
   /** How model calls are governed: concurrency, circuit breaker, stream idle timeout, llm task defaults. */
   providerPolicy: providerPolicyInputSchema.optional(),
 });

@@ -46,6 +46,12 @@ export const ERROR_SURFACES = {
   AGENT_LIMIT_EXCEEDED: AGENT_FAILURE,
   // The agent was refused an action under the run's permission ceiling: not retried, the ceiling must change.
   AGENT_PERMISSION_DENIED: AGENT_FAILURE,
+  // A tool call refused (a path outside the workspace, a tool above the ceiling) or failed: the
+  // model sees it as the call's result; it reaches a caller only through a library tool runner.
+  TOOL_REFUSED: INVALID_INPUT,
+  TOOL_FAILED: AGENT_FAILURE,
+  // An MCP server the task needs did not start or answer: fixed by configuration, not by retrying.
+  MCP_SERVER_FAILED: AGENT_FAILURE,
   BUDGET_EXCEEDED: { exitCode: 1, httpStatus: 402 },
   PROVIDER_RATE_LIMITED: { exitCode: 1, httpStatus: 429 },
   PROVIDER_UNAVAILABLE: UNAVAILABLE,

@@ -118,6 +118,32 @@ export interface EventPayloads {
     readonly usage: TokenUsage;
     readonly costUsd: number;
   };
+  /**
+   * One tool call of a tool-using agent, journaled when it ends (`state: 'end'`); `state: 'start'`
+   * announces it (so a view can show what a running task is doing) and carries no result fields.
+   */
+  'agent:tool': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    /** The model's id of the call, unique within the attempt. */
+    readonly callId: string;
+    /** `Read`, `Bash`, `mcp__github__create_issue`, … */
+    readonly tool: string;
+    readonly state: 'start' | 'end';
+    /** A short, single-line summary of the input (`src/app.ts:1-200`, `npm test`), at most 200 characters. */
+    readonly input: string;
+    /** end: whether the tool succeeded (a refused or failed call is `false`; the model sees the error). */
+    readonly ok?: boolean;
+    /** end: size of the result handed back to the model, in characters. */
+    readonly resultChars?: number;
+    /** end: wall time of the call, in ms. */
+    readonly durationMs?: number;
+    /** end, when not ok: the error the model was shown, shortened. */
+    readonly error?: string;
+    /** end: the workspace files the call wrote (Write, Edit), relative to the workspace. */
+    readonly files?: readonly string[];
+  };
   /** A caller of a provider waits: rate limited (retry-after), backing off after a transient failure, or held by an open circuit. */
   'provider:pause': {
     readonly taskId: string;
@@ -177,6 +203,7 @@ export const RUN_EVENT_TYPES = [
   'provider:pause',
   'provider:circuit',
   'agent:process',
+  'agent:tool',
   'task:retry',
   'task:complete',
   'task:error',

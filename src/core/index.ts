@@ -87,7 +87,7 @@ export { RunScheduler } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 /** The one reducer of run state (`applyRunEvent`) that every view derives from, and its state. */
 export { applyRunEvent, createRunState, foldRunEvents, runElapsedMs, STREAMED_TAIL_CHARS } from './run-state.js';
-export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup } from './run-state.js';
+export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup, ActiveToolCall, ToolUsage } from './run-state.js';
 /** What a resume hands the scheduler, derived from the run's events. */
 export { toResumePrior, resumePriorFromEvents } from './resume-prior.js';
 export type { ReapedProcessGroup, SchedulerPrior } from './resume-prior.js';

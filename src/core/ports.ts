@@ -53,7 +53,7 @@ export interface InvocationInfo {
 }
 
 /** Events an attempt may announce while it runs; the scheduler adds `taskId`, `agentName` and `attempt`. */
-export type ActivityEventType = 'provider:pause' | 'provider:circuit' | 'agent:process';
+export type ActivityEventType = 'provider:pause' | 'provider:circuit' | 'agent:process' | 'agent:tool';
 
 /** Announces one activity event of the running attempt (journaled before it is emitted). */
 export type ActivityReporter = <T extends ActivityEventType>(type: T, payload: ActivityPayload<T>) => void;

@@ -29,6 +29,8 @@ export interface SchedulerPrior {
    * @default none
    */
   readonly reapedGroups?: readonly ReapedProcessGroup[];
+  /** Tool calls of earlier executions, counted on in the summary. @default 0 */
+  readonly toolCalls?: number;
 }
 
 /** A process group an earlier execution journaled as started and never as exited, with its task (a resume reaps these). */
@@ -51,7 +53,7 @@ export function toResumePrior(state: RunState): SchedulerPrior {
       spend.set(task.taskId, { usage: task.usage, costUsd: task.costUsd });
     }
   }
-  return { completed, nextSeq: state.lastSeq + 1, attempts, spend, elapsedMs: runElapsedMs(state) };
+  return { completed, nextSeq: state.lastSeq + 1, attempts, spend, elapsedMs: runElapsedMs(state), toolCalls: state.toolCalls };
 }
 
 /** {@link toResumePrior} of a run's journaled events, in seq order. */

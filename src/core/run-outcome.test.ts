@@ -34,6 +34,7 @@ describe('buildRunOutcome', () => {
       totalTokens: 6,
       totalCost: 1,
       totalDuration: 1235,
+      toolCalls: 0,
     });
     expect(outcome.results[0]).toEqual({ taskId: 't0', agentName: 'worker', status: 'succeeded', output: 'out:t0', attempts: 1, durationMs: 10, tokensUsed: 3, costUsd: 0.5 });
   });

@@ -18,6 +18,8 @@ export interface FinishedTasks {
   readonly costs: Float64Array;
   readonly outputs: readonly (string | undefined)[];
   readonly errors: readonly (SerializedError | undefined)[];
+  /** Tool calls that ended in the run, earlier executions included. @default 0 */
+  readonly toolCalls?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export function buildRunOutcome(
     totalTokens,
     totalCost,
     totalDuration: Math.max(0, Math.round(elapsedMs)),
+    toolCalls: finished.toolCalls ?? 0,
     ...(budgetStops.length === 0 ? {} : { budgetStops }),
   };
   if (stopReason !== undefined) {

@@ -30,6 +30,7 @@ const SUMMARY: RunSummary = {
   totalTokens: 0,
   totalCost: 0,
   totalDuration: 0,
+  toolCalls: 0,
 };
 
 function firstExecution(): RunEvent[] {
@@ -121,6 +122,67 @@ describe('applyRunEvent', () => {
     const state = foldRunEvents([event('task:start', { ...ref('late'), description: '', attempt: 3 })]);
     expect(state.tasks.get('late')).toMatchObject({ status: 'running', attempts: 3, ordinal: 0 });
     expect(state.counts.running).toBe(1);
+  });
+});
+
+describe('applyRunEvent: agent:tool (issue 7)', () => {
+  const tool = (callId: string, name: string, state: 'start' | 'end', extra: Partial<EventPayloads['agent:tool']> = {}) =>
+    ({ ...ref('a'), attempt: 1, callId, tool: name, state, input: `${name} input`, ...extra }) as EventPayloads['agent:tool'];
+
+  function started(): { state: ReturnType<typeof foldRunEvents>; event: ReturnType<typeof eventWriter> } {
+    const event = eventWriter();
+    const state = foldRunEvents([
+      event('workflow:start', { workflowName: 'demo', taskCount: 1, maxParallelAgents: 1, resumed: false, completedTaskCount: 0 }),
+      event('task:added', { ...ref('a'), description: 'do a', dependencies: [], priority: 5 }),
+      event('task:start', { ...ref('a'), description: 'do a', attempt: 1 }),
+    ]);
+    return { state, event };
+  }
+
+  it('shows the calls in progress, newest last, and counts each call that ends, per tool, with failures and the files written', () => {
+    const { state, event } = started();
+    applyRunEvent(state, event('agent:tool', tool('c1', 'Read', 'start', { input: 'src/app.ts' }), 2_000));
+    expect(state.tasks.get('a')!.activeToolCalls).toEqual([{ callId: 'c1', tool: 'Read', input: 'src/app.ts', startedAt: 2_000 }]);
+    applyRunEvent(state, event('agent:tool', tool('c2', 'Grep', 'start')));
+    expect(state.tasks.get('a')!.activeToolCalls.map((call) => call.callId)).toEqual(['c1', 'c2']);
+    applyRunEvent(state, event('agent:tool', tool('c1', 'Read', 'end', { ok: true, resultChars: 120, durationMs: 3 })));
+    applyRunEvent(state, event('agent:tool', tool('c2', 'Grep', 'end', { ok: true })));
+    for (const [callId, ok, files] of [['c3', true, ['src/app.ts']], ['c4', false, []], ['c5', true, ['src/app.ts', 'src/new.ts']]] as const) {
+      applyRunEvent(state, event('agent:tool', tool(callId, 'Edit', 'start')));
+      applyRunEvent(state, event('agent:tool', tool(callId, 'Edit', 'end', { ok, files, ...(ok ? {} : { error: 'old_string not found' }) })));
+    }
+    const task = state.tasks.get('a')!;
+    expect(task.activeToolCalls).toEqual([]);
+    expect(task).toMatchObject({ toolCalls: 5, failedToolCalls: 1, filesWritten: ['src/app.ts', 'src/new.ts'] });
+    expect(task.toolUsage).toEqual([
+      { tool: 'Read', calls: 1, failedCalls: 0 },
+      { tool: 'Grep', calls: 1, failedCalls: 0 },
+      { tool: 'Edit', calls: 3, failedCalls: 1 },
+    ]);
+    expect(state.toolCalls).toBe(5);
+  });
+
+  it('clears the call in progress when the attempt ends, and ignores a start from an attempt that is no longer running', () => {
+    const { state, event } = started();
+    applyRunEvent(state, event('agent:tool', tool('c1', 'Bash', 'start', { input: 'npm test' })));
+    applyRunEvent(state, event('task:retry', { ...ref('a'), attempt: 1, delayMs: 10, error: FAILURE, ...spend(1) }));
+    expect(state.tasks.get('a')!.activeToolCalls).toEqual([]);
+    applyRunEvent(state, event('agent:tool', tool('c2', 'Read', 'start')));
+    expect(state.tasks.get('a')!.activeToolCalls).toEqual([]);
+    applyRunEvent(state, event('task:start', { ...ref('a'), description: 'do a', attempt: 2 }));
+    applyRunEvent(state, event('agent:tool', { ...tool('c3', 'Read', 'start'), attempt: 2 }));
+    expect(state.tasks.get('a')!.activeToolCalls.map((call) => call.callId)).toEqual(['c3']);
+    applyRunEvent(state, event('task:complete', { ...ref('a'), duration: 5, tokensUsed: 0, attempt: 2, output: 'ok', ...spend(0) }));
+    expect(state.tasks.get('a')!.activeToolCalls).toEqual([]);
+    // A late end of the first attempt's call still happened: it is counted.
+    applyRunEvent(state, event('agent:tool', tool('c1', 'Bash', 'end', { ok: false, error: 'timed out' })));
+    expect(state.tasks.get('a')).toMatchObject({ toolCalls: 1, failedToolCalls: 1, status: 'succeeded' });
+  });
+
+  it('reads a run journaled before tools existed as having made no tool calls', () => {
+    const state = foldRunEvents(firstExecution());
+    expect(state.toolCalls).toBe(0);
+    expect(state.tasks.get('a')).toMatchObject({ toolCalls: 0, failedToolCalls: 0, toolUsage: [], filesWritten: [], activeToolCalls: [] });
   });
 });
 

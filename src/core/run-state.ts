@@ -35,6 +35,25 @@ export interface LiveProcessGroup {
   readonly startedAt: number;
 }
 
+/** A tool call of the task's running attempt that started and has not ended (from `agent:tool`). */
+export interface ActiveToolCall {
+  readonly callId: string;
+  /** `Read`, `Bash`, `mcp__github__create_issue`, … */
+  readonly tool: string;
+  /** The short input summary (`src/app.ts:1-200`, `npm test`). */
+  readonly input: string;
+  /** Epoch ms it started. */
+  readonly startedAt: number;
+}
+
+/** The ended tool calls of one tool across a task's attempts. */
+export interface ToolUsage {
+  readonly tool: string;
+  readonly calls: number;
+  /** Calls that were refused or failed (the model saw an error). */
+  readonly failedCalls: number;
+}
+
 /** One task as its events describe it. Times are epoch ms. */
 export interface TaskState {
   readonly taskId: string;
@@ -78,6 +97,16 @@ export interface TaskState {
   readonly circuit?: ProviderCircuitState;
   /** Process groups started and not yet seen to exit: live, or orphaned if the run crashed. */
   readonly processes: readonly LiveProcessGroup[];
+  /** Tool calls of the running attempt in progress, oldest first; empty once the attempt ends. */
+  readonly activeToolCalls: readonly ActiveToolCall[];
+  /** Tool calls that ended, over all attempts. */
+  readonly toolCalls: number;
+  /** Of {@link toolCalls}, those refused or failed. */
+  readonly failedToolCalls: number;
+  /** Ended calls per tool, in order of first use. */
+  readonly toolUsage: readonly ToolUsage[];
+  /** Workspace files its tool calls wrote (Write, Edit), relative to the workspace, in order of first write. */
+  readonly filesWritten: readonly string[];
 }
 
 /** A run as its events describe it: what every view (CLI, store, server, dashboard) shows. */
@@ -112,6 +141,8 @@ export interface RunState {
   readonly totalCostUsd: number;
   /** Whether some task ran on the simulated runtime. */
   readonly usesSimulated: boolean;
+  /** Tool calls that ended, over every task and execution. */
+  readonly toolCalls: number;
   /** From the latest `workflow:complete` / `workflow:error`. */
   readonly summary?: RunSummary;
   readonly error?: SerializedError;
@@ -142,6 +173,7 @@ export function createRunState(): RunState {
     totalTokens: 0,
     totalCostUsd: 0,
     usesSimulated: false,
+    toolCalls: 0,
   };
   return state;
 }
@@ -202,7 +234,7 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
     }
     case 'task:start': {
       const task = taskOf(run, event);
-      const next = update(run, task, { status: 'running', attempts: event.attempt, startedAt: event.at });
+      const next = update(run, task, { status: 'running', attempts: event.attempt, startedAt: event.at, activeToolCalls: [] });
       clear(next, 'finishedAt', 'durationMs', 'streamedTail', 'lastOutputLine', 'pause', 'blockedBy', 'cancelReason');
       break;
     }
@@ -257,9 +289,13 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       }
       break;
     }
+    case 'agent:tool': {
+      applyToolEvent(run, taskOf(run, event), event);
+      break;
+    }
     case 'task:retry': {
       const task = taskOf(run, event);
-      const next = update(run, task, { status: 'retrying', attempts: event.attempt, error: event.error, ...addSpend(run, task, event) });
+      const next = update(run, task, { status: 'retrying', attempts: event.attempt, error: event.error, activeToolCalls: [], ...addSpend(run, task, event) });
       clear(next, 'pause', 'circuit');
       break;
     }
@@ -276,13 +312,13 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       break;
     }
     case 'task:skipped': {
-      const next = update(run, taskOf(run, event), { status: 'skipped', finishedAt: event.at });
+      const next = update(run, taskOf(run, event), { status: 'skipped', finishedAt: event.at, activeToolCalls: [] });
       if (event.blockedBy !== undefined) next.blockedBy = event.blockedBy;
       break;
     }
     case 'task:cancelled': {
       const task = taskOf(run, event);
-      const next = update(run, task, { status: 'cancelled', cancelReason: event.reason, finishedAt: event.at, ...addSpend(run, task, event) });
+      const next = update(run, task, { status: 'cancelled', cancelReason: event.reason, finishedAt: event.at, activeToolCalls: [], ...addSpend(run, task, event) });
       if (event.attempt !== undefined) next.attempts = event.attempt;
       if (event.duration !== undefined) next.durationMs = event.duration;
       clear(next, 'pause', 'circuit');
@@ -317,6 +353,11 @@ function newTask(run: MutableRun, taskId: string, agentName: string): MutableTas
     usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
     costUsd: 0,
     processes: [],
+    activeToolCalls: [],
+    toolCalls: 0,
+    failedToolCalls: 0,
+    toolUsage: [],
+    filesWritten: [],
   };
   run.tasks.set(taskId, task);
   run.counts.pending++;
@@ -345,9 +386,37 @@ function clear(task: MutableTask, ...keys: readonly (keyof MutableTask)[]): void
 
 /** The attempt that ends the task (`task:complete`, `task:error`): its number, duration, end and spend; no provider wait is left. */
 function endAttempt(run: MutableRun, task: MutableTask, event: AttemptEnd, changes: Pick<MutableTask, 'status'> & Partial<MutableTask>): MutableTask {
-  const next = update(run, task, { ...changes, attempts: event.attempt, durationMs: event.duration, finishedAt: event.at, ...addSpend(run, task, event) });
+  const next = update(run, task, { ...changes, attempts: event.attempt, durationMs: event.duration, finishedAt: event.at, activeToolCalls: [], ...addSpend(run, task, event) });
   clear(next, 'pause', 'circuit');
   return next;
+}
+
+/**
+ * A tool call starts (it becomes the task's current call, if it belongs to the running attempt) or
+ * ends (it leaves the active calls and is counted, per tool, with the files it wrote). An end is
+ * counted even for an earlier attempt: the call happened.
+ */
+function applyToolEvent(run: MutableRun, task: MutableTask, event: EventPayloads['agent:tool'] & { readonly at: number }): void {
+  const others = task.activeToolCalls.filter((call) => call.callId !== event.callId);
+  if (event.state === 'start') {
+    if (event.attempt !== task.attempts || task.status !== 'running') return;
+    update(run, task, { activeToolCalls: [...others, { callId: event.callId, tool: event.tool, input: event.input, startedAt: event.at }] });
+    return;
+  }
+  const failed = event.ok === false ? 1 : 0;
+  run.toolCalls++;
+  const known = task.toolUsage.some((usage) => usage.tool === event.tool);
+  const toolUsage = known
+    ? task.toolUsage.map((usage) => (usage.tool === event.tool ? { tool: usage.tool, calls: usage.calls + 1, failedCalls: usage.failedCalls + failed } : usage))
+    : [...task.toolUsage, { tool: event.tool, calls: 1, failedCalls: failed }];
+  const newFiles = (event.files ?? []).filter((file, index, files) => !task.filesWritten.includes(file) && files.indexOf(file) === index);
+  update(run, task, {
+    activeToolCalls: others.length === task.activeToolCalls.length ? task.activeToolCalls : others,
+    toolCalls: task.toolCalls + 1,
+    failedToolCalls: task.failedToolCalls + failed,
+    toolUsage,
+    ...(newFiles.length === 0 ? {} : { filesWritten: [...task.filesWritten, ...newFiles] }),
+  });
 }
 
 /** The task's totals with one attempt's spend added, also counted in the run's totals. */

@@ -76,6 +76,8 @@ export class RunScheduler {
   private resolveOutcome: ((outcome: RunOutcome) => void) | undefined;
   private rejectOutcome: ((error: EnsembleError) => void) | undefined;
   private outcome: RunOutcome | undefined;
+  /** Tool calls journaled over every execution of the run (the summary counts them). */
+  private toolCalls: number;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -83,6 +85,7 @@ export class RunScheduler {
     this.tasks = options.graph.tasks;
     this.taskCount = this.tasks.length;
     this.random = options.random ?? Math.random;
+    this.toolCalls = options.prior?.toolCalls ?? 0;
 
     const priorities = new Uint8Array(this.taskCount);
     for (let i = 0; i < this.taskCount; i++) priorities[i] = (this.tasks[i] as TaskSpec).priority;
@@ -304,6 +307,7 @@ export class RunScheduler {
     const isCurrent = this.attempts[index] === attempt && this.status[index] === RUNNING;
     if (!isCurrent && type !== 'agent:process') return;
     const task = this.tasks[index] as TaskSpec;
+    if (type === 'agent:tool' && (payload as ActivityPayload<'agent:tool'>).state === 'end') this.toolCalls++;
     this.outbox.record(type, { taskId: task.id, agentName: task.agentName, attempt, ...payload } as unknown as EventPayloads[T]);
     this.flush();
   }
@@ -393,7 +397,7 @@ export class RunScheduler {
     const { status, attempts, durations, outputs, errors } = table;
     const { tokens, costs } = table.spend;
     const elapsedMs = (this.options.prior?.elapsedMs ?? 0) + this.options.clock.now() - this.runStartedAt;
-    const outcome = buildRunOutcome(this.options.runId, { tasks, status, attempts, durations, tokens, costs, outputs, errors }, elapsedMs, this.stopReason);
+    const outcome = buildRunOutcome(this.options.runId, { tasks, status, attempts, durations, tokens, costs, outputs, errors, toolCalls: this.toolCalls }, elapsedMs, this.stopReason);
     const { summary, error } = outcome;
     this.outbox.record('workflow:results', { results: outcome.results });
     if (error === undefined) this.outbox.record('workflow:complete', { status: outcome.status, summary });

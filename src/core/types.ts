@@ -49,6 +49,8 @@ export interface TaskEvidence {
   readonly linesRemoved?: number;
   /** Tool calls that failed for any reason, as the agent reported them. */
   readonly failedToolCalls?: number;
+  /** Tool calls a tool-using agent made (failed ones included). */
+  readonly toolCalls?: number;
 }
 
 /** A tool call refused on permission grounds. */
@@ -119,6 +121,8 @@ export interface RunSummary {
   readonly totalCost: number;
   /** Wall time of the run in ms: this execution plus the earlier ones a resume continued. */
   readonly totalDuration: number;
+  /** Tool calls agents made (`agent:tool` ends), across resumes; 0 in runs journaled before tools existed. */
+  readonly toolCalls: number;
   /** Tasks a spending cap stopped, and which cap (present only when one did). */
   readonly budgetStops?: readonly BudgetStop[];
 }

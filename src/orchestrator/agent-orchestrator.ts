@@ -17,6 +17,7 @@ import {
   type TaskSpec,
 } from '../core/index.js';
 import {
+  buildAgentEnvironment,
   inProcessAgents,
   loadAgentRegistry,
   modelReferenceFor,
@@ -27,6 +28,7 @@ import {
   type LlmRuntime,
 } from '../agents/index.js';
 import { defaultProviderGovernor } from '../providers/index.js';
+import { createMcpToolSource, loadMcpServers, type McpToolSource } from '../tools/index.js';
 import { currentOwner, holdClaim, releaseHeldClaim, stderrLogger, systemClock } from '../host/index.js';
 import { resolveProviderPolicy, type EnsembleConfig, type ProviderPolicy, type ProviderPolicyInput } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
@@ -294,9 +296,13 @@ export class AgentOrchestrator {
     const { runId, store, claim } = run;
     this.currentRunId = runId;
     let scheduler: RunScheduler;
+    let mcp: McpToolSource | undefined;
     try {
-      scheduler = this.createScheduler(run);
+      // A bad .mcp.json fails the run here, before any task starts; servers start when a task first needs one.
+      mcp = await this.openMcpServers();
+      scheduler = this.createScheduler(run, mcp);
     } catch (error) {
+      await mcp?.close();
       if (claim !== undefined) {
         store?.releaseClaim(claim, run.releaseAs);
         releaseHeldClaim(claim.token);
@@ -331,10 +337,26 @@ export class AgentOrchestrator {
       stopWatching?.();
       signal?.removeEventListener('abort', onAbort);
       if (claim !== undefined) releaseHeldClaim(claim.token);
+      // The run's MCP servers stop with it (each started at most once, when a task first needed it).
+      await mcp?.close();
     }
   }
 
-  private createScheduler(run: ScheduledRun): RunScheduler {
+  /** The run's MCP servers (the workspace's `.mcp.json`, the config file's `mcpServers`), or undefined when there are none. */
+  private async openMcpServers(): Promise<McpToolSource | undefined> {
+    const workspaceDir = this.settings().workspaceDir;
+    const servers = await loadMcpServers({ workspaceDir, configServers: this.ensembleConfig().mcpServers ?? {} });
+    if (servers.length === 0) return undefined;
+    return createMcpToolSource(servers, {
+      clientName: 'ensemble',
+      workspaceDir,
+      // The agents' allow-list: no key reaches a server that did not ask for it in its own `env`.
+      env: buildAgentEnvironment(process.env, undefined, {}),
+      logger: { warn: this.warn, error: (message) => this.warn(message) },
+    });
+  }
+
+  private createScheduler(run: ScheduledRun, mcp: McpToolSource | undefined): RunScheduler {
     return createRunScheduler(run, {
       registry: this.agentRegistry(),
       simulatedLatencyMs: this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env),
@@ -344,6 +366,8 @@ export class AgentOrchestrator {
       runModel: this.settings().model,
       inProcess: this.inProcess(),
       gate: this.config.governor ?? defaultProviderGovernor(this.providerPolicy()),
+      mcp,
+      onWarning: this.warn,
       workflowName: this.options.workflowName,
       workflowId: this.options.workflowId,
       workspaceDir: this.settings().workspaceDir,

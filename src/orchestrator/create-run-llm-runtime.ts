@@ -3,6 +3,7 @@ import { createLlmRuntime, type LlmRuntime } from '../agents/index.js';
 import { createNoticeMemory, NOTICE_FILE_NAME, openNoticeMemory } from '../providers/index.js';
 import type { EnsembleConfig, ProviderPolicy } from '../config/index.js';
 import { defaultStorePath } from '../store/index.js';
+import { createBuiltinTools } from '../tools/index.js';
 
 export interface RunLlmRuntimeOptions {
   readonly config: EnsembleConfig;
@@ -27,5 +28,7 @@ export function createRunLlmRuntime({ config, policy, isJournaled, onWarning }: 
     notices,
     streamIdleTimeoutMs: policy.streamIdleTimeoutMs,
     modelCheckTimeoutMs: policy.modelCheckTimeoutMs,
+    // Every llm agent is a tool-using agent: its `tools` and the run's --permissions pick from these.
+    tools: createBuiltinTools(),
   });
 }

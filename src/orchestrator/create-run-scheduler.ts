@@ -1,6 +1,7 @@
 import { RunScheduler, type BudgetPort, type Clock, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
 import { LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
 import type { ProviderGate } from '../providers/index.js';
+import type { McpToolSource } from '../tools/index.js';
 import type { RunClaim, RunStore } from '../store/index.js';
 
 /** A run about to be handed to the scheduler. */
@@ -25,6 +26,9 @@ export interface RunSchedulerWiring {
   readonly runModel: string | undefined;
   readonly inProcess: ReadonlyMap<string, InProcessAgent>;
   readonly gate: ProviderGate;
+  /** The run's MCP servers (started when a task first needs one), when any are configured. */
+  readonly mcp: McpToolSource | undefined;
+  readonly onWarning: (message: string) => void;
   /** Name and id of a run that has none of its own (a new run). */
   readonly workflowName: string | undefined;
   readonly workflowId: string | undefined;
@@ -46,6 +50,8 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     ...(llmRuntime === undefined ? {} : { llmRuntime }),
     ...(defaultModel === undefined ? {} : { defaultModel }),
     gate: wiring.gate,
+    ...(wiring.mcp === undefined ? {} : { mcp: wiring.mcp }),
+    onWarning: wiring.onWarning,
   });
   const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
   const workflowId = run.workflowId ?? wiring.workflowId;

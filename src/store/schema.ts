@@ -51,6 +51,7 @@ export const taskEvidenceSchema = z.object({
   linesAdded: z.number().exactOptional(),
   linesRemoved: z.number().exactOptional(),
   failedToolCalls: z.number().exactOptional(),
+  toolCalls: z.number().exactOptional(),
 });
 
 export const runSummarySchema = z.object({
@@ -63,6 +64,8 @@ export const runSummarySchema = z.object({
   totalTokens: z.number(),
   totalCost: z.number(),
   totalDuration: z.number(),
+  // Journals written before agents had tools hold no count: they made no tool calls.
+  toolCalls: z.number().default(0),
   budgetStops: z.array(z.object({ taskId: z.string(), cap: z.string(), name: z.string() })).exactOptional(),
 });
 
@@ -281,6 +284,21 @@ export const runEventSchema = z.discriminatedUnion('type', [
     host: z.string(),
     startTicks: z.number().exactOptional(),
     cgroup: z.string().exactOptional(),
+  }),
+  z.looseObject({
+    type: z.literal('agent:tool'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    callId: z.string(),
+    tool: z.string(),
+    state: z.enum(['start', 'end']),
+    input: z.string(),
+    ok: z.boolean().exactOptional(),
+    resultChars: z.number().exactOptional(),
+    durationMs: z.number().exactOptional(),
+    error: z.string().exactOptional(),
+    files: z.array(z.string()).exactOptional(),
   }),
   z.looseObject({
     type: z.literal('task:retry'),

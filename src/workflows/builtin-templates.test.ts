@@ -100,8 +100,8 @@ describe('built-in templates', () => {
   it('code-review: takes typed JSON parameters as the HTTP API sends them, and defaults', () => {
     const workflow = resolveWorkflow('code-review', { params: { changedFiles: ['a.ts'], target: 'packages/api' } });
     expect(workflow.parameters).toEqual({ target: 'packages/api', changedFiles: ['a.ts'], reviewDepth: 'thorough' });
-    expect(workflow.tasks[0]?.prompt).toContain('Review target: packages/api, focusing on the changed files: a.ts.');
-    expect(resolveWorkflow('code-review', {}).tasks[0]?.prompt).toContain('Review target: . (all of it).');
+    expect(workflow.tasks[0]?.prompt).toContain('Review target: `packages/api` in the workspace (a file, or a folder: Glob it for its source files). Focus on the changed files: a.ts.');
+    expect(resolveWorkflow('code-review', {}).tasks[0]?.prompt).toContain('Review target: the whole workspace.');
   });
 
   it('gives the caller a copy of the template config', () => {

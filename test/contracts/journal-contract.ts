@@ -145,6 +145,7 @@ export function sampleEvents(runId: string): RunEvent[] {
         totalTokens: 21,
         totalCost: 0.0375,
         totalDuration: 5000,
+        toolCalls: 3,
         budgetStops: [{ taskId: 'b', cap: 'run', name: 'run' }],
       },
     }),

@@ -1,16 +1,25 @@
-import type { LanguageModel } from 'ai';
+import { realpath } from 'node:fs/promises';
+import type { LanguageModel, ModelMessage, ToolSet } from 'ai';
+import { z } from 'zod';
 import { serializeError } from '../../core/index.js';
-import type { BudgetHold, TaskOutcome, TokenUsage } from '../../core/index.js';
+import type { BudgetHold, TaskEvidence, TaskOutcome, TokenUsage } from '../../core/index.js';
 import { collectSecrets, PROVIDER_POLICY_DEFAULTS } from '../../config/index.js';
 import type { ModelPrice, ProviderName, ProviderSettings, TierTable } from '../../config/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
 import { createCostTable, createLlmProviders, referencedTier, resolveModelReference } from '../../providers/index.js';
 import type { CostTable, GateCallOptions, NoticeMemory, ResolvedModel } from '../../providers/index.js';
 import { estimateTokens } from '../../context/index.js';
+import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
+import { buildAgentEnvironment, createAttemptDir, createShellRunner, diffSinceSnapshot, enterWorkspace, removeAttemptDir, snapshotWorkTree } from '../process/index.js';
+import type { WorkspaceVisit, WorkTreeSnapshot } from '../process/index.js';
+import { DEFAULT_MAX_TURNS } from '../schema.js';
+import { offerAgentTools } from './offer-agent-tools.js';
+import { composeToolGuide } from './compose-tool-guide.js';
+import { runAgentLoop } from './run-agent-loop.js';
 import { OUTPUT_REPORT_INTERVAL_MS } from './output-coalescer.js';
 import { composeLlmMessages } from './compose-llm-messages.js';
 import { streamModelCall } from './stream-model-call.js';
-import type { CallProgress } from './stream-model-call.js';
+import type { CallProgress, ModelCallResult } from './stream-model-call.js';
 import { spendOfFailedCall, toTokenUsage } from './call-spend.js';
 import { checkLlmModels } from './check-llm-models.js';
 import type { LlmModelUse } from './check-llm-models.js';
@@ -46,7 +55,14 @@ export interface LlmRuntimeOptions {
   readonly modelCheckTimeoutMs?: number;
   /** The fetch the provider clients use. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
+  /** The workspace tools agents may be offered (filtered by each agent's `tools` list and the run's ceiling). @default none: one completion per task */
+  readonly tools?: readonly WorkspaceTool[];
+  /** Delay between SIGTERM and SIGKILL to a `Bash` command's processes when its task stops, in ms. @default 2000 */
+  readonly killGraceMs?: number;
 }
+
+/** Delay between SIGTERM and SIGKILL to a stopped `Bash` command, as for `command` agents. */
+const DEFAULT_KILL_GRACE_MS = 2000;
 
 /** The `llm` runtime: an {@link AgentRuntime} that also names the concrete model a reference resolves to. */
 export interface LlmRuntime extends AgentRuntime {
@@ -65,8 +81,11 @@ export interface LlmRuntime extends AgentRuntime {
 }
 
 /**
- * Runs `llm` agents on a model through the Vercel AI SDK. The agent's body is the system
- * prompt; the task prompt and its dependencies' outputs are the user message; `maxTokens` (else
+ * Runs `llm` agents on a model through the Vercel AI SDK, as tool-using agent loops (see
+ * `runAgentLoop`): the agent's tools within the run's ceiling are offered, and each model step is
+ * one call as described below, its spend counted and its tool calls run until an answer or
+ * `maxTurns`; in a git work tree, an agent that may change files leaves its diff as evidence. The
+ * agent's body is the system prompt; the task prompt and its dependencies' outputs are the user message; `maxTokens` (else
  * 4,096) caps the answer and is always sent. Text streams into `reportOutput` (coalesced); a
  * stream silent for `streamIdleTimeoutMs` fails. With a budget, the worst case is held before the
  * call (waiting while other calls' holds make it not fit; BUDGET_EXCEEDED, no call, when it
@@ -110,6 +129,8 @@ export function createLlmRuntime(options: LlmRuntimeOptions): LlmRuntime {
     warnOnce,
     outputIntervalMs: options.outputIntervalMs ?? OUTPUT_REPORT_INTERVAL_MS,
     idleTimeoutMs: options.streamIdleTimeoutMs ?? PROVIDER_POLICY_DEFAULTS.streamIdleTimeoutMs,
+    tools: options.tools ?? [],
+    killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
   };
   return {
     kind: 'llm',
@@ -149,54 +170,166 @@ interface LlmCallContext {
   readonly warnOnce: (message: string) => void;
   readonly outputIntervalMs: number;
   readonly idleTimeoutMs: number;
+  readonly tools: readonly WorkspaceTool[];
+  readonly killGraceMs: number;
 }
 
 async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, resolved: ResolvedModel, context: LlmCallContext): Promise<TaskOutcome> {
   const { request, agent } = invocation;
   const model: LanguageModel = context.providers.languageModel(resolved.provider, resolved.modelId);
+  const tools = await offerAgentTools(invocation, context.tools, signal);
   const messages = composeLlmMessages(agent, request.task, request.inputs);
+  const system = tools.length === 0 ? messages.system : `${messages.system}\n\n${composeToolGuide(tools, request.permissions)}`;
   const label = `${resolved.provider}:${resolved.modelId}`;
-  const inputEstimate = estimateTokens(`${messages.system}\n${messages.prompt}`);
   const maxOutputTokens = request.task.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const hold = await holdBudget(invocation, resolved, inputEstimate, maxOutputTokens, context.costs, signal);
-  const progress: CallProgress = { isStarted: false, text: '', usage: undefined };
-  let spend: { usage: TokenUsage; costUsd: number } | undefined;
+  // Tool definitions are sent with every step: part of each step's input.
+  const toolsEstimate = estimateToolTokens(tools);
+  const total = { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, costUsd: 0 };
+  let hasStepOutput = false;
+  // Steps after one that showed text start on a new paragraph of the live output.
+  const reportOutput: AgentInvocation['reportOutput'] =
+    invocation.reportOutput === undefined
+      ? undefined
+      : (delta, options) => {
+          invocation.reportOutput?.(hasStepOutput && delta !== '' ? `\n\n${delta}` : delta, options);
+          hasStepOutput = false;
+        };
+  // The conversation only grows: each message is estimated once, not once per later step.
+  let estimatedMessages = 0;
+  let conversationEstimate = estimateTokens(system) + toolsEstimate;
+  const step = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
+    for (; estimatedMessages < conversation.length; estimatedMessages++) conversationEstimate += estimateTokens(JSON.stringify(conversation[estimatedMessages]));
+    const inputEstimate = conversationEstimate;
+    const hold = await holdBudget(invocation, resolved, inputEstimate, maxOutputTokens, context.costs, signal);
+    const progress: CallProgress = { isStarted: false, text: '', usage: undefined };
+    let spend: { usage: TokenUsage; costUsd: number } | undefined;
+    try {
+      const call = (callSignal: AbortSignal) =>
+        streamModelCall(
+          {
+            model,
+            resolved,
+            system,
+            messages: conversation,
+            ...(sdkTools === undefined ? {} : { tools: sdkTools }),
+            maxOutputTokens,
+            idleTimeoutMs: context.idleTimeoutMs,
+            reportOutput,
+            outputIntervalMs: context.outputIntervalMs,
+            secrets: context.secrets,
+            warn: context.warnOnce,
+            progress,
+          },
+          callSignal,
+        );
+      const result = invocation.gate === undefined ? await call(signal) : await invocation.gate.run(resolved.provider, signal, call, gateOptions(invocation, resolved));
+      if (signal.aborted) throw signal.reason;
+      const usage = toTokenUsage(result.usage, result.text, inputEstimate, label, context.warnOnce);
+      spend = { usage, costUsd: context.costs.costOf(resolved.provider, resolved.modelId, usage) };
+      if (result.text !== '') hasStepOutput = true;
+      return result;
+    } catch (error) {
+      const usage = spendOfFailedCall(progress, signal.aborted ? signal.reason : error, inputEstimate);
+      spend = { usage, costUsd: usage.totalTokens === 0 ? 0 : context.costs.costOf(resolved.provider, resolved.modelId, usage) };
+      if (signal.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      settleSpend(invocation, hold, spend);
+      if (spend !== undefined) addSpend(total, spend);
+    }
+  };
+  // Only tools that may change the workspace make a diff worth the two snapshots.
+  const mayChangeFiles = tools.some((tool) => tool.permission !== 'read');
+  const workspaceDir = tools.length === 0 ? invocation.workspaceDir : await realpath(invocation.workspaceDir);
+  const scratchDir = mayChangeFiles ? createAttemptDir() : undefined;
+  let visit: WorkspaceVisit | undefined;
   try {
-    const call = (callSignal: AbortSignal) =>
-      streamModelCall(
-        {
-          model,
-          resolved,
-          messages,
-          maxOutputTokens,
-          idleTimeoutMs: context.idleTimeoutMs,
-          reportOutput: invocation.reportOutput,
-          outputIntervalMs: context.outputIntervalMs,
-          secrets: context.secrets,
-          warn: context.warnOnce,
-          progress,
-        },
-        callSignal,
-      );
-    const result = invocation.gate === undefined ? await call(signal) : await invocation.gate.run(resolved.provider, signal, call, gateOptions(invocation, resolved));
+    const snapshot: WorkTreeSnapshot | undefined =
+      scratchDir === undefined
+        ? undefined
+        : await snapshotWorkTree(workspaceDir, scratchDir, signal, (topLevel) => {
+            visit = enterWorkspace(topLevel);
+          });
+    const toolContext = createToolContext(invocation, tools, workspaceDir, signal, context.killGraceMs);
+    const loop = await runAgentLoop(
+      { agentName: agent.name, system, prompt: messages.prompt, tools, maxTurns: agent.maxTurns ?? DEFAULT_MAX_TURNS, toolContext, reportEvent: invocation.reportEvent, step },
+      signal,
+    );
+    const diff = snapshot === undefined ? undefined : await diffSinceSnapshot(snapshot, signal);
     if (signal.aborted) throw signal.reason;
-    const usage = toTokenUsage(result.usage, result.text, inputEstimate, label, context.warnOnce);
-    spend = { usage, costUsd: context.costs.costOf(resolved.provider, resolved.modelId, usage) };
+    const evidence: TaskEvidence = {
+      runtime: 'llm',
+      ...(tools.length === 0 ? {} : { permissions: request.permissions, toolCalls: loop.toolCalls }),
+      ...(loop.failedToolCalls === 0 ? {} : { failedToolCalls: loop.failedToolCalls }),
+      ...(loop.reportedChanges.length === 0 ? {} : { reportedChanges: loop.reportedChanges }),
+      ...(diff === undefined ? {} : { diff, diffShared: visit?.isShared ?? false }),
+    };
     const isReported = invocation.reportUsage !== undefined;
     return {
-      output: result.text,
-      ...(isReported ? {} : { usage: spend.usage, costUsd: spend.costUsd }),
+      output: loop.text,
+      ...(isReported ? {} : { usage: total.usage, costUsd: total.costUsd }),
       model: label,
-      evidence: { runtime: 'llm' },
+      evidence,
     };
-  } catch (error) {
-    const usage = spendOfFailedCall(progress, signal.aborted ? signal.reason : error, inputEstimate);
-    spend = { usage, costUsd: usage.totalTokens === 0 ? 0 : context.costs.costOf(resolved.provider, resolved.modelId, usage) };
-    if (signal.aborted) throw signal.reason;
-    throw error;
   } finally {
-    settleSpend(invocation, hold, spend);
+    visit?.leave();
+    if (scratchDir !== undefined) removeAttemptDir(scratchDir);
   }
+}
+
+/**
+ * What the tools of one attempt run with: the workspace's real path, the task's signal (a running
+ * tool stops with the task) and, only when `Bash` is offered, a shell runner on the process agents'
+ * machinery: the agent's allow-listed environment, its limits, `agent:process` events.
+ */
+function createToolContext(invocation: AgentInvocation, tools: readonly WorkspaceTool[], workspaceDir: string, signal: AbortSignal, killGraceMs: number): ToolContext {
+  if (!tools.some((tool) => tool.name === 'Bash')) return { workspaceDir, signal };
+  const { request, agent } = invocation;
+  const env = buildAgentEnvironment(process.env, agent.env, {
+    ENSEMBLE_RUN_ID: request.runId,
+    ENSEMBLE_TASK_ID: request.task.id,
+    ENSEMBLE_EXECUTION_ID: request.executionId,
+    ENSEMBLE_ATTEMPT: String(request.attempt),
+    ENSEMBLE_AGENT_NAME: agent.name,
+  });
+  const report = invocation.reportEvent;
+  const runShell = createShellRunner({
+    agentName: agent.name,
+    env,
+    ...(agent.limits === undefined ? {} : { limits: agent.limits }),
+    killGraceMs,
+    ...(report === undefined
+      ? {}
+      : {
+          onStarted: ({ tracking: _tracking, ...fields }) => report('agent:process', { state: 'started', ...fields }),
+          onExited: ({ tracking: _tracking, ...fields }) => report('agent:process', { state: 'exited', ...fields }),
+        }),
+  });
+  return { workspaceDir, signal, runShell };
+}
+
+/** Tokens the tool definitions add to every step's input: names, descriptions and input schemas. */
+function estimateToolTokens(tools: readonly WorkspaceTool[]): number {
+  if (tools.length === 0) return 0;
+  const text = tools.map((tool) => `${tool.name}\n${tool.description}\n${JSON.stringify(tool.inputJsonSchema ?? safeJsonSchema(tool.inputSchema))}`).join('\n');
+  return estimateTokens(text);
+}
+
+function safeJsonSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return {};
+  }
+}
+
+function addSpend(total: { usage: TokenUsage; costUsd: number }, spend: { readonly usage: TokenUsage; readonly costUsd: number }): void {
+  total.usage = {
+    inputTokens: total.usage.inputTokens + spend.usage.inputTokens,
+    outputTokens: total.usage.outputTokens + spend.usage.outputTokens,
+    totalTokens: total.usage.totalTokens + spend.usage.totalTokens,
+  };
+  total.costUsd += spend.costUsd;
 }
 
 /** Commits what the call spent (releasing the hold when it spent nothing) and reports it once. */

@@ -1,11 +1,10 @@
 import { streamText } from 'ai';
-import type { LanguageModel, LanguageModelUsage } from 'ai';
+import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
 import { EnsembleError, isEnsembleError } from '../../core/index.js';
 import type { OutputReporter } from '../../core/index.js';
 import { toProviderError } from '../../providers/index.js';
 import type { ProviderErrorContext, ResolvedModel } from '../../providers/index.js';
 import { createOutputCoalescer } from './output-coalescer.js';
-import type { LlmMessages } from './compose-llm-messages.js';
 import { readUntilAborted } from './stream-reader.js';
 
 /** What one call has received so far: read after a failure to count what it spent. */
@@ -22,7 +21,12 @@ export interface CallProgress {
 export interface ModelCallRequest {
   readonly model: LanguageModel;
   readonly resolved: ResolvedModel;
-  readonly messages: LlmMessages;
+  /** The system prompt. */
+  readonly system: string;
+  /** The conversation so far: the task's user message, then each earlier step's answer and tool results. */
+  readonly messages: readonly ModelMessage[];
+  /** Tools the model may call, without `execute`: the SDK hands the calls back and the agent loop runs them. */
+  readonly tools?: ToolSet;
   /** Always sent, so the provider never falls back to its own (much larger) default. */
   readonly maxOutputTokens: number;
   /** A stream silent this long fails the call (retryable), in ms. */
@@ -34,10 +38,26 @@ export interface ModelCallRequest {
   readonly progress: CallProgress;
 }
 
+/** A tool call the model asked for. */
+export interface ModelToolCall {
+  readonly callId: string;
+  readonly toolName: string;
+  /** The parsed JSON input, not yet validated (the raw text when it was not JSON). */
+  readonly input: unknown;
+  /**
+   * Why the SDK could not take the call (input not JSON, no such tool); the SDK has then already put
+   * the error result into `responseMessages`, so the loop must not answer the call again.
+   */
+  readonly invalidReason?: string;
+}
+
 /** The answer of a call that ended well. */
 export interface ModelCallResult {
   readonly text: string;
   readonly usage: LanguageModelUsage | undefined;
+  readonly toolCalls: readonly ModelToolCall[];
+  /** The assistant message (and the SDK's own error results of invalid calls), to append to the conversation. */
+  readonly responseMessages: readonly ModelMessage[];
 }
 
 /**
@@ -58,12 +78,15 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
   );
   const idleTimer = setTimeout(() => idle.abort(stalled), request.idleTimeoutMs);
   const callSignal = AbortSignal.any([signal, idle.signal]);
+  const toolCalls: ModelToolCall[] = [];
+  let responseMessages: readonly ModelMessage[] = [];
   try {
     progress.isStarted = true;
     const result = streamText({
       model: request.model,
-      system: request.messages.system,
-      prompt: request.messages.prompt,
+      system: request.system,
+      messages: [...request.messages],
+      ...(request.tools === undefined ? {} : { tools: request.tools }),
       maxOutputTokens: request.maxOutputTokens,
       // Retries belong to the task's retry policy; the provider gate shares rate limits across tasks.
       maxRetries: 0,
@@ -78,6 +101,9 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
       if (part.type === 'text-delta') {
         progress.text += part.text;
         coalescer?.push(part.text);
+      } else if (part.type === 'tool-call') {
+        const invalidReason = part.invalid === true ? describeInvalidCall(part.error) : undefined;
+        toolCalls.push({ callId: part.toolCallId, toolName: part.toolName, input: part.input, ...(invalidReason === undefined ? {} : { invalidReason }) });
       } else if (part.type === 'finish') {
         progress.usage = part.totalUsage;
       } else if (part.type === 'error') {
@@ -88,6 +114,8 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
         for (const warning of part.warnings) request.warn(`${resolved.provider}:${resolved.modelId}: ${describeWarning(warning)}`);
       }
     }
+    // Settled once the stream ended: the assistant message of this step, tool calls included.
+    if (toolCalls.length > 0) responseMessages = (await result.response).messages;
   } catch (error) {
     coalescer?.discard();
     if (signal.aborted) throw signal.reason;
@@ -101,7 +129,7 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
     throw signal.reason;
   }
   // A web page or an unrelated API at the base URL "succeeds" with an empty event stream.
-  if (progress.text === '' && progress.usage?.inputTokens === undefined && progress.usage?.outputTokens === undefined) {
+  if (progress.text === '' && toolCalls.length === 0 && progress.usage?.inputTokens === undefined && progress.usage?.outputTokens === undefined) {
     coalescer?.discard();
     throw new EnsembleError(
       'PROVIDER_ERROR',
@@ -110,7 +138,12 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
     );
   }
   coalescer?.flush();
-  return { text: progress.text, usage: progress.usage };
+  return { text: progress.text, usage: progress.usage, toolCalls, responseMessages };
+}
+
+function describeInvalidCall(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
 }
 
 function describeWarning(warning: unknown): string {

@@ -6,3 +6,12 @@ export type { AgentProcessRecord, LeftoverKill } from './kill-leftover-agent-pro
 export { buildAgentEnvironment, PASSED_ENVIRONMENT_NAMES, PASSED_ENVIRONMENT_PREFIXES } from './build-agent-environment.js';
 /** Kills this host's processes of a run found by their environment (`ENSEMBLE_RUN_ID`), for a resume after a crash. */
 export { killRunAgentProcesses } from './kill-run-agent-processes.js';
+/** Runs the `Bash` tool's commands as process agents run: argv `bash -c <command>`, limits, the whole process tree killed on timeout or abort. */
+export { createShellRunner } from './create-shell-runner.js';
+export type { ShellRunnerOptions } from './create-shell-runner.js';
+/** The work tree before and after an attempt: its diff, new files included (tool-using llm agents use it too). */
+export { snapshotWorkTree, diffSinceSnapshot } from './work-tree-snapshot.js';
+export type { WorkTreeSnapshot } from './work-tree-snapshot.js';
+export { createAttemptDir, removeAttemptDir } from './agent-scratch-dir.js';
+export { enterWorkspace } from './workspace-activity.js';
+export type { WorkspaceVisit } from './workspace-activity.js';

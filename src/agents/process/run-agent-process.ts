@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { EnsembleError } from '../../core/index.js';
@@ -95,16 +96,22 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
       reject(signal.reason);
       return;
     }
-    let child: ChildProcessWithoutNullStreams;
+    let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
     try {
-      child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env, detached: true, stdio: 'pipe' });
+      // Nothing to say: /dev/null, not an open socket. bash reads ~/.bashrc when its stdin is a socket
+      // (Node's pipes are), even for `bash -c`; a user's rc file then ran in every agent (issue 7: it hung).
+      const spawnOptions = { cwd: options.cwd, env: options.env, detached: true } as const;
+      child =
+        options.stdin === ''
+          ? spawn(argv[0]!, argv.slice(1), { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] })
+          : spawn(argv[0]!, argv.slice(1), { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (error) {
       // Synchronous failures: NUL bytes or oversized arguments.
       reject(spawnFailed(agentName, argv, options.cwd, error));
       return;
     }
     // The child may exit without reading its stdin (EPIPE): that is its right.
-    child.stdin.on('error', () => {});
+    child.stdin?.on('error', () => {});
     const pid = child.pid;
     if (pid === undefined) {
       child.on('error', (error) => reject(spawnFailed(agentName, argv, options.cwd, error)));
@@ -197,7 +204,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     const onAbort = (): void => end({ kind: 'error', error: signal.reason }, 'graceful');
 
     child.on('error', (error) => end({ kind: 'error', error: spawnFailed(agentName, argv, options.cwd, error) }, 'kill'));
-    child.stdin.end(options.stdin);
+    child.stdin?.end(options.stdin);
     child.stdout.on('data', (chunk: Buffer) => {
       if (ending !== undefined) return;
       stdoutBytes += chunk.length;

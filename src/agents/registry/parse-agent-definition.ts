@@ -19,6 +19,8 @@ export interface AgentDefinition {
   readonly model?: string;
   /** Tools the agent may use, as in Claude Code; empty means not restricted. */
   readonly tools: readonly string[];
+  /** `llm` agents: model steps of the tool loop (Claude Code's key). @default DEFAULT_MAX_TURNS */
+  readonly maxTurns?: number;
   /** Default timeout of this agent's tasks, in ms. */
   readonly timeoutMs?: number;
   /** `command`/`cli` agents: memory, CPU time, wall time and output caps of one attempt. */
@@ -69,6 +71,7 @@ export function parseAgentDefinition(text: string, source: string): AgentDefinit
     ...(frontMatter.command === undefined ? {} : { command: frontMatter.command }),
     ...(frontMatter.model === undefined ? {} : { model: frontMatter.model }),
     tools: frontMatter.tools,
+    ...(frontMatter.maxTurns === undefined ? {} : { maxTurns: frontMatter.maxTurns }),
     ...(frontMatter.timeoutMs === undefined ? {} : { timeoutMs: frontMatter.timeoutMs }),
     ...(frontMatter.limits === undefined ? {} : { limits: frontMatter.limits }),
     ...(frontMatter.env === undefined ? {} : { env: frontMatter.env }),

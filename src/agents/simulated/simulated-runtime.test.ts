@@ -107,8 +107,9 @@ describe('simulated runtime', () => {
   it('waits a deterministic 300-1200 ms by default', async () => {
     vi.useFakeTimers();
     let isDone = false;
+    // Without read tools: the Glob and Read of an agent that has them is real I/O, outside the fake clock.
     const running = createSimulatedRuntime()
-      .run(invocation(agent('analyzer', 'development'), PROMPT), signal)
+      .run(invocation({ ...agent('analyzer', 'development'), tools: ['Write'] }, PROMPT), signal)
       .then(() => {
         isDone = true;
       });

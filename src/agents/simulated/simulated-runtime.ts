@@ -3,6 +3,8 @@ import { EnsembleError } from '../../core/index.js';
 import type { BudgetHold, TaskOutcome, TokenUsage } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
 import { composeSimulatedAnswer } from './compose-simulated-answer.js';
+import { composeWorkspaceFindings } from './compose-workspace-findings.js';
+import { exploreWorkspace } from './explore-workspace.js';
 import { estimateTokens } from '../../context/index.js';
 import { simulatedRuntimeOptionsSchema } from '../schema.js';
 
@@ -13,8 +15,10 @@ export interface SimulatedRuntimeOptions {
 }
 
 /**
- * The offline runtime: a deterministic (same agent, prompt and inputs, same output), clearly
- * labelled Markdown answer in the agent's voice. Token usage is estimated; no cost. Simulated
+ * The offline runtime: a deterministic (same agent, prompt, inputs and workspace, same output),
+ * clearly labelled Markdown answer in the agent's voice. An agent with `Glob` and `Read` first
+ * reads a few workspace files through the real tools (reported as `agent:tool` events), so the
+ * answer names real files and lines. Token usage is estimated; no cost. Simulated
  * tokens count like any others: under a token cap the answer's tokens are held before it is
  * written (waiting for other holds, refused when they cannot fit), then committed, and reported
  * through `reportUsage` when the invocation has it (then not in the outcome).
@@ -35,7 +39,8 @@ async function runSimulated(invocation: AgentInvocation, signal: AbortSignal, la
   const { agent, request } = invocation;
   const { task, inputs } = request;
   const seed = seedOf(agent.name, task.prompt, inputs.map((input) => input.output));
-  const output = composeSimulatedAnswer({ agent, task, inputs, seed });
+  const lines = hasReadTools(invocation) ? await exploreWorkspace({ workspaceDir: invocation.workspaceDir, taskId: task.id, signal, reportEvent: invocation.reportEvent }) : [];
+  const output = composeSimulatedAnswer({ agent, task, inputs, seed }) + composeWorkspaceFindings(lines, seed);
   const inputTokens = estimateTokens(`${agent.prompt}\n${task.prompt}\n${inputs.map((input) => input.output).join('\n')}`);
   const outputTokens = estimateTokens(output);
   const usage: TokenUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
@@ -54,6 +59,12 @@ async function runSimulated(invocation: AgentInvocation, signal: AbortSignal, la
     model: `simulated:${invocation.model}`,
     evidence: { runtime: 'simulated', simulated: true },
   };
+}
+
+/** Whether the agent may Glob and Read: both in its `tools` (an empty list allows every tool); every ceiling allows reading. */
+function hasReadTools(invocation: AgentInvocation): boolean {
+  const { tools } = invocation.agent;
+  return tools.length === 0 || (tools.includes('Glob') && tools.includes('Read'));
 }
 
 /** Holds the answer's tokens under the run's caps; the wait for other holds is kept off the task's timeout. */

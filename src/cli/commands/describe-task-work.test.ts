@@ -44,4 +44,21 @@ describe('what runs show says a task did (issue 12)', () => {
     expect(describeTaskWork({ exitCode: 0, stderr: '' })).toEqual([]);
     expect(describeTaskWork(undefined)).toEqual([]);
   });
+
+  it('lists tool calls per tool, most used first with failures, and falls back on the files Write and Edit calls wrote (issue 7)', () => {
+    const tools = {
+      toolCalls: 18,
+      failedToolCalls: 1,
+      toolUsage: [
+        { tool: 'Grep', calls: 3, failedCalls: 0 },
+        { tool: 'Read', calls: 12, failedCalls: 0 },
+        { tool: 'Bash', calls: 2, failedCalls: 1 },
+        { tool: 'Edit', calls: 1, failedCalls: 0 },
+      ],
+      filesWritten: ['src/app.ts'],
+    };
+    expect(describeTaskWork(undefined, tools)).toEqual(['tool calls: Read ×12, Grep ×3, Bash ×2 (1 failed), Edit ×1', 'files changed: src/app.ts']);
+    expect(describeTaskWork({ diff }, tools)[1]).toBe('files changed: src/app.js, notes.md, new-name.txt');
+    expect(describeTaskWork({ exitCode: 0 }, { toolCalls: 0, failedToolCalls: 0, toolUsage: [], filesWritten: [] })).toEqual([]);
+  });
 });

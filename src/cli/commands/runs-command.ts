@@ -1,5 +1,5 @@
-import { EnsembleError, type RunStatus } from '../../core/index.js';
-import { describeTaskWork } from './describe-task-work.js';
+import { EnsembleError, foldRunEvents, type RunStatus } from '../../core/index.js';
+import { describeTaskWork, type TaskToolActivity } from './describe-task-work.js';
 import { isOwnerAlive } from '../../host/index.js';
 import { registerRunsRemoveCommands } from './runs-remove-command.js';
 import { openRunStore, type RunRecord, type RunStore, type TaskRecord } from '../../store/index.js';
@@ -88,13 +88,21 @@ function toRunJson(run: RunRecord): Record<string, unknown> {
 }
 
 async function showRun(context: CliContext, runId: string, showOutputs: boolean): Promise<number> {
-  const { run, tasks } = withStore(context, (store) => {
+  const { run, tasks, state } = withStore(context, (store) => {
     const found = store.getRun(runId);
     if (found === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
-    return { run: found, tasks: store.listTasks(runId) };
+    // Tool calls live only in the journal's `agent:tool` events: fold them with the one reducer.
+    return { run: found, tasks: store.listTasks(runId), state: foldRunEvents(store.readEvents(runId)) };
   });
+  const toolsOf = (taskId: string): TaskToolActivity | undefined => state.tasks.get(taskId);
   if (context.options.json) {
-    context.printJson({ run: toRunJson(run), agents: usageByAgent(tasks), tasks });
+    const tools = tasks.flatMap((task) => {
+      const activity = toolsOf(task.taskId);
+      if (activity === undefined || (activity.toolCalls === 0 && activity.filesWritten.length === 0)) return [];
+      const { toolCalls, failedToolCalls, toolUsage, filesWritten } = activity;
+      return [{ taskId: task.taskId, toolCalls, failedToolCalls, toolUsage, filesWritten }];
+    });
+    context.printJson({ run: toRunJson(run), agents: usageByAgent(tasks), tasks, tools });
     return EXIT_OK;
   }
   const { palette } = context;
@@ -103,14 +111,17 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
   context.print(`started   ${formatTimestamp(run.createdAt)}${run.finishedAt === undefined ? '' : ` · finished ${formatTimestamp(run.finishedAt)}`}`);
   if (run.summary !== undefined) {
     const summary = run.summary;
+    // The journal's count: the summary of a run journaled before it counted tool calls says 0.
+    const toolCalls = Math.max(summary.toolCalls, state.toolCalls);
+    const toolCallsText = toolCalls > 0 ? ` · ${formatNumber(toolCalls)} tool call${toolCalls === 1 ? '' : 's'}` : '';
     context.print(
       `summary   ${summary.successfulTasks}/${summary.totalTasks} succeeded, ${summary.failedTasks} failed, ${summary.skippedTasks} skipped${summary.cancelledTasks > 0 ? `, ${summary.cancelledTasks} cancelled` : ''} · ` +
-        `${formatNumber(summary.totalTokens)} tokens · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
+        `${formatNumber(summary.totalTokens)} tokens${toolCallsText} · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
     );
   }
   if (run.error !== undefined) context.print(palette.red(`error     ${run.error.code}: ${sanitizeTerminalText(run.error.message)}`));
   context.print('');
-  const rows = [['TASK', 'AGENT', 'STATUS', 'ATTEMPTS', 'DURATION', 'TOKENS', 'DEPENDS ON']];
+  const rows = [['TASK', 'AGENT', 'STATUS', 'ATTEMPTS', 'DURATION', 'TOKENS', 'TOOL CALLS', 'DEPENDS ON']];
   for (const task of tasks) {
     rows.push([
       task.taskId,
@@ -119,6 +130,7 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
       String(task.attempts),
       formatDuration(task.durationMs),
       formatNumber(task.usage.totalTokens),
+      formatNumber(toolsOf(task.taskId)?.toolCalls ?? 0),
       task.dependencies.join(', ') || '-',
     ]);
   }
@@ -130,7 +142,7 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
   context.print('');
   context.print(renderTable(agentRows, palette));
   for (const task of tasks) {
-    const work = describeTaskWork(task.evidence);
+    const work = describeTaskWork(task.evidence, toolsOf(task.taskId));
     if (work.length > 0) context.print(`\n${palette.bold(task.taskId)}\n${work.map((line) => `  ${line}`).join('\n')}`);
   }
   for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {

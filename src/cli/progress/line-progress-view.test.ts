@@ -63,6 +63,28 @@ describe('the line view (logs and pipes)', () => {
   });
 });
 
+describe('the line view: tool calls (issue 7)', () => {
+  it('prints a failed tool call with its error, and stays quiet about calls that succeed', () => {
+    const events = new RunEventFactory();
+    const output = recordingOutput();
+    const view = new LineProgressView(events.state, output, plain);
+    events.start('demo', [{ id: 't0' }]);
+    view.onEvent(events.begin('t0'));
+    const tool = { taskId: 't0', agentName: 'worker', attempt: 1 } as const;
+    for (const event of [
+      events.apply('agent:tool', { ...tool, callId: 'c1', tool: 'Read', state: 'start', input: 'src/app.ts' }),
+      events.apply('agent:tool', { ...tool, callId: 'c1', tool: 'Read', state: 'end', input: 'src/app.ts', ok: true, resultChars: 40, durationMs: 2 }),
+      events.apply('agent:tool', { ...tool, callId: 'c2', tool: 'Edit', state: 'start', input: 'src/app.ts' }),
+      events.apply('agent:tool', { ...tool, callId: 'c2', tool: 'Edit', state: 'end', input: 'src/app.ts', ok: false, error: 'old_string not found\nsecond line' }),
+    ]) {
+      view.onEvent(event);
+    }
+    const lines = output.text().trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes('Read'))).toEqual([]);
+    expect(lines.at(-1)).toBe('⚙ t0 Edit src/app.ts failed: old_string not found');
+  });
+});
+
 describe('the summary', () => {
   it('summarises failures, cancelled tasks, the budget cap that stopped a task, and how to resume', () => {
     const events = new RunEventFactory();
@@ -81,6 +103,7 @@ describe('the summary', () => {
         totalTokens: 0,
         totalCost: 0,
         totalDuration: 20,
+        toolCalls: 0,
         budgetStops: [{ taskId: 't0', cap: 'agent', name: 'worker' }],
       },
     });
@@ -98,11 +121,27 @@ describe('the summary', () => {
     events.complete('b', { output: 'final \u001b]0;title\u0007answer\nsecond line' });
     events.apply('workflow:complete', {
       status: 'succeeded',
-      summary: { totalTasks: 2, successfulTasks: 2, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20 },
+      summary: { totalTasks: 2, successfulTasks: 2, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 0 },
     });
     const lines = renderSummary(events.state, plain, { outputLines: 40 });
+    expect(lines).toContain('succeeded  2/2 tasks succeeded · 0 tokens · $0 · 20ms');
     expect(lines).toContain('── b (worker) ──');
     expect(lines).toContain('final answer');
     expect(lines).not.toContain('── a (worker) ──');
+  });
+
+  it('counts the tool calls of the run, failed ones too (issue 7)', () => {
+    const events = new RunEventFactory();
+    events.start('demo', [{ id: 'a' }]);
+    events.begin('a');
+    const tool = { taskId: 'a', agentName: 'worker', attempt: 1, tool: 'Bash', input: 'npm test' } as const;
+    events.apply('agent:tool', { ...tool, callId: 'c1', state: 'end', ok: true });
+    events.apply('agent:tool', { ...tool, callId: 'c2', state: 'end', ok: false, error: 'exit 1' });
+    events.complete('a', { output: 'done' });
+    events.apply('workflow:complete', {
+      status: 'succeeded',
+      summary: { totalTasks: 1, successfulTasks: 1, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 2 },
+    });
+    expect(renderSummary(events.state, plain)).toContain('succeeded  1/1 tasks succeeded · 0 tokens · 2 tool calls (1 failed) · $0 · 20ms');
   });
 });

@@ -48,6 +48,14 @@ export class LineProgressView {
         write(`${colour('⚡')} ${event.taskId} ${colour(`${event.provider} circuit ${event.state}${failures}`)}`);
         break;
       }
+      case 'agent:tool': {
+        // Only failed calls: one line per call would bury the run's progress (a task makes dozens).
+        if (event.state !== 'end' || event.ok !== false) break;
+        const input = event.input === '' ? '' : ` ${sanitizeTerminalLine(event.input)}`;
+        const reason = event.error === undefined ? '' : `: ${sanitizeTerminalLine(event.error.split('\n')[0] ?? '')}`;
+        write(`${palette.yellow('⚙')} ${event.taskId} ${palette.yellow(`${sanitizeTerminalLine(event.tool)}${input} failed${reason}`)}`);
+        break;
+      }
       case 'task:complete':
       case 'task:error':
       case 'task:retry':

@@ -139,4 +139,22 @@ describe('the live frame', () => {
     expect(frame[2]).toMatch(/⊘ t1\s+worker\s+cancelled\s+- \(run timed out\)/);
     expect(frame.at(-1)).toContain('2 cancelled');
   });
+
+  it('shows the tool call a running task is in, sanitised and cut to the width, and its count once it ends (issue 7)', () => {
+    const events = runOf(1);
+    events.begin('t0');
+    const tool = { taskId: 't0', agentName: 'worker', attempt: 1, callId: 'c1', tool: 'Read' };
+    events.apply('agent:tool', { ...tool, state: 'start', input: 'src/app.ts\u001b[2J' });
+    expect(renderFrame(events.state, 2000, plain, { rows: 20 })[1]).toMatch(/▶ t0\s+worker\s+running\s+\S+ ⚙ Read src\/app\.ts$/);
+    events.apply('agent:tool', { ...tool, callId: 'c2', tool: 'Grep', state: 'start', input: 'TODO' });
+    expect(renderFrame(events.state, 2000, plain, { rows: 20 })[1]).toMatch(/⚙ Grep TODO \(\+1\)$/);
+    for (const width of [30, 50]) {
+      for (const line of renderFrame(events.state, 2000, colour, { columns: width, rows: 20 })) expect(displayWidth(line)).toBeLessThanOrEqual(width - 1);
+    }
+    events.apply('agent:tool', { ...tool, state: 'end', input: 'src/app.ts', ok: true, resultChars: 10, durationMs: 1 });
+    events.apply('agent:tool', { ...tool, callId: 'c2', tool: 'Grep', state: 'end', input: 'TODO', ok: false, error: 'bad pattern' });
+    expect(renderFrame(events.state, 2000, plain, { rows: 20 })[1]).not.toContain('⚙');
+    events.complete('t0', { duration: 1500 });
+    expect(renderFrame(events.state, 2000, plain, { rows: 20 })[1]).toMatch(/succeeded\s+1\.5s · 2 tool calls \(1 failed\)$/);
+  });
 });

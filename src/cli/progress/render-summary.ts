@@ -1,6 +1,7 @@
 import type { RunState } from '../../core/index.js';
 import { formatCost, formatDuration, formatNumber, type Palette } from '../format.js';
 import { sanitizeTerminalLine, sanitizeTerminalText } from '../terminal/index.js';
+import { describeToolCallCount } from './render-task-row.js';
 import { SIMULATED_NOTICE } from './simulated-notice.js';
 
 /** Options of {@link renderSummary}. */
@@ -36,6 +37,10 @@ export function renderSummary(state: RunState, palette: Palette, options: Summar
     const colour = state.status === 'succeeded' ? palette.green : palette.red;
     // Journals written before `cancelledTasks` existed lack it.
     const cancelled = summary.cancelledTasks ?? 0;
+    // The journal's own count (the events folded into `state`), so runs journaled before the summary counted calls show theirs.
+    const toolCalls = Math.max(summary.toolCalls ?? 0, state.toolCalls);
+    let failedToolCalls = 0;
+    for (const task of tasks) failedToolCalls += task.failedToolCalls;
     lines.push(
       '',
       `${colour(palette.bold(state.status ?? 'unknown'))}  ` +
@@ -43,7 +48,9 @@ export function renderSummary(state: RunState, palette: Palette, options: Summar
         `${summary.failedTasks > 0 ? `, ${summary.failedTasks} failed` : ''}` +
         `${summary.skippedTasks > 0 ? `, ${summary.skippedTasks} skipped` : ''}` +
         `${cancelled > 0 ? `, ${cancelled} cancelled` : ''}` +
-        ` · ${formatNumber(summary.totalTokens)} tokens · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
+        ` · ${formatNumber(summary.totalTokens)} tokens` +
+        `${toolCalls > 0 ? ` · ${describeToolCallCount(toolCalls, failedToolCalls)}` : ''}` +
+        ` · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
     );
   }
   for (const stop of summary?.budgetStops ?? []) {

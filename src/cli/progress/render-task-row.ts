@@ -42,14 +42,31 @@ export interface RowWidths {
   readonly agent: number;
 }
 
+/** Longest a tool call's input runs on a row before "…" (the frame cuts the row to the terminal anyway). */
+const TOOL_INPUT_COLUMNS = 60;
+
 /** The first line of an error message, safe to print and cut to `columns`. */
 function excerpt(message: string, columns: number): string {
   return fitToWidth(sanitizeTerminalLine(message.split('\n')[0] ?? ''), columns);
 }
 
 /**
+ * The tool call a running task is in (`Read src/app.ts`, the newest when several run at once, with
+ * how many others), or undefined. Tool names and inputs come from the model: sanitised.
+ */
+export function describeCurrentTool(task: TaskState): string | undefined {
+  const calls = task.activeToolCalls;
+  const current = calls[calls.length - 1];
+  if (task.status !== 'running' || current === undefined) return undefined;
+  const input = excerpt(current.input, TOOL_INPUT_COLUMNS);
+  const others = calls.length > 1 ? ` (+${calls.length - 1})` : '';
+  return `${sanitizeTerminalLine(current.tool)}${input === '' ? '' : ` ${input}`}${others}`;
+}
+
+/**
  * One line per task: state, id, agent, duration (live while running), tokens of all its attempts,
- * then what explains the state (attempt, provider wait, error, the failed task it needed).
+ * then what explains the state (attempt, the tool call in progress, provider wait, error, the failed
+ * task it needed), and how many tool calls a finished task made.
  */
 export function renderTaskRow(task: TaskState, nowMs: number, palette: Palette, widths: RowWidths): string {
   const colour = statusColour(task.status, palette);
@@ -66,11 +83,19 @@ export function renderTaskRow(task: TaskState, nowMs: number, palette: Palette, 
   ];
   let line = parts.join(' ').trimEnd();
   if (task.attempts > 1 && (task.status === 'running' || task.status === 'succeeded')) line += palette.yellow(` (attempt ${task.attempts})`);
+  const currentTool = describeCurrentTool(task);
+  if (currentTool !== undefined) line += ` ${palette.cyan(`⚙ ${currentTool}`)}`;
   const wait = describeProviderWait(task, nowMs);
   if (wait !== undefined) line += ` ${palette.yellow(wait)}`;
   if (task.status === 'failed' && task.error !== undefined) line += ` ${palette.red(excerpt(task.error.message, ERROR_EXCERPT_COLUMNS))}`;
   if (task.status === 'retrying' && task.error !== undefined) line += ` ${palette.yellow(excerpt(task.error.message, 60))}`;
   if (task.status === 'skipped' && task.blockedBy !== undefined) line += palette.dim(` (needs failed ${task.blockedBy})`);
   if (task.status === 'cancelled') line += palette.dim(task.cancelReason === 'run-timeout' ? ' (run timed out)' : ' (run cancelled)');
+  if (task.status !== 'running' && task.toolCalls > 0) line += palette.dim(` · ${describeToolCallCount(task.toolCalls, task.failedToolCalls)}`);
   return line;
+}
+
+/** `12 tool calls`, `1 tool call (1 failed)`. */
+export function describeToolCallCount(calls: number, failedCalls: number): string {
+  return `${formatNumber(calls)} tool call${calls === 1 ? '' : 's'}${failedCalls > 0 ? ` (${formatNumber(failedCalls)} failed)` : ''}`;
 }

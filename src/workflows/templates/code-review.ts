@@ -1,6 +1,7 @@
 import type { TaskInput } from '../../core/index.js';
 import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
 import type { WorkflowTemplate } from '../types.js';
+import { describeReviewTarget, parseReviewTarget } from './describe-review-target.js';
 
 const REVIEWER_IDS = ['code-quality', 'security', 'performance', 'test-coverage', 'documentation'];
 
@@ -22,8 +23,12 @@ export const codeReviewTemplate: WorkflowTemplate = {
   estimatedDuration: 150,
   complexity: 'moderate',
   parameters: {
-    target: { type: 'string', default: '.', description: 'What to review: a path in the workspace, a module, or a branch.' },
-    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target.' },
+    target: {
+      type: 'string',
+      default: '.',
+      description: 'What to review: a file or folder in the workspace (. for all of it), or a git range (main..HEAD), commit id or revision (HEAD~3).',
+    },
+    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target (or every file the git range changed).' },
     prUrl: { type: 'string', description: 'The pull request under review, if any.' },
     reviewDepth: { type: 'string', default: 'thorough', description: 'quick, standard or thorough.' },
   },
@@ -35,12 +40,13 @@ export const codeReviewTemplate: WorkflowTemplate = {
     const prUrl = readOptionalStringParameter(params, 'prUrl');
     const depth = readOptionalStringParameter(params, 'reviewDepth') ?? 'thorough';
     const scope = [
-      changedFiles.length === 0 ? `Review target: ${target} (all of it).` : `Review target: ${target}, focusing on the changed files: ${changedFiles.join(', ')}.`,
+      describeReviewTarget(parseReviewTarget(target), changedFiles),
       ...(prUrl === undefined ? [] : [`Pull request: ${prUrl}`]),
       DEPTH_INSTRUCTIONS[depth.toLowerCase()] ?? `Review depth: ${depth}.`,
     ].join('\n');
     const findingsFormat =
-      'Report each finding with its file and line, a severity (critical, warning, suggestion), what is wrong and a concrete fix. ' +
+      'Report each finding as `path:line` (the line number the Read tool showed you), a severity (critical, warning, suggestion), ' +
+      'what is wrong and a concrete fix. Report only on code you have read; if you could not read something, say so. ' +
       'Also note what is done well, so the summary can approve it.';
     const reviewer = (id: string, agentName: string, description: string, priority: number, focus: string): TaskInput => ({
       id,
@@ -80,7 +86,8 @@ export const codeReviewTemplate: WorkflowTemplate = {
           `${scope}\n\n` +
           'Consolidate the five reviews (code quality, security, performance, test coverage, documentation) into one review. ' +
           'Merge duplicate findings, resolve contradictions between reviewers, and group the result under Critical issues, ' +
-          'Warnings, Suggestions and Approvals, each finding with its file and the fix. Finish with a verdict: approve, ' +
+          'Warnings, Suggestions and Approvals, each finding with its `path:line` and the fix. Where reviewers disagree or a ' +
+          'finding looks doubtful, Read the cited lines yourself before you keep it. Finish with a verdict: approve, ' +
           'approve with comments, or request changes, naming the items that must be fixed before merging.',
         dependencies: [...REVIEWER_IDS],
         priority: 10,

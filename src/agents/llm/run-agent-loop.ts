@@ -1,0 +1,96 @@
+import type { ModelMessage, ToolModelMessage, ToolResultPart, ToolSet } from 'ai';
+import { EnsembleError } from '../../core/index.js';
+import type { ActivityReporter, ReportedFileChange } from '../../core/index.js';
+import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
+import type { ModelCallResult } from './stream-model-call.js';
+import { runToolCall } from './run-tool-call.js';
+import { toSdkTools } from './to-sdk-tools.js';
+
+/** One agent loop: the conversation's start, the offered tools, and how a model step is made. */
+export interface AgentLoopOptions {
+  readonly agentName: string;
+  readonly system: string;
+  /** The task's user message. */
+  readonly prompt: string;
+  /** The offered tools (already filtered by the agent's list and the run's ceiling); none: one plain completion. */
+  readonly tools: readonly WorkspaceTool[];
+  /** Model steps allowed; a step that still asks for tools at the last one fails the task. */
+  readonly maxTurns: number;
+  readonly toolContext: ToolContext;
+  readonly reportEvent?: ActivityReporter | undefined;
+  /**
+   * One model step over the conversation so far. The caller owns what each step must pass through
+   * (budget hold and commit, the provider gate, the idle timeout, spend reporting).
+   */
+  readonly step: (messages: readonly ModelMessage[], tools: ToolSet | undefined) => Promise<ModelCallResult>;
+}
+
+/** What the loop did. */
+export interface AgentLoopResult {
+  /** The last step's text: the task's output. */
+  readonly text: string;
+  readonly steps: number;
+  readonly toolCalls: number;
+  readonly failedToolCalls: number;
+  /** Files the tools reported writing, first write first, each once. */
+  readonly reportedChanges: readonly ReportedFileChange[];
+}
+
+/**
+ * Runs an `llm` agent's tool loop: a model step; if it asked for tools, each call runs (in the
+ * order asked, results capped, failures handed back as error results) and the next step sees the
+ * assistant message and the results; until a step asks for none (its text is the output) or
+ * `maxTurns` steps ran (AGENT_FAILED, not retryable: another attempt would do the same). The loop
+ * is ensemble's own rather than the SDK's `stopWhen` because every step must pass the provider gate
+ * and the budget on its own, as one call; the SDK's multi-step loop would make several calls
+ * behind one gate admission and one budget hold.
+ */
+export async function runAgentLoop(options: AgentLoopOptions, signal: AbortSignal): Promise<AgentLoopResult> {
+  const toolByName = new Map(options.tools.map((tool) => [tool.name, tool]));
+  const sdkTools = options.tools.length === 0 ? undefined : toSdkTools(options.tools);
+  const messages: ModelMessage[] = [{ role: 'user', content: options.prompt }];
+  const changes = new Map<string, ReportedFileChange>();
+  let toolCalls = 0;
+  let failedToolCalls = 0;
+  for (let step = 1; ; step++) {
+    if (signal.aborted) throw signal.reason;
+    const answer = await options.step(messages, sdkTools);
+    if (answer.toolCalls.length === 0) {
+      return { text: answer.text, steps: step, toolCalls, failedToolCalls, reportedChanges: [...changes.values()] };
+    }
+    if (step >= options.maxTurns) {
+      throw new EnsembleError(
+        'AGENT_FAILED',
+        `agent ${options.agentName} reached maxTurns ${options.maxTurns} while still calling tools (raise maxTurns in its file, or narrow the task)`,
+        { retryable: false, details: { agentName: options.agentName, maxTurns: options.maxTurns, toolCalls, lastText: answer.text } },
+      );
+    }
+    const results: ToolResultPart[] = [];
+    for (const call of answer.toolCalls) {
+      const record = await runToolCall(call, toolByName.get(call.toolName), options.toolContext, options.reportEvent);
+      toolCalls++;
+      if (!record.ok) failedToolCalls++;
+      for (const path of record.files) if (!changes.has(path)) changes.set(path, { path, kind: call.toolName.toLowerCase() });
+      // The SDK already answered the calls it could not parse (in its response messages).
+      if (call.invalidReason === undefined) results.push(record.part);
+    }
+    appendStep(messages, answer.responseMessages, results);
+  }
+}
+
+/**
+ * Appends a step's response messages and ensemble's tool results. Results join the SDK's own tool
+ * message when it wrote one (errors of calls it could not parse), so every call of the assistant
+ * message is answered in one tool message, as Anthropic requires.
+ */
+function appendStep(messages: ModelMessage[], responseMessages: readonly ModelMessage[], results: readonly ToolResultPart[]): void {
+  const last = responseMessages.at(-1);
+  if (last?.role === 'tool') {
+    messages.push(...responseMessages.slice(0, -1));
+    const merged: ToolModelMessage = { ...last, content: [...last.content, ...results] };
+    messages.push(merged);
+    return;
+  }
+  messages.push(...responseMessages);
+  if (results.length > 0) messages.push({ role: 'tool', content: [...results] });
+}

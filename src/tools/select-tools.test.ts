@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_TOOL_NAMES, createBuiltinTools } from './builtin-tools.js';
+import { isWithinCeiling, selectTools } from './select-tools.js';
+
+const builtins = createBuiltinTools();
+const names = (tools: readonly { name: string }[]) => tools.map((tool) => tool.name);
+
+describe('createBuiltinTools', () => {
+  it('has Claude Code\'s six tools, each with the permission of its ceiling', () => {
+    expect(names(builtins)).toEqual([...BUILTIN_TOOL_NAMES]);
+    expect(Object.fromEntries(builtins.map((tool) => [tool.name, tool.permission]))).toEqual({ Read: 'read', Glob: 'read', Grep: 'read', Write: 'edit', Edit: 'edit', Bash: 'full' });
+    expect(names(createBuiltinTools({ isShellAvailable: false }))).toEqual(['Read', 'Glob', 'Grep', 'Write', 'Edit']);
+  });
+});
+
+describe('selectTools', () => {
+  it('offers every builtin within the ceiling when the agent lists none, and no MCP tool', () => {
+    expect(names(selectTools([], 'read', builtins).tools)).toEqual(['Read', 'Glob', 'Grep']);
+    expect(names(selectTools([], 'edit', builtins).tools)).toEqual(['Read', 'Glob', 'Grep', 'Write', 'Edit']);
+    expect(selectTools([], 'full', builtins)).toEqual({ tools: builtins, mcp: [], unknown: [], withheld: [], unenforcedPatterns: [] });
+  });
+
+  it('offers only the tools listed, and withholds those above the ceiling', () => {
+    const selection = selectTools(['Read', 'Grep', 'Edit', 'Bash'], 'edit', builtins);
+    expect(names(selection.tools)).toEqual(['Read', 'Grep', 'Edit']);
+    expect(selection.withheld).toEqual(['Bash']);
+    expect(selectTools(['Write', 'Edit'], 'read', builtins)).toMatchObject({ tools: [], withheld: ['Write', 'Edit'] });
+  });
+
+  it('reports names ensemble does not implement once each, and matches names as Claude Code writes them', () => {
+    const selection = selectTools(['Read', 'Task', 'WebFetch', 'Task', 'TeamCreate', 'NotebookEdit', 'read', ' Glob '], 'full', builtins);
+    expect(names(selection.tools)).toEqual(['Read', 'Glob']);
+    expect(selection.unknown).toEqual(['Task', 'WebFetch', 'TeamCreate', 'NotebookEdit', 'read']);
+  });
+
+  it('reads MCP references: a whole server or one tool, once each, in the order asked', () => {
+    const selection = selectTools(['mcp__github', 'mcp__fs__read_file', 'mcp__github', 'mcp__fs__list_directory', 'mcp__', 'mcp____x'], 'read', builtins);
+    expect(selection.mcp).toEqual([{ server: 'github' }, { server: 'fs', tool: 'read_file' }, { server: 'fs', tool: 'list_directory' }]);
+    expect(selection.unknown).toEqual(['mcp__', 'mcp____x']);
+    expect(selection.tools).toEqual([]);
+  });
+
+  it('takes Bash(npm test) to mean Bash, listing the pattern as not enforced', () => {
+    const selection = selectTools(['Bash(npm test:*)', 'Read(src/**)', 'Bash(git diff)'], 'full', builtins);
+    expect(names(selection.tools)).toEqual(['Read', 'Bash']);
+    expect(selection.unenforcedPatterns).toEqual(['Bash(npm test:*)', 'Read(src/**)', 'Bash(git diff)']);
+    expect(selectTools(['Bash(npm test)'], 'edit', builtins)).toMatchObject({ tools: [], withheld: ['Bash'] });
+  });
+});
+
+describe('isWithinCeiling', () => {
+  it('orders read < edit < full', () => {
+    expect(isWithinCeiling('read', 'read')).toBe(true);
+    expect(isWithinCeiling('edit', 'read')).toBe(false);
+    expect(isWithinCeiling('edit', 'full')).toBe(true);
+    expect(isWithinCeiling('full', 'edit')).toBe(false);
+  });
+});

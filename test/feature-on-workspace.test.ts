@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeGitRepository } from './helpers/git-repository.js';
 import { makeTempDir, parseNdjson, runCli } from './helpers/cli.js';
 import { startOpenAiChatToolServer, type ChatRequestBody, type ChatScriptedPart, type OpenAiChatToolServer } from './helpers/wire/openai-chat-tool-server.js';
 
@@ -48,16 +48,8 @@ afterAll(async () => {
 });
 
 function gitRepository(name: string): string {
-  const workspace = join(root, name);
-  mkdirSync(join(workspace, 'src'), { recursive: true });
-  writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'demo', type: 'module', scripts: { test: 'node test.js' } }));
-  writeFileSync(join(workspace, 'src', 'math.js'), BUGGY);
-  writeFileSync(join(workspace, 'test.js'), TEST);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '.');
-  git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'initial');
-  return workspace;
+  const packageJson = JSON.stringify({ name: 'demo', type: 'module', scripts: { test: 'node test.js' } });
+  return makeGitRepository(join(root, name), { 'package.json': packageJson, 'src/math.js': BUGGY, 'test.js': TEST });
 }
 
 /** stderr lines besides the one-time note that a local model has no price (its cost counts as $0). */

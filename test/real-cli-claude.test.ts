@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeGitRepository } from './helpers/git-repository.js';
 import { isProcessGone, makeTempDir, parseNdjson, repoRoot, runCli } from './helpers/cli.js';
 import { ensureRealClis } from './helpers/real-clis.js';
 import { startAnthropicMessagesServer } from './helpers/wire/anthropic-messages-server.js';
@@ -38,13 +38,7 @@ function prepare(): Case {
   const folder = makeTempDir('ensemble-real-claude-');
   const repo = join(folder, 'repo');
   mkdirSync(join(folder, 'home'));
-  mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=test', ...args], { cwd: repo, stdio: 'ignore' });
-  git('init', '-q');
-  writeFileSync(join(repo, 'a.txt'), 'hi\n');
-  git('add', 'a.txt');
-  git('commit', '-qm', 'initial');
-  return { folder, workspace: realpathSync(repo) };
+  return { folder, workspace: makeGitRepository(repo, { 'a.txt': 'hi\n' }) };
 }
 
 /** A scripted server replying as MODEL, closed after the test. */

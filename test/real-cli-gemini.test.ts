@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeGitRepository } from './helpers/git-repository.js';
 import { makeTempDir, parseNdjson, repoRoot, runCli } from './helpers/cli.js';
 import { commandInvocation } from './helpers/process-agents.js';
 import { ensureRealClis } from './helpers/real-clis.js';
@@ -51,13 +51,7 @@ function makeCase(): Case {
     join(home, '.gemini', 'settings.json'),
     JSON.stringify({ general: { maxAttempts: 1 }, privacy: { usageStatisticsEnabled: false } }),
   );
-  const workspace = join(root, 'workspace');
-  mkdirSync(workspace);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, stdio: 'ignore' });
-  git('init', '-q');
-  writeFileSync(join(workspace, 'greeting.txt'), 'hello\n');
-  git('add', '.');
-  git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'initial');
+  const workspace = makeGitRepository(join(root, 'workspace'), { 'greeting.txt': 'hello\n' });
   mkdirSync(join(root, 'tmp'));
   return { root, home, workspace };
 }

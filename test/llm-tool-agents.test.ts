@@ -19,6 +19,7 @@ import { runToolCall } from '../src/agents/llm/run-tool-call.js';
 import { startOpenAiChatToolServer } from './helpers/wire/openai-chat-tool-server.js';
 import { startAnthropicMessagesServer } from './helpers/wire/anthropic-messages-server.js';
 import { rejection } from './helpers/rejection.js';
+import { openAiErrorReply, openAiStreamReply, startProviderServer } from './helpers/provider-servers.js';
 
 /** Every test is bounded: a hung loop fails at this limit instead of holding the suite. */
 const TEST_TIMEOUT_MS = 20_000;
@@ -423,3 +424,31 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('llm agents on a model that takes no tools', () => {
+  it('answers without tools, saying so once, when the server refuses tools (an Ollama model without tool support)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const refusal = openAiErrorReply(400, 'registry.ollama.ai/library/gemma:2b does not support tools');
+    const answer = openAiStreamReply({ model: 'gemma:2b', chunks: ['An answer ', 'without tools.'], inputTokens: 50, outputTokens: 5 });
+    const server = await startProviderServer((request, response) => {
+      const body = request.body as { tools?: unknown[] } | undefined;
+      return (Array.isArray(body?.tools) && body.tools.length > 0 ? refusal : answer)(request, response);
+    });
+    try {
+      const warnings: string[] = [];
+      const runtime = createLlmRuntime({
+        provider: 'openai-compatible',
+        providers: { 'openai-compatible': { baseURL: `${server.url}/v1` } },
+        model: 'gemma:2b',
+        tools: TOOLS,
+        onWarning: (message) => warnings.push(message),
+      });
+      const run = () => runtime.run(harness({ modelId: 'gemma:2b' } as ScriptedModel, { tools: 'Read' }).invocation, never);
+      expect((await run()).output).toBe('An answer without tools.');
+      expect((await run()).output).toBe('An answer without tools.');
+      expect(warnings.filter((warning) => warning.includes('does not accept tools'))).toHaveLength(1);
+      expect(warnings[0]).toContain('openai-compatible:gemma:2b does not accept tools');
+    } finally {
+      await server.close();
+    }
+  });
+});

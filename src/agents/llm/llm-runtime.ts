@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import type { LanguageModel, ModelMessage, ToolSet } from 'ai';
 import { z } from 'zod';
-import { serializeError } from '../../core/index.js';
+import { isEnsembleError, serializeError } from '../../core/index.js';
 import type { BudgetHold, TaskEvidence, TaskOutcome, TokenUsage } from '../../core/index.js';
 import { collectSecrets, PROVIDER_POLICY_DEFAULTS } from '../../config/index.js';
 import type { ModelPrice, ProviderName, ProviderSettings, TierTable } from '../../config/index.js';
@@ -197,7 +197,7 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   // The conversation only grows: each message is estimated once, not once per later step.
   let estimatedMessages = 0;
   let conversationEstimate = estimateTokens(system) + toolsEstimate;
-  const step = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
+  const callModel = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
     for (; estimatedMessages < conversation.length; estimatedMessages++) conversationEstimate += estimateTokens(JSON.stringify(conversation[estimatedMessages]));
     const inputEstimate = conversationEstimate;
     const hold = await holdBudget(invocation, resolved, inputEstimate, maxOutputTokens, context.costs, signal);
@@ -236,6 +236,20 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
     } finally {
       settleSpend(invocation, hold, spend);
       if (spend !== undefined) addSpend(total, spend);
+    }
+  };
+  // A model served without tool support (an Ollama model without it, vLLM without a tool parser)
+  // refuses every request that offers tools: the agent then works without them, said once.
+  let isToolless = false;
+  const step = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
+    if (sdkTools === undefined || isToolless) return callModel(conversation, undefined);
+    try {
+      return await callModel(conversation, sdkTools);
+    } catch (error) {
+      if (signal.aborted || !isToolSupportRefusal(error)) throw error;
+      isToolless = true;
+      context.warnOnce(`${label} does not accept tools (${errorMessage(error)}); its agents answer without reading or changing the workspace`);
+      return callModel(conversation, undefined);
     }
   };
   // Only tools that may change the workspace make a diff worth the two snapshots.
@@ -420,4 +434,18 @@ function onceEach(onWarning: ((message: string) => void) | undefined): (message:
  */
 function silenceSdkWarningLog(): void {
   if (globalThis.AI_SDK_LOG_WARNINGS === undefined) globalThis.AI_SDK_LOG_WARNINGS = false;
+}
+
+// What servers answer when a model cannot take tools: Ollama ("… does not support tools"), vLLM
+// ("auto" tool choice requires --enable-auto-tool-choice …), llama.cpp ("tools param requires --jinja").
+const TOOL_SUPPORT_REFUSAL = /does not support tools|tool choice requires|enable-auto-tool-choice|tools param requires|tools? (?:use |calling )?(?:is |are )?not supported/i;
+
+/** Whether a model call failed because the model or its server does not take tools (a 4xx saying so). */
+function isToolSupportRefusal(error: unknown): boolean {
+  return isEnsembleError(error) && error.code === 'PROVIDER_ERROR' && TOOL_SUPPORT_REFUSAL.test(error.message);
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }

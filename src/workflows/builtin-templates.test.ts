@@ -113,8 +113,9 @@ describe('built-in templates', () => {
 describe('listTemplates and getTemplate', () => {
   it('lists summaries without the build function', () => {
     const summaries = listTemplates();
-    expect(summaries.map((summary) => summary.id)).toEqual(['feature', 'code-review']);
-    expect(summaries[1]).toEqual({
+    // Issue 8: the nine templates DESIGN.md lists.
+    expect(summaries.map((summary) => summary.id)).toEqual(['fullstack-dev', 'feature', 'bugfix', 'code-review', 'code-review-swarm', 'security-audit', 'testing-suite', 'performance-optimization', 'devops-setup']);
+    expect(summaries.find((summary) => summary.id === 'code-review')).toEqual({
       id: 'code-review',
       name: 'Code Review',
       description: expect.any(String),
@@ -126,10 +127,11 @@ describe('listTemplates and getTemplate', () => {
   });
 
   it('filters by category and by all given tags, ignoring case and blank tags', () => {
-    expect(listTemplates({ category: 'Quality' }).map((summary) => summary.id)).toEqual(['code-review']);
-    expect(listTemplates({ category: 'devops' })).toEqual([]);
-    expect(listTemplates({ tags: ['SECURITY', 'parallel', ''] }).map((summary) => summary.id)).toEqual(['code-review']);
-    expect(listTemplates({ tags: ['security', 'sequential'] })).toEqual([]);
+    expect(listTemplates({ category: 'Quality' }).map((summary) => summary.id)).toEqual(['bugfix', 'code-review', 'code-review-swarm']);
+    expect(listTemplates({ category: 'devops' }).map((summary) => summary.id)).toEqual(['devops-setup']);
+    expect(listTemplates({ category: 'marketing' })).toEqual([]);
+    expect(listTemplates({ tags: ['SECURITY', 'swarm', ''] }).map((summary) => summary.id)).toEqual(['code-review-swarm']);
+    expect(listTemplates({ tags: ['security', 'no-such-tag'] })).toEqual([]);
     expect(listTemplates({ category: 'development', tags: ['feature'] }).map((summary) => summary.id)).toEqual(['feature']);
   });
 

@@ -1,8 +1,28 @@
-import { codeReviewTemplate, featureTemplate } from './templates/index.js';
+import {
+  bugfixTemplate,
+  codeReviewSwarmTemplate,
+  codeReviewTemplate,
+  devopsSetupTemplate,
+  featureTemplate,
+  fullstackDevTemplate,
+  performanceOptimizationTemplate,
+  securityAuditTemplate,
+  testingSuiteTemplate,
+} from './templates/index.js';
 import type { WorkflowSummary, WorkflowTemplate } from './types.js';
 
 /** Every built-in template; to add one, write `templates/<id>.ts` and list it here. */
-export const BUILTIN_TEMPLATES: readonly WorkflowTemplate[] = Object.freeze([featureTemplate, codeReviewTemplate]);
+export const BUILTIN_TEMPLATES: readonly WorkflowTemplate[] = Object.freeze([
+  fullstackDevTemplate,
+  featureTemplate,
+  bugfixTemplate,
+  codeReviewTemplate,
+  codeReviewSwarmTemplate,
+  securityAuditTemplate,
+  testingSuiteTemplate,
+  performanceOptimizationTemplate,
+  devopsSetupTemplate,
+]);
 
 const templatesById: ReadonlyMap<string, WorkflowTemplate> = new Map(BUILTIN_TEMPLATES.map((template) => [template.id, template]));
 

@@ -295,8 +295,8 @@ describe('resolveWorkflow references', () => {
   it('names the built-in templates when the reference is neither a template nor a file', () => {
     const error = resolveError('nope.yaml');
     expect(error.code).toBe('UNKNOWN_WORKFLOW');
-    expect(error.message).toBe('unknown workflow "nope.yaml": not a built-in template (feature, code-review) and no such file');
-    expect(resolveError('fullstack').message).toBe('unknown workflow "fullstack": not a built-in template (feature, code-review) and no such file');
+    expect(error.message).toBe('unknown workflow "nope.yaml": not a built-in template (fullstack-dev, feature, bugfix, code-review, code-review-swarm, security-audit, testing-suite, performance-optimization, devops-setup) and no such file');
+    expect(resolveError('fullstack').message).toBe('unknown workflow "fullstack": not a built-in template (fullstack-dev, feature, bugfix, code-review, code-review-swarm, security-audit, testing-suite, performance-optimization, devops-setup) and no such file');
     expect(resolveError('').code).toBe('UNKNOWN_WORKFLOW');
     mkdirSync(join(folder, 'plain-folder'), { recursive: true });
     expect(resolveError('plain-folder').code).toBe('UNKNOWN_WORKFLOW');

@@ -1,2 +1,9 @@
 export { codeReviewTemplate } from './code-review.js';
 export { featureTemplate } from './feature.js';
+export { fullstackDevTemplate } from './fullstack-dev.js';
+export { securityAuditTemplate } from './security-audit.js';
+export { testingSuiteTemplate } from './testing-suite.js';
+export { performanceOptimizationTemplate } from './performance-optimization.js';
+export { devopsSetupTemplate } from './devops-setup.js';
+export { bugfixTemplate } from './bugfix.js';
+export { codeReviewSwarmTemplate } from './code-review-swarm.js';

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { loadAgentRegistry } from '../../agents/index.js';
+import { exitCodeFor, isEnsembleError, validateGraph, type TaskSpec } from '../../core/index.js';
+import { resolveTemplateWorkflow } from '../resolve-workflow.js';
+import { performanceOptimizationTemplate } from './performance-optimization.js';
+
+const registry = loadAgentRegistry({ cwd: '/nonexistent', homeDir: '/nonexistent' });
+
+function resolveError(params: Readonly<Record<string, unknown>>): { code: string; message: string; exitCode: number } {
+  try {
+    resolveTemplateWorkflow(performanceOptimizationTemplate, params);
+  } catch (error) {
+    if (isEnsembleError(error)) return { code: error.code, message: error.message, exitCode: exitCodeFor(error) };
+    throw error;
+  }
+  throw new Error('expected resolveTemplateWorkflow to throw');
+}
+
+// The longest chain of estimatedMs through the dependencies, in seconds.
+function criticalPathSeconds(tasks: readonly TaskSpec[]): number {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const finish = (task: TaskSpec): number => (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map((id) => finish(byId.get(id) as TaskSpec)));
+  return Math.max(...tasks.map(finish)) / 1000;
+}
+
+describe('performance-optimization template (issue 8)', () => {
+  const scenario = 'GET /api/invoices with 10k invoices per tenant, 50 concurrent users';
+  const workflow = resolveTemplateWorkflow(performanceOptimizationTemplate, {
+    scenario,
+    target: 'services/api',
+    metric: 'p99 latency',
+    goal: 'p99 under 300 ms',
+    areas: 'database, backend, network',
+    maxFixes: '2',
+  });
+  const promptOf = (id: string): string => workflow.tasks.find((task) => task.id === id)?.prompt ?? '';
+
+  it('measures, analyses the chosen areas in parallel, fixes, then re-measures, on catalogue agents', () => {
+    const analyses = ['analyze-backend', 'analyze-database', 'analyze-network'];
+    expect(workflow.tasks.map((task) => [task.id, task.agentName, task.dependencies])).toEqual([
+      ['baseline', 'test-automator', []],
+      ['analyze-backend', 'performance-engineer', ['baseline']],
+      ['analyze-database', 'database-optimizer', ['baseline']],
+      ['analyze-network', 'performance-engineer', ['baseline']],
+      ['implement-fixes', 'developer', ['baseline', ...analyses]],
+      ['remeasure', 'test-automator', ['baseline', 'implement-fixes']],
+    ]);
+    expect(validateGraph(workflow.tasks).ok).toBe(true);
+    for (const task of workflow.tasks) {
+      expect(registry.has(task.agentName), task.agentName).toBe(true);
+      expect(task.priority).toBeGreaterThanOrEqual(1);
+      expect(task.priority).toBeLessThanOrEqual(10);
+      expect(task.maxTokens, task.id).toBeGreaterThan(0);
+      expect(task.estimatedMs, task.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('puts the parameters in the prompts', () => {
+    for (const task of workflow.tasks) {
+      expect(task.prompt, task.id).toContain(`Slow scenario: ${scenario}`);
+      expect(task.prompt, task.id).toContain('Code in scope: `services/api` in the workspace.');
+      expect(task.prompt, task.id).toContain('Metric to improve: p99 latency; goal: p99 under 300 ms.');
+    }
+    expect(promptOf('implement-fixes')).toContain('Implement the top 2 performance fixes from the backend, database, network analyses');
+    expect(promptOf('remeasure')).toContain('whether the goal (p99 under 300 ms) is met');
+  });
+
+  it('runs commands only with Bash, never invents numbers, and edits only on agents that can', () => {
+    expect(promptOf('baseline')).toContain('Without Bash, say in your first line that the baseline was not measured');
+    expect(promptOf('baseline')).toContain('Never invent numbers');
+    expect(promptOf('remeasure')).toContain('exactly as the baseline did');
+    expect(promptOf('remeasure')).toContain('never report numbers you did not see');
+    expect(promptOf('implement-fixes')).toContain('change it with Edit');
+    for (const task of workflow.tasks) {
+      const tools = registry.get(task.agentName)?.tools ?? [];
+      if (task.prompt.includes('With Bash')) expect(tools, task.id).toContain('Bash');
+      if (/with (Write|Edit)\b/.test(task.prompt)) expect(tools, task.id).toEqual(expect.arrayContaining(['Write', 'Edit']));
+      if (task.id.startsWith('analyze-')) expect(task.prompt, task.id).toContain('`path:line`');
+    }
+  });
+
+  it('defaults to backend, database and frontend, three fixes and p95 latency', () => {
+    const minimal = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 'nightly export job' });
+    expect(minimal.parameters).toEqual({ scenario: 'nightly export job', target: '.', metric: 'p95 latency', areas: ['backend', 'database', 'frontend'], maxFixes: 3 });
+    expect(minimal.tasks.map((task) => task.id)).toEqual(['baseline', 'analyze-backend', 'analyze-database', 'analyze-frontend', 'implement-fixes', 'remeasure']);
+    expect(minimal.tasks[0]?.prompt).toContain('Metric to improve: p95 latency.');
+    expect(minimal.tasks.find((task) => task.id === 'remeasure')?.prompt).not.toContain('goal');
+  });
+
+  it('rejects a missing scenario, unknown or no areas, and maxFixes out of range, naming each (exit 2)', () => {
+    const missing = resolveError({ areas: 'backend' });
+    expect(missing).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
+    expect(missing.message).toContain('parameters.scenario: required');
+    const area = resolveError({ scenario: 's', areas: 'backend,gpu' });
+    expect(area).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
+    expect(area.message).toBe('parameters.areas: unknown area "gpu"; known areas: backend, database, frontend, network');
+    expect(resolveError({ scenario: 's', areas: [] }).message).toContain('parameters.areas: at least one area is needed');
+    expect(resolveError({ scenario: 's', maxFixes: 0 }).message).toBe('parameters.maxFixes: expected an integer from 1 to 10, got 0');
+    expect(resolveError({ scenario: 's', maxFixes: '2.5' }).message).toContain('parameters.maxFixes: expected an integer');
+  });
+
+  it('estimates its duration as the critical path of its tasks, whatever the areas', () => {
+    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathSeconds(workflow.tasks));
+    const single = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 's', areas: 'frontend' });
+    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathSeconds(single.tasks));
+    const all = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 's', areas: 'backend,database,frontend,network' });
+    expect(all.tasks.filter((task) => task.id.startsWith('analyze-')).length).toBeLessThanOrEqual(performanceOptimizationTemplate.config?.maxParallelAgents ?? 0);
+  });
+});

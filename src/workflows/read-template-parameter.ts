@@ -26,3 +26,15 @@ export function readListParameter(params: Readonly<Record<string, unknown>>, nam
   if (!Array.isArray(value)) throw new EnsembleError('INVALID_INPUT', `parameters.${name}: expected an array`, { details: { parameter: name } });
   return value.map((item: unknown) => renderParameterValue(item)).filter((item) => item.trim() !== '');
 }
+
+/**
+ * An integer parameter from `min` to `max`, `fallback` when absent. The coercion checks types, not
+ * ranges: this names the parameter and the range (INVALID_INPUT, exit 2) for anything else.
+ */
+export function readIntegerParameter(params: Readonly<Record<string, unknown>>, name: string, range: { readonly min: number; readonly max: number; readonly fallback: number }): number {
+  const value = (Object.hasOwn(params, name) ? params[name] : undefined) ?? range.fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max) return value;
+  throw new EnsembleError('INVALID_INPUT', `parameters.${name}: expected an integer from ${range.min} to ${range.max}, got ${JSON.stringify(value)}`, {
+    details: { parameter: name },
+  });
+}

@@ -1,6 +1,6 @@
 import type { TaskInput } from '../../core/index.js';
 import { createIssuesError } from '../issues-error.js';
-import { readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
+import { readIntegerParameter, readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
 import type { WorkflowTemplate } from '../types.js';
 
 interface FixStrategy {
@@ -208,9 +208,5 @@ export const bugfixTemplate: WorkflowTemplate = {
 };
 
 function readAttempts(params: Readonly<Record<string, unknown>>): number {
-  const value = (Object.hasOwn(params, 'attempts') ? params['attempts'] : undefined) ?? DEFAULT_ATTEMPTS;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= FIX_STRATEGIES.length) return value;
-  throw createIssuesError('INVALID_INPUT', [
-    { path: 'parameters.attempts', message: `expected an integer from 1 to ${FIX_STRATEGIES.length}, got ${String(value)}` },
-  ]);
+  return readIntegerParameter(params, 'attempts', { min: 1, max: FIX_STRATEGIES.length, fallback: DEFAULT_ATTEMPTS });
 }

@@ -1,5 +1,5 @@
 import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
+import { readIntegerParameter, readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
 import type { WorkflowTemplate } from '../types.js';
 
 /** Who analyses each area, and what to look for there. */
@@ -190,9 +190,5 @@ function readAreas(params: Readonly<Record<string, unknown>>): Area[] {
 
 /** `maxFixes` from 1 to 10; anything else is an INVALID_INPUT naming it (exit 2). */
 function readMaxFixes(params: Readonly<Record<string, unknown>>): number {
-  const value = Object.hasOwn(params, 'maxFixes') ? params['maxFixes'] : 3;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 10) return value;
-  throw new EnsembleError('INVALID_INPUT', `parameters.maxFixes: expected an integer from 1 to 10, got ${JSON.stringify(value)}`, {
-    details: { parameter: 'maxFixes' },
-  });
+  return readIntegerParameter(params, 'maxFixes', { min: 1, max: 10, fallback: 3 });
 }

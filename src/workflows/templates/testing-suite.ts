@@ -1,5 +1,5 @@
-import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
+import type { TaskInput } from '../../core/index.js';
+import { readIntegerParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
 import type { WorkflowTemplate } from '../types.js';
 
 const WRITER_IDS = ['unit-tests', 'integration-tests', 'e2e-tests'];
@@ -129,9 +129,5 @@ export const testingSuiteTemplate: WorkflowTemplate = {
 
 /** `coverageTarget` as a percentage from 1 to 100; anything else is an INVALID_INPUT naming it (exit 2). */
 function readCoverageTarget(params: Readonly<Record<string, unknown>>): number {
-  const value = Object.hasOwn(params, 'coverageTarget') ? params['coverageTarget'] : 80;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100) return value;
-  throw new EnsembleError('INVALID_INPUT', `parameters.coverageTarget: expected an integer percentage from 1 to 100, got ${JSON.stringify(value)}`, {
-    details: { parameter: 'coverageTarget' },
-  });
+  return readIntegerParameter(params, 'coverageTarget', { min: 1, max: 100, fallback: 80 });
 }

@@ -91,7 +91,7 @@ export const securityAuditTemplate: WorkflowTemplate = {
         'Audit input handling and injection. Start from where untrusted input enters (HTTP handlers, CLI arguments, message ' +
         'consumers, file uploads, webhooks, environment read at request time) and follow each value with Grep and Read to where ' +
         'it is used. Check for SQL and NoSQL injection (queries built by string concatenation or template strings instead of ' +
-        'parameters), command injection (shell calls, `exec`, `spawn` with `shell: true`), path traversal in file access, SSRF ' +
+        'parameters), command injection (shell calls, `exec`, `spawn` with the `shell` option set), path traversal in file access, SSRF ' +
         'in outgoing requests to user-given URLs, template and HTML injection (XSS, unsafe `innerHTML` or ' +
         '`dangerouslySetInnerHTML`), unsafe deserialisation, XML external entities, regular expressions open to ReDoS, and ' +
         'open redirects.\n\n' +

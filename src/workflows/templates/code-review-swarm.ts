@@ -3,7 +3,7 @@ import { createIssuesError } from '../issues-error.js';
 import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
 import { suggestName } from '../suggest-name.js';
 import type { WorkflowTemplate } from '../types.js';
-import { describeReviewTarget, parseReviewTarget } from './describe-review-target.js';
+import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_PARAMETERS } from './describe-review-target.js';
 
 interface ReviewerAspect {
   readonly agentName: string;
@@ -129,12 +129,7 @@ export const codeReviewSwarmTemplate: WorkflowTemplate = {
   estimatedDuration: 160,
   complexity: 'moderate',
   parameters: {
-    target: {
-      type: 'string',
-      default: '.',
-      description: 'What to review: a file or folder in the workspace (. for all of it), or a git range (main..HEAD), commit id or revision (HEAD~3).',
-    },
-    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target (or every file the git range changed).' },
+    ...REVIEW_TARGET_PARAMETERS,
     reviewers: {
       type: 'array',
       default: DEFAULT_REVIEWERS,

@@ -1,7 +1,7 @@
 import type { TaskInput } from '../../core/index.js';
 import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
 import type { WorkflowTemplate } from '../types.js';
-import { describeReviewTarget, parseReviewTarget } from './describe-review-target.js';
+import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_PARAMETERS } from './describe-review-target.js';
 
 const REVIEWER_IDS = ['code-quality', 'security', 'performance', 'test-coverage', 'documentation'];
 
@@ -23,12 +23,7 @@ export const codeReviewTemplate: WorkflowTemplate = {
   estimatedDuration: 150,
   complexity: 'moderate',
   parameters: {
-    target: {
-      type: 'string',
-      default: '.',
-      description: 'What to review: a file or folder in the workspace (. for all of it), or a git range (main..HEAD), commit id or revision (HEAD~3).',
-    },
-    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target (or every file the git range changed).' },
+    ...REVIEW_TARGET_PARAMETERS,
     prUrl: { type: 'string', description: 'The pull request under review, if any.' },
     reviewDepth: { type: 'string', default: 'thorough', description: 'quick, standard or thorough.' },
   },

@@ -76,7 +76,7 @@ async function timeLoop(workspace: string, steps: number, callsPerStep: number):
     const run = () =>
       runtime.run(
         {
-          request: { runId: 'bench', task: taskSpecSchema.parse({ id: 't', agentName: 'reader', prompt: 'Read the app.' }), attempt: 1, executionId: 'bench:t:1', inputs: [], permissions: 'read' },
+          request: { runId: 'bench', task: taskSpecSchema.parse({ id: 't', agentName: 'reader', prompt: 'Read the app.' }), attempt: 1, executionId: 'bench:t:1', inputs: [], permissions: 'read', context: [] },
           agent,
           workspaceDir: workspace,
           model: 'openai-compatible:bench-model',

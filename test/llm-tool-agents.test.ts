@@ -128,6 +128,7 @@ function harness(scripted: ScriptedModel, options: { tools?: string; permissions
       attempt: 1,
       executionId: 'run-tools:work:1',
       inputs: [],
+      context: [],
       permissions: permissions ?? 'edit',
     },
     agent: agentFile(tools ?? 'Read, Write, Edit, Bash', extra),

@@ -32,7 +32,7 @@ function task(input: Partial<TaskInput> & { agentName: string }): TaskSpec {
 }
 
 function request(spec: TaskSpec): TaskRequest {
-  return { runId: 'run-1', task: spec, attempt: 1, executionId: `run-1:${spec.id}:1`, inputs: [{ taskId: 'before', agentName: 'x', output: 'earlier output' }], permissions: 'edit' };
+  return { runId: 'run-1', task: spec, attempt: 1, executionId: `run-1:${spec.id}:1`, inputs: [{ taskId: 'before', agentName: 'x', output: 'earlier output' }], permissions: 'edit', context: [] };
 }
 
 function registryOf(...definitions: AgentDefinition[]): AgentRegistry {

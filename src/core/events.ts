@@ -1,6 +1,8 @@
 import type { SerializedError } from './errors.js';
 import type { RunStatus, RunSummary, TaskEvidence, TaskResult, TokenUsage } from './types.js';
-import type { PermissionCeiling } from './schema.js';
+import type { PermissionCeiling, TaskSpec } from './schema.js';
+import type { MessageType } from './run-messages.js';
+import type { ContextReceipt, PruneReport } from './task-context.js';
 
 /** Payload of each event type; the envelope (`type`, `runId`, `seq`, `at`) is added by {@link RunEvent}. */
 export interface EventPayloads {
@@ -22,6 +24,11 @@ export interface EventPayloads {
     readonly description: string;
     readonly dependencies: readonly string[];
     readonly priority: number;
+    /**
+     * The whole task, for a task added to the running graph (a meeting's next round): a resume
+     * rebuilds the graph from the run's tasks plus these. Absent for the tasks the run started with.
+     */
+    readonly task?: TaskSpec;
   };
   'task:start': {
     readonly taskId: string;
@@ -37,13 +44,49 @@ export interface EventPayloads {
     readonly runtime: string;
     readonly attempt: number;
   };
+  /** A message one agent sent (the sending task's `taskId`/`agentName`); `to` is an agent name, a task id or `*`. */
   'agent:message': {
     readonly taskId: string;
     readonly agentName: string;
     readonly from: string;
     readonly to: string;
-    readonly messageType: 'data' | 'request' | 'response' | 'broadcast';
+    readonly messageType: MessageType;
     readonly content: string;
+    /** Unique in the run (absent in journals written before messages were delivered). */
+    readonly messageId?: string;
+    /** The sending attempt. */
+    readonly attempt?: number;
+    /** For a `response`: the request's `messageId`. */
+    readonly inReplyTo?: string;
+  };
+  /** What the run's context strategy handed an attempt besides its prompt (texts are named by key, not copied). */
+  'task:context': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly receipt: ContextReceipt;
+  };
+  /** Pruning shortened an attempt's context to fit the run's `pruningThreshold`. */
+  'context:pruned': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+  } & PruneReport;
+  /** A write to the run's shared context store; these events are the store's history. */
+  'context:update': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly key: string;
+    readonly value: string;
+    readonly version: number;
+  };
+  /** Something went wrong that does not fail a task: a message to an unknown recipient, over a limit. */
+  'run:warning': {
+    readonly code: 'MESSAGE_UNKNOWN_RECIPIENT' | 'MESSAGE_LIMIT' | 'MESSAGES_DISABLED' | 'CONTEXT_UPDATE_LIMIT';
+    readonly message: string;
+    readonly taskId?: string;
+    readonly agentName?: string;
   };
   /** Partial output of a running attempt, as a model or process streams it (coalesced by the runtime). */
   'task:output': {
@@ -199,6 +242,10 @@ export const RUN_EVENT_TYPES = [
   'task:start',
   'agent:invoke',
   'agent:message',
+  'task:context',
+  'context:pruned',
+  'context:update',
+  'run:warning',
   'task:output',
   'provider:pause',
   'provider:circuit',

@@ -55,6 +55,21 @@ export type {
   RunOutcome,
 } from './types.js';
 export { RUN_EVENT_TYPES, isRunEndEvent, toEventJson } from './events.js';
+/** Agent messages, the shared context store's entries and the per-task message limits. */
+export { MESSAGE_TYPES, BROADCAST_RECIPIENT, DEFAULT_MESSAGE_LIMITS, isMessageFor } from './run-messages.js';
+export type { MessageType, RunMessage, OutgoingMessage, SharedContextEntry, MessageLimits } from './run-messages.js';
+/** What a context strategy is asked and what it hands a task (entries, the journaled receipt, the prune report). */
+export type {
+  ContextRelation,
+  ContextTreatment,
+  ContextEntry,
+  ContextReceipt,
+  ContextReceiptEntry,
+  PruneReport,
+  ContextSources,
+  ContextRequest,
+  TaskContext,
+} from './task-context.js';
 export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
 export type {
   Clock,
@@ -71,6 +86,10 @@ export type {
   Logger,
   BudgetPort,
   BudgetHold,
+  SendMessageResult,
+  ContextStrategy as ContextStrategyPort,
+  MessageBus,
+  MessageRecipient,
 } from './ports.js';
 /** A run journal in memory, and the order every journal keeps (one run, seq increasing, whole batches). */
 export { MemoryJournal, openMemoryJournal } from './memory-journal.js';

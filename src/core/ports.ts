@@ -2,6 +2,8 @@ import type { BudgetCharge, BudgetScope } from './budget-ledger.js';
 import type { EventPayloads, RunEvent } from './events.js';
 import type { PermissionCeiling, TaskSpec } from './schema.js';
 import type { DependencyOutput, TaskOutcome, TokenUsage } from './types.js';
+import type { OutgoingMessage, RunMessage, SharedContextEntry } from './run-messages.js';
+import type { ContextEntry, ContextRequest, TaskContext } from './task-context.js';
 
 /** Time source. Core never reads the system clock or sets timers itself, so tests can drive time. */
 export interface Clock {
@@ -34,8 +36,14 @@ export interface TaskRequest {
    * or a lease owner never collides with an earlier execution.
    */
   readonly executionId: string;
-  /** Outputs of the task's direct dependencies, in declaration order. */
+  /** Outputs of the task's direct dependencies, in declaration order (trimmed only when they alone pass the pruning threshold). */
   readonly inputs: readonly DependencyOutput[];
+  /**
+   * The rest of what the run's context strategy hands the task: other tasks' outputs (whole,
+   * trimmed or summarised), agent messages for it, shared context entries. Empty under `isolated`
+   * when no message was sent to it.
+   */
+  readonly context: readonly ContextEntry[];
   /** The run's permission ceiling: what the agent may do to the workspace. */
   readonly permissions: PermissionCeiling;
 }
@@ -83,7 +91,23 @@ export interface DispatchContext {
    * runs on with the time that was left.
    */
   readonly suspendTimeout: () => () => void;
+  /**
+   * Sends an agent message from this attempt: the scheduler gives it an id, checks the per-task
+   * limits and the recipient, journals it (`agent:message`) and publishes it on the run's bus. A
+   * refused message (unknown recipient, over a limit) is journaled as a `run:warning` and returned
+   * as `{ok: false, reason}` for the agent to see; it never fails the task.
+   */
+  readonly sendMessage: (message: OutgoingMessage) => SendMessageResult;
+  /** Messages of the run this task receives (to its id, its agent, or `*`), journaled so far, in order. */
+  readonly receivedMessages: () => readonly RunMessage[];
+  /** The run's shared context store: the latest value of a key, or undefined. */
+  readonly readShared: (key: string) => SharedContextEntry | undefined;
+  /** Writes a key of the shared context store (journaled as `context:update`, so the history says who changed what). */
+  readonly updateShared: (key: string, value: string) => SharedContextEntry;
 }
+
+/** What {@link DispatchContext.sendMessage} did. */
+export type SendMessageResult = { readonly ok: true; readonly message: RunMessage } | { readonly ok: false; readonly reason: string };
 
 /** Executes task attempts: locally through the agent runtimes, or through a queue of workers. */
 export interface TaskDispatcher {
@@ -124,4 +148,39 @@ export interface BudgetHold {
   commit(actual: { readonly tokens: number; readonly costUsd: number }): void;
   /** Drops the hold: only for a call that never reached the provider. */
   release(): void;
+}
+
+/**
+ * Decides what a task receives from the run besides its prompt (`shared`, `isolated`,
+ * `hierarchical`), counting tokens and pruning past the threshold. Pure and synchronous: the
+ * scheduler calls it as the task starts and journals the receipt (`task:context`).
+ */
+export interface ContextStrategy {
+  assemble(request: ContextRequest): TaskContext;
+}
+
+/**
+ * Carries a run's journaled agent messages to whoever listens while they run: in-process agents,
+ * the message files of running process agents, remote workers (a Redis implementation later).
+ * The journal stays the record; the bus only delivers. Every implementation passes the contract
+ * suite in `src/bus/message-bus.contract.ts`.
+ */
+export interface MessageBus {
+  /** Delivers a message (already journaled) to the run's current subscribers that receive it, in publish order. */
+  publish(message: RunMessage): Promise<void>;
+  /**
+   * Calls `handler` for every message of `runId` published after the returned promise resolves
+   * that `recipient` receives (`to` is its task id, its agent name, or `*`); `'*'` receives all.
+   * Resolves with the function that ends the subscription.
+   */
+  subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>>;
+  /** Resolves with the first `response` published for `runId` whose `inReplyTo` is `requestId`; rejects with `signal.reason` on abort. */
+  waitForResponse(runId: string, requestId: string, options: { readonly signal: AbortSignal }): Promise<RunMessage>;
+  close(): Promise<void>;
+}
+
+/** A task as a message recipient. */
+export interface MessageRecipient {
+  readonly taskId: string;
+  readonly agentName: string;
 }

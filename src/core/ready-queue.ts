@@ -6,9 +6,16 @@ export class ReadyQueue {
   private readonly heap: number[] = [];
 
   constructor(
-    private readonly priorities: ArrayLike<number>,
-    private readonly criticalPaths: ArrayLike<number>,
+    private priorities: ArrayLike<number>,
+    private criticalPaths: ArrayLike<number>,
   ) {}
+
+  /** Takes new ordering columns (tasks were added to the graph) and restores the heap order under them. */
+  reorder(priorities: ArrayLike<number>, criticalPaths: ArrayLike<number>): void {
+    this.priorities = priorities;
+    this.criticalPaths = criticalPaths;
+    for (const task of this.drain()) this.push(task);
+  }
 
   get size(): number {
     return this.heap.length;

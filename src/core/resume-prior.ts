@@ -4,6 +4,8 @@ import type { TaskGraph } from './task-graph.js';
 import { TASK_STATUS_CODES } from './task-status-codes.js';
 import type { TaskSpendTally } from './task-spend-tally.js';
 import type { PriorTaskResult, TaskSpend } from './types.js';
+import type { RunMessage, SharedContextEntry } from './run-messages.js';
+import type { ContextReceipt } from './task-context.js';
 import type { WaveProgress } from './wave-progress.js';
 
 const { PENDING, SUCCEEDED } = TASK_STATUS_CODES;
@@ -31,6 +33,12 @@ export interface SchedulerPrior {
   readonly reapedGroups?: readonly ReapedProcessGroup[];
   /** Tool calls of earlier executions, counted on in the summary. @default 0 */
   readonly toolCalls?: number;
+  /** Agent messages earlier executions journaled, in order (delivered into later tasks' context). @default none */
+  readonly messages?: readonly RunMessage[];
+  /** Every version of every shared context key earlier executions wrote, in order. @default none */
+  readonly sharedUpdates?: readonly SharedContextEntry[];
+  /** What each task was handed in an earlier execution (`task:context`), so a re-run gets the same. @default none */
+  readonly contextReceipts?: ReadonlyMap<string, ContextReceipt>;
 }
 
 /** A process group an earlier execution journaled as started and never as exited, with its task (a resume reaps these). */
@@ -45,7 +53,9 @@ export function toResumePrior(state: RunState): SchedulerPrior {
   const completed = new Map<string, PriorTaskResult>();
   const attempts = new Map<string, number>();
   const spend = new Map<string, TaskSpend>();
-  for (const task of state.tasks.values()) {
+  // Succeeded tasks in the order they finished: the shared context pool lists the latest first.
+  const byFinish = [...state.tasks.values()].sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.ordinal - b.ordinal);
+  for (const task of byFinish) {
     if (task.attempts > 0) attempts.set(task.taskId, task.attempts);
     if (task.status === 'succeeded') {
       completed.set(task.taskId, { output: task.output ?? '', usage: task.usage, costUsd: task.costUsd, durationMs: task.durationMs ?? 0 });
@@ -53,7 +63,19 @@ export function toResumePrior(state: RunState): SchedulerPrior {
       spend.set(task.taskId, { usage: task.usage, costUsd: task.costUsd });
     }
   }
-  return { completed, nextSeq: state.lastSeq + 1, attempts, spend, elapsedMs: runElapsedMs(state), toolCalls: state.toolCalls };
+  const contextReceipts = new Map<string, ContextReceipt>();
+  for (const task of state.tasks.values()) if (task.contextReceipt !== undefined) contextReceipts.set(task.taskId, task.contextReceipt);
+  return {
+    completed,
+    nextSeq: state.lastSeq + 1,
+    attempts,
+    spend,
+    elapsedMs: runElapsedMs(state),
+    toolCalls: state.toolCalls,
+    messages: state.messages,
+    sharedUpdates: state.sharedUpdates,
+    contextReceipts,
+  };
 }
 
 /** {@link toResumePrior} of a run's journaled events, in seq order. */

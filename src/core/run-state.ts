@@ -1,5 +1,8 @@
 import type { SerializedError } from './errors.js';
 import type { EventPayloads, RunEvent } from './events.js';
+import type { RunMessage, SharedContextEntry } from './run-messages.js';
+import type { TaskSpec } from './schema.js';
+import type { ContextReceipt } from './task-context.js';
 import { TASK_STATUSES, type RunStatus, type RunSummary, type TaskEvidence, type TaskStatus, type TokenUsage } from './types.js';
 
 /** How much streamed text a task keeps: enough for its last line. */
@@ -107,6 +110,18 @@ export interface TaskState {
   readonly toolUsage: readonly ToolUsage[];
   /** Workspace files its tool calls wrote (Write, Edit), relative to the workspace, in order of first write. */
   readonly filesWritten: readonly string[];
+  /** What the run's context strategy handed its latest assembled attempt (`task:context`). */
+  readonly contextReceipt?: ContextReceipt;
+  /** Whether pruning shortened that context (`context:pruned`). */
+  readonly contextPruned?: boolean;
+}
+
+/** A `run:warning`: something that did not fail a task (a message to an unknown recipient, over a limit). */
+export interface RunWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly taskId?: string;
+  readonly at: number;
 }
 
 /** A run as its events describe it: what every view (CLI, store, server, dashboard) shows. */
@@ -143,6 +158,13 @@ export interface RunState {
   readonly usesSimulated: boolean;
   /** Tool calls that ended, over every task and execution. */
   readonly toolCalls: number;
+  /** Agent messages, in order (`agent:message` events that carry a `messageId`). */
+  readonly messages: readonly RunMessage[];
+  /** Every write to the shared context store, in order: its history (`context:update`). */
+  readonly sharedUpdates: readonly SharedContextEntry[];
+  readonly warnings: readonly RunWarning[];
+  /** Tasks added to the running graph (a meeting's rounds), whole, in order: a resume rebuilds the graph with them. */
+  readonly addedTasks: readonly TaskSpec[];
   /** From the latest `workflow:complete` / `workflow:error`. */
   readonly summary?: RunSummary;
   readonly error?: SerializedError;
@@ -152,9 +174,13 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MutableTask = Mutable<TaskState>;
 /** What `task:complete` and `task:error` both say of the attempt that ended. */
 type AttemptEnd = Pick<EventPayloads['task:error'], 'attempt' | 'duration' | 'usage' | 'costUsd'> & { readonly at: number };
-interface MutableRun extends Mutable<Omit<RunState, 'tasks' | 'counts'>> {
+interface MutableRun extends Mutable<Omit<RunState, 'tasks' | 'counts' | 'messages' | 'sharedUpdates' | 'warnings' | 'addedTasks'>> {
   readonly tasks: Map<string, MutableTask>;
   readonly counts: Record<TaskStatus, number>;
+  readonly messages: RunMessage[];
+  readonly sharedUpdates: SharedContextEntry[];
+  readonly warnings: RunWarning[];
+  readonly addedTasks: TaskSpec[];
 }
 
 /** An empty run state, to fold events into with {@link applyRunEvent}. */
@@ -174,6 +200,10 @@ export function createRunState(): RunState {
     totalCostUsd: 0,
     usesSimulated: false,
     toolCalls: 0,
+    messages: [],
+    sharedUpdates: [],
+    warnings: [],
+    addedTasks: [],
   };
   return state;
 }
@@ -226,6 +256,7 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       const existing = run.tasks.get(event.taskId);
       const task = existing ?? newTask(run, event.taskId, event.agentName);
       update(run, task, { description: event.description, dependencies: event.dependencies, priority: event.priority });
+      if (event.task !== undefined && existing === undefined) run.addedTasks.push(event.task);
       for (const dependency of event.dependencies) {
         const needed = run.tasks.get(dependency);
         if (needed !== undefined && !needed.hasDependents) update(run, needed, { hasDependents: true });
@@ -332,8 +363,32 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       if (event.type === 'workflow:error') run.error = event.error;
       else delete run.error;
       break;
+    case 'agent:message': {
+      if (event.messageId === undefined) break;
+      const { messageId, runId, taskId, from, to, messageType, content, inReplyTo, at } = event;
+      run.messages.push({ messageId, runId, taskId, from, to, messageType, content, ...(inReplyTo === undefined ? {} : { inReplyTo }), at });
+      break;
+    }
+    case 'context:update': {
+      const { key, value, version, agentName, taskId, at } = event;
+      run.sharedUpdates.push({ key, value, version, agentName, taskId, at });
+      break;
+    }
+    case 'task:context': {
+      const task = run.tasks.get(event.taskId);
+      if (task !== undefined) clear(update(run, task, { contextReceipt: event.receipt }), 'contextPruned');
+      break;
+    }
+    case 'context:pruned': {
+      const task = run.tasks.get(event.taskId);
+      if (task !== undefined) update(run, task, { contextPruned: true });
+      break;
+    }
+    case 'run:warning':
+      run.warnings.push({ code: event.code, message: event.message, ...(event.taskId === undefined ? {} : { taskId: event.taskId }), at: event.at });
+      break;
     default:
-      // agent:message, wave:*, workflow:results change no state.
+      // wave:*, workflow:results change no state.
       break;
   }
   return state;

@@ -4,7 +4,12 @@ import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, toAgentError, toEnsembleError } from './errors.js';
 import { EventOutbox } from './event-outbox.js';
 import type { EventPayloads, RunEvent } from './events.js';
-import type { ActivityEventType, ActivityPayload, Clock, Journal, TaskDispatcher, TimerHandle } from './ports.js';
+import type { ActivityEventType, ActivityPayload, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TimerHandle } from './ports.js';
+import { RunCommunication } from './run-communication.js';
+import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, type OutgoingMessage, type SharedContextEntry } from './run-messages.js';
+import type { ContextSources, TaskContext } from './task-context.js';
+import { buildTaskGraph } from './task-graph.js';
+import { validateGraph } from './validate-graph.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { SchedulerPrior } from './resume-prior.js';
 import { decideRetry } from './retry-policy.js';
@@ -41,6 +46,13 @@ export interface SchedulerOptions {
   readonly agentMedianMs?: ReadonlyMap<string, number>;
   /** For resume: what earlier executions of the run finished, attempted and spent. */
   readonly prior?: SchedulerPrior;
+  /**
+   * Decides what each task receives besides its prompt (the run's `contextStrategy`); without one a
+   * task gets its direct dependencies' outputs, whole, and nothing else.
+   */
+  readonly context?: ContextStrategy;
+  /** Per-task limits on agent messages. @default DEFAULT_MESSAGE_LIMITS */
+  readonly messageLimits?: MessageLimits;
 }
 
 /**
@@ -53,14 +65,14 @@ export interface SchedulerOptions {
  */
 export class RunScheduler {
   private readonly options: SchedulerOptions;
-  private readonly graph: TaskGraph;
-  private readonly tasks: readonly TaskSpec[];
-  private readonly taskCount: number;
+  private graph: TaskGraph;
+  private tasks: readonly TaskSpec[];
+  private taskCount: number;
   private readonly random: () => number;
   private readonly table: TaskTable;
   // The table's columns the hot path reads, held here so a read takes no extra hop.
-  private readonly status: Uint8Array;
-  private readonly attempts: Int32Array;
+  private status: Uint8Array;
+  private attempts: Int32Array;
   private readonly controls: AttemptControls;
   private readonly queue: ReadyQueue;
   private readonly outbox: EventOutbox;
@@ -78,6 +90,14 @@ export class RunScheduler {
   private outcome: RunOutcome | undefined;
   /** Tool calls journaled over every execution of the run (the summary counts them). */
   private toolCalls: number;
+  private readonly communication: RunCommunication;
+  /** What each task was handed, once assembled in this execution (its retries get the same). */
+  private contexts: (TaskContext | undefined)[];
+  /** Indexes of the tasks that succeeded, in the order they finished (the context pool's order). */
+  private readonly finished: number[] = [];
+  private readonly contextSources: ContextSources;
+  /** Open holds ({@link holdOpen}): while any is open, the run does not end when every task has. */
+  private holds = 0;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -97,6 +117,28 @@ export class RunScheduler {
     this.status = this.table.status;
     this.attempts = this.table.attempts;
     this.controls = new AttemptControls(this.taskCount);
+    this.contexts = new Array<TaskContext | undefined>(this.taskCount);
+    this.communication = new RunCommunication({
+      runId,
+      outbox: this.outbox,
+      clock,
+      limits: options.messageLimits ?? DEFAULT_MESSAGE_LIMITS,
+      isEnabled: options.config.enableCommunication,
+    });
+    this.communication.addRecipients(this.tasks);
+    if (options.prior !== undefined) this.communication.restore(options.prior);
+    const communication = this.communication;
+    const currentGraph = (): TaskGraph => this.graph;
+    this.contextSources = {
+      get graph() {
+        return currentGraph();
+      },
+      output: (index) => (this.status[index] === TASK_STATUS_CODES.SUCCEEDED ? this.table.outputs[index] : undefined),
+      finished: this.finished,
+      messages: communication.messages,
+      sharedEntries: () => communication.latestShared(),
+      sharedEntry: (key, version) => communication.readVersion(key, version),
+    };
   }
 
   /** Runs the graph to its end. Resolves with the outcome (also when tasks failed); rejects only if the journal fails. */
@@ -130,6 +172,10 @@ export class RunScheduler {
       }
     } else {
       this.table.restore(prior);
+      for (const taskId of prior.completed.keys()) {
+        const index = this.graph.indexById.get(taskId);
+        if (index !== undefined && this.status[index] === TASK_STATUS_CODES.SUCCEEDED) this.finished.push(index);
+      }
       for (const { taskId, ...group } of prior.reapedGroups ?? []) {
         const index = this.graph.indexById.get(taskId);
         if (index === undefined) continue;
@@ -159,6 +205,112 @@ export class RunScheduler {
   taskStatus(taskId: string): TaskStatus | undefined {
     const index = this.graph.indexById.get(taskId);
     return index === undefined ? undefined : TASK_STATUSES[this.status[index]!];
+  }
+
+  /**
+   * Keeps the run from ending when every task has ended, until the returned function is called
+   * (once): a driver that adds tasks round by round (a meeting) holds the run between rounds. A
+   * cancel or the global timeout ends the run regardless.
+   */
+  holdOpen(): () => void {
+    if (this.isFinished) throw new EnsembleError('INVALID_INPUT', `run "${this.options.runId}" has already ended`);
+    this.holds++;
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      this.holds--;
+      this.finishIfDone();
+      this.flush();
+    };
+  }
+
+  /**
+   * Adds tasks to the running graph (journaled as \`task:added\` with the whole task, so a resume
+   * rebuilds them). They may depend on any task of the run, finished or not; one whose dependency
+   * already failed is skipped at once. Throws INVALID_INPUT naming every problem (duplicate or
+   * unknown ids, cycles) and adds nothing then; throws once the run has ended or is stopping.
+   */
+  addTasks(added: readonly TaskSpec[]): void {
+    if (this.isFinished || this.stopReason !== undefined) {
+      throw new EnsembleError('INVALID_INPUT', `tasks cannot be added to run "${this.options.runId}": it has ${this.isFinished ? 'ended' : 'been stopped'}`);
+    }
+    if (added.length === 0) return;
+    const tasks = [...this.tasks, ...added];
+    const validation = validateGraph(tasks);
+    if (!validation.ok) {
+      const problems = validation.issues.map((issue) => issue.message);
+      throw new EnsembleError('INVALID_INPUT', `cannot add tasks to run "${this.options.runId}": ${problems.join('; ')}`, { details: { problems } });
+    }
+    const oldCount = this.taskCount;
+    const indexById = new Map(this.graph.indexById);
+    added.forEach((task, offset) => indexById.set(task.id, oldCount + offset));
+    this.graph = buildTaskGraph(tasks, indexById);
+    this.tasks = tasks;
+    this.taskCount = tasks.length;
+    const estimates = estimateTaskDurations(this.graph, this.options.agentMedianMs ?? new Map());
+    const priorities = new Uint8Array(this.taskCount);
+    for (let i = 0; i < this.taskCount; i++) priorities[i] = (tasks[i] as TaskSpec).priority;
+    this.queue.reorder(priorities, computeCriticalPath(this.graph, estimates));
+    this.table.extend(this.graph);
+    this.status = this.table.status;
+    this.attempts = this.table.attempts;
+    this.contexts.length = this.taskCount;
+    this.communication.addRecipients(added);
+    for (const task of added) {
+      this.outbox.record('task:added', {
+        taskId: task.id,
+        agentName: task.agentName,
+        description: task.description,
+        dependencies: task.dependencies,
+        priority: task.priority,
+        task,
+      });
+    }
+    this.table.settleAddedTasks(oldCount);
+    this.pump();
+    this.finishIfDone();
+    this.flush();
+  }
+
+  /** Builds what the task receives through the run's context strategy, once per execution, and journals the receipt. */
+  private assembleContext(index: number, attempt: number, model: string): void {
+    const strategy = this.options.context;
+    if (strategy === undefined || this.contexts[index] !== undefined) return;
+    const task = this.tasks[index] as TaskSpec;
+    const replay = this.options.prior?.contextReceipts?.get(task.id);
+    const assembled = strategy.assemble({
+      task,
+      index,
+      model,
+      sources: this.contextSources,
+      thresholdTokens: this.options.config.pruningThreshold,
+      communication: this.options.config.enableCommunication,
+      ...(replay === undefined ? {} : { replay }),
+    });
+    this.contexts[index] = assembled;
+    this.outbox.record('task:context', { taskId: task.id, agentName: task.agentName, attempt, receipt: assembled.receipt });
+    if (assembled.pruned !== undefined) this.outbox.record('context:pruned', { taskId: task.id, agentName: task.agentName, attempt, ...assembled.pruned });
+  }
+
+  private sendMessage(index: number, attempt: number, message: OutgoingMessage): SendMessageResult {
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || this.controls.isAborted(index)) {
+      return { ok: false, reason: 'the attempt that sent this message has ended' };
+    }
+    const result = this.communication.send(this.tasks[index] as TaskSpec, attempt, message);
+    this.flush();
+    return result;
+  }
+
+  private updateShared(index: number, attempt: number, key: string, value: string): SharedContextEntry {
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || this.controls.isAborted(index)) {
+      throw new EnsembleError('INVALID_INPUT', `the attempt that wrote shared context key "${key}" has ended`);
+    }
+    try {
+      return this.communication.update(this.tasks[index] as TaskSpec, attempt, key, value);
+    } finally {
+      this.flush();
+    }
   }
 
   /** Journals pending events, then emits them, then launches the work they announced. */
@@ -225,6 +377,12 @@ export class RunScheduler {
       return;
     }
     this.outbox.record('agent:invoke', { taskId: task.id, agentName: task.agentName, attempt, ...invocation });
+    try {
+      this.assembleContext(index, attempt, invocation.model);
+    } catch (error) {
+      this.failLaunch(index, error);
+      return;
+    }
     this.pendingLaunches.push(index);
   }
 
@@ -262,7 +420,8 @@ export class RunScheduler {
           task,
           attempt,
           executionId: `${runId}:${task.id}:${attempt}`,
-          inputs: this.table.dependencyOutputs(index),
+          inputs: this.contexts[index]?.inputs ?? this.table.dependencyOutputs(index),
+          context: this.contexts[index]?.context ?? [],
           permissions: this.options.config.permissions,
         },
         {
@@ -272,6 +431,10 @@ export class RunScheduler {
           reportUsage: (usage, costUsd) => this.reportUsage(index, attempt, usage, costUsd),
           reportEvent: (type, payload) => this.reportActivity(index, attempt, type, payload),
           suspendTimeout: timeout === undefined ? KEEP_TIMEOUT_RUNNING : () => timeout.suspend(),
+          sendMessage: (message) => this.sendMessage(index, attempt, message),
+          receivedMessages: () => this.communication.receivedBy(task),
+          readShared: (key) => this.communication.read(key),
+          updateShared: (key, value) => this.updateShared(index, attempt, key, value),
         },
       );
     } catch (error) {
@@ -331,6 +494,7 @@ export class RunScheduler {
     const duration = this.table.endAttempt(index, this.options.clock.now());
     if (outcome !== undefined && controller?.signal.aborted !== true) {
       this.table.complete(index, attempt, duration, outcome, this.stopReason !== undefined);
+      this.finished.push(index);
     } else {
       // Work that finished after its abort still spent what its outcome says: that counts too.
       const spend = this.table.spend.takeAttempt(index, outcome);
@@ -390,6 +554,8 @@ export class RunScheduler {
 
   private finishIfDone(): void {
     if (this.isFinished || !this.table.isEveryTaskEnded) return;
+    // A driver adding tasks round by round holds the run open; a stopping run ends regardless.
+    if (this.holds > 0 && this.stopReason === undefined) return;
     this.isFinished = true;
     this.globalTimer?.cancel();
     this.globalTimer = undefined;

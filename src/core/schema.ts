@@ -37,6 +37,14 @@ export const taskSpecSchema = z.strictObject({
   estimatedMs: z.number().nonnegative().finite().optional(),
   /** Cap on what this task's model calls may spend. */
   budget: budgetCapSchema.optional(),
+  /**
+   * `worktree`: the task works in its own copy of the workspace (a git worktree of the workspace's
+   * HEAD, or a copy of the folder where it is not a git repository); its change is kept as a patch
+   * and never touches the workspace itself (bugfix attempts).
+   */
+  isolation: z.enum(['worktree']).optional(),
+  /** `review-findings`: the task answers with structured review findings (see `src/workflows` review findings). @default text */
+  responseFormat: z.enum(['text', 'review-findings']).optional(),
 });
 
 export const contextStrategySchema = z.enum(['shared', 'isolated', 'hierarchical']);

@@ -6,14 +6,14 @@ import { ZERO_USAGE, type TaskOutcome, type TaskSpend, type TokenUsage } from '.
  */
 export class TaskSpendTally {
   /** Tokens of all attempts of each task. */
-  readonly tokens: Float64Array;
+  tokens: Float64Array;
   /** Dollars of all attempts of each task. */
-  readonly costs: Float64Array;
+  costs: Float64Array;
   /** Spend reported through `reportUsage` by the running attempt; reset when an attempt starts or ends. */
-  private readonly attemptTokens: Float64Array;
-  private readonly attemptInputTokens: Float64Array;
-  private readonly attemptOutputTokens: Float64Array;
-  private readonly attemptCosts: Float64Array;
+  private attemptTokens: Float64Array;
+  private attemptInputTokens: Float64Array;
+  private attemptOutputTokens: Float64Array;
+  private attemptCosts: Float64Array;
 
   constructor(taskCount: number) {
     this.tokens = new Float64Array(taskCount);
@@ -22,6 +22,21 @@ export class TaskSpendTally {
     this.attemptInputTokens = new Float64Array(taskCount);
     this.attemptOutputTokens = new Float64Array(taskCount);
     this.attemptCosts = new Float64Array(taskCount);
+  }
+
+  /** Room for `taskCount` tasks (tasks were added to the running graph); what was counted is kept. */
+  grow(taskCount: number): void {
+    const grown = (old: Float64Array): Float64Array => {
+      const next = new Float64Array(taskCount);
+      next.set(old);
+      return next;
+    };
+    this.tokens = grown(this.tokens);
+    this.costs = grown(this.costs);
+    this.attemptTokens = grown(this.attemptTokens);
+    this.attemptInputTokens = grown(this.attemptInputTokens);
+    this.attemptOutputTokens = grown(this.attemptOutputTokens);
+    this.attemptCosts = grown(this.attemptCosts);
   }
 
   /** Sets a task's totals to what its attempts in earlier executions spent. */

@@ -18,24 +18,25 @@ const { PENDING, RUNNING, RETRYING, SUCCEEDED, FAILED, SKIPPED, CANCELLED } = TA
  * happens is the scheduler's call; the table keeps the columns, the counts and the ready queue right.
  */
 export class TaskTable {
+  // Columns are replaced (grown) when tasks are added to the running graph; readers re-read them then.
   /** {@link TASK_STATUS_CODES} by task. */
-  readonly status: Uint8Array;
+  status: Uint8Array;
   /** Attempts started, across resumes. */
-  readonly attempts: Int32Array;
+  attempts: Int32Array;
   readonly outputs: (string | undefined)[];
   readonly errors: (SerializedError | undefined)[];
   /** Duration of each task's last finished attempt, in ms. */
-  readonly durations: Float64Array;
+  durations: Float64Array;
   readonly spend: TaskSpendTally;
   /** Dependencies each task still waits for. */
-  private readonly waitingOn: Int32Array;
+  private waitingOn: Int32Array;
   /** Epoch ms each task's latest attempt started. */
-  private readonly startedAt: Float64Array;
-  private readonly graph: TaskGraph;
-  private readonly tasks: readonly TaskSpec[];
+  private startedAt: Float64Array;
+  private graph: TaskGraph;
+  private tasks: readonly TaskSpec[];
   private readonly outbox: EventOutbox;
   private readonly queue: ReadyQueue;
-  private readonly waves: WaveProgress;
+  private waves: WaveProgress;
   private endedCount = 0;
 
   constructor(graph: TaskGraph, outbox: EventOutbox, queue: ReadyQueue) {
@@ -54,6 +55,58 @@ export class TaskTable {
     this.startedAt = new Float64Array(taskCount);
     this.waves = new WaveProgress(graph);
     for (let i = 0; i < taskCount; i++) this.waitingOn[i] = graph.dependencyOffsets[i + 1]! - graph.dependencyOffsets[i]!;
+  }
+
+  /**
+   * Grows the columns to `graph`, which holds the old tasks at the same indexes plus new ones
+   * (none of the old tasks depends on a new one). New tasks are pending; call
+   * {@link settleAddedTasks} once their \`task:added\` events are recorded.
+   */
+  extend(graph: TaskGraph): void {
+    const oldCount = this.tasks.length;
+    const taskCount = graph.tasks.length;
+    this.status = grow(this.status, new Uint8Array(taskCount));
+    this.attempts = grow(this.attempts, new Int32Array(taskCount));
+    this.durations = grow(this.durations, new Float64Array(taskCount));
+    this.waitingOn = grow(this.waitingOn, new Int32Array(taskCount));
+    this.startedAt = grow(this.startedAt, new Float64Array(taskCount));
+    this.outputs.length = taskCount;
+    this.errors.length = taskCount;
+    this.spend.grow(taskCount);
+    for (let index = oldCount; index < taskCount; index++) {
+      let waiting = 0;
+      for (let edge = graph.dependencyOffsets[index]!; edge < graph.dependencyOffsets[index + 1]!; edge++) {
+        if (this.status[graph.dependencies[edge]!] !== SUCCEEDED) waiting++;
+      }
+      this.waitingOn[index] = waiting;
+    }
+    this.waves = this.waves.extend(graph, oldCount, (index) => this.status[index] !== PENDING, (index) => isEnded(this.status[index]!));
+    this.graph = graph;
+    this.tasks = graph.tasks;
+  }
+
+  /**
+   * Settles tasks from `fromIndex` on, just added: one that needs a task that already failed, was
+   * skipped or cancelled is skipped (with everything after it); one with every dependency done is queued.
+   */
+  settleAddedTasks(fromIndex: number): void {
+    const { dependencyOffsets, dependencies } = this.graph;
+    for (let index = fromIndex; index < this.tasks.length; index++) {
+      if (this.status[index] !== PENDING) continue;
+      for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
+        const dependency = dependencies[edge]!;
+        const state = this.status[dependency]!;
+        if (state === FAILED || state === SKIPPED || state === CANCELLED) {
+          this.status[index] = SKIPPED;
+          const task = this.tasks[index] as TaskSpec;
+          this.outbox.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: 'dependency-failed', blockedBy: (this.tasks[dependency] as TaskSpec).id });
+          this.markEnded(index);
+          this.skipDependents(index);
+          break;
+        }
+      }
+      if (this.status[index] === PENDING && this.waitingOn[index] === 0) this.queue.push(index);
+    }
   }
 
   /** Whether every task reached a terminal state. */
@@ -213,4 +266,13 @@ export class TaskTable {
     const level = this.graph.levels[index]!;
     if (this.waves.endTask(level)) this.outbox.record('wave:complete', { wave: level, taskCount: this.waves.sizeOf(level) });
   }
+}
+
+function grow<T extends Uint8Array | Int32Array | Float64Array>(old: T, next: T): T {
+  next.set(old);
+  return next;
+}
+
+function isEnded(state: number): boolean {
+  return state === SUCCEEDED || state === FAILED || state === SKIPPED || state === CANCELLED;
 }

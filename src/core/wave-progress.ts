@@ -23,6 +23,21 @@ export class WaveProgress {
     return this.sizes[level]!;
   }
 
+  /**
+   * The progress of `graph`, which holds the graph this progress was made for at its first
+   * `oldCount` indexes plus added tasks: counts rebuilt, what already started or ended kept.
+   */
+  extend(graph: TaskGraph, oldCount: number, hasStarted: (index: number) => boolean, hasEnded: (index: number) => boolean): WaveProgress {
+    const next = new WaveProgress(graph);
+    for (let level = 0; level < this.started.length; level++) next.started[level] = this.started[level]!;
+    for (let index = 0; index < oldCount; index++) {
+      const level = graph.levels[index]!;
+      if (hasStarted(index)) next.started[level] = 1;
+      if (hasEnded(index)) next.remaining[level]!--;
+    }
+    return next;
+  }
+
   /** A task of the wave starts an attempt: true if it is the first to, so the wave starts. */
   startTask(level: number): boolean {
     if (this.started[level] === 1) return false;

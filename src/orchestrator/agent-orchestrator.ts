@@ -37,7 +37,7 @@ import { createRunLlmRuntime } from './create-run-llm-runtime.js';
 import { createRunScheduler, type ScheduledRun } from './create-run-scheduler.js';
 import { describeOverrides } from './describe-overrides.js';
 import { parseOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
-import { prepareTaskGraph } from './prepare-task-graph.js';
+import { prepareTaskGraph, withAgentDefaults } from './prepare-task-graph.js';
 import { resolveEnsembleConfig } from './resolve-ensemble-config.js';
 import { resolveNewRunConfig, resolveNewRunSettings, resolveResumeSettings, toExplicitRunConfig, toExplicitSettings, type ResolvedRunSettings } from './resolve-run-settings.js';
 import type { ResumeOptions, ResumeOutcome, RunOptions } from './run-options.js';
@@ -61,6 +61,10 @@ export class AgentOrchestrator {
   private loadedConfig: EnsembleConfig | undefined;
   private scheduler: RunScheduler | undefined;
   private isStarted = false;
+  /** Tasks added to the running graph so far (for error paths like `tasks[3]`). */
+  private addedCount = 0;
+  /** Holds taken with {@link keepOpen} before the scheduler existed. */
+  private readonly pendingHolds: { isReleased: boolean; release?: () => void }[] = [];
   private cancelReason: string | undefined;
   private currentRunId: string | undefined;
   /** Where the run works and with which provider and model: from the options, or from the run for a resume. */
@@ -86,18 +90,48 @@ export class AgentOrchestrator {
     return this.currentRunId;
   }
 
-  /** Adds tasks; each is checked now, so a bad field is reported with its path (`tasks[2].priority`). */
+  /**
+   * Adds tasks; each is checked now, so a bad field is reported with its path (`tasks[2].priority`).
+   * Once the run has started, the tasks join the running graph (a meeting's next round): they may
+   * depend on any task of the run, are journaled whole (a resume rebuilds them), and start as soon
+   * as their dependencies are done. Unknown agents, duplicate ids, unknown dependencies and cycles
+   * are refused with INVALID_INPUT naming them, adding nothing; so is adding after the run ended.
+   */
   addTasks(tasks: readonly TaskInput[]): this {
-    if (this.isStarted) throw new EnsembleError('INVALID_INPUT', 'tasks cannot be added after the run started');
-    const offset = this.tasks.length;
+    const offset = this.isStarted ? this.addedCount : this.tasks.length;
+    const parsedTasks: TaskSpec[] = [];
     const problems: string[] = [];
     tasks.forEach((input, index) => {
       const parsed = taskSpecSchema.safeParse(input);
-      if (parsed.success) this.tasks.push(parsed.data);
+      if (parsed.success) parsedTasks.push(parsed.data);
       else for (const issue of toInputIssues(parsed.error, `tasks[${offset + index}]`)) problems.push(`${issue.path}: ${issue.message}`);
     });
     if (problems.length > 0) throw new EnsembleError('INVALID_INPUT', problems.join('\n'), { details: { problems } });
+    if (!this.isStarted) {
+      this.tasks.push(...parsedTasks);
+      return this;
+    }
+    const scheduler = this.scheduler;
+    if (scheduler === undefined) throw new EnsembleError('INVALID_INPUT', 'tasks can be added to a started run only once its first event was announced');
+    scheduler.addTasks(withAgentDefaults(parsedTasks, this.agentRegistry(), this.inProcess()));
+    this.addedCount += parsedTasks.length;
     return this;
+  }
+
+  /**
+   * Keeps the run from ending when every task has ended, until the returned function is called: a
+   * driver that adds tasks round by round (meetings) holds the run between rounds. May be taken
+   * before `execute()`/`resume()`. A cancel or the global timeout ends the run regardless.
+   */
+  keepOpen(): () => void {
+    const hold: { isReleased: boolean; release?: () => void } = { isReleased: false };
+    if (this.scheduler === undefined) this.pendingHolds.push(hold);
+    else hold.release = this.scheduler.holdOpen();
+    return () => {
+      if (hold.isReleased) return;
+      hold.isReleased = true;
+      hold.release?.();
+    };
   }
 
   /** Registers an agent that runs in this process, for this orchestrator only. */
@@ -175,7 +209,8 @@ export class AgentOrchestrator {
       const resolved = resolveResumeSettings(run.spec, toExplicitSettings(this.options), process.cwd());
       this.resolvedSettings = resolved.settings;
       this.ensembleConfig();
-      const prepared = await this.prepareLlm(this.prepareTasks(run.spec.tasks), resolved.config, options.signal);
+      // Tasks added while it ran (a meeting's rounds) are part of its graph again.
+      const prepared = await this.prepareLlm(this.prepareTasks([...run.spec.tasks, ...store.addedTasks(runId)]), resolved.config, options.signal);
       const { claim, prior } = await takeOverRun({
         store,
         run,
@@ -310,6 +345,7 @@ export class AgentOrchestrator {
       throw error;
     }
     this.scheduler = scheduler;
+    for (const hold of this.pendingHolds.splice(0)) if (!hold.isReleased) hold.release = scheduler.holdOpen();
     // Another process asks to cancel through the journal (`ensemble cancel`, the HTTP API of another server);
     // the heartbeat tells every host that this process still runs the run.
     const stopWatching =

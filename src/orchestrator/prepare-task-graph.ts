@@ -1,4 +1,4 @@
-import { assertValidGraph, buildTaskGraph, validateGraph, type TaskGraph, type TaskSpec } from '../core/index.js';
+import { assertValidGraph, buildTaskGraph, EnsembleError, validateGraph, type TaskGraph, type TaskSpec } from '../core/index.js';
 import type { AgentRegistry, InProcessAgent } from '../agents/index.js';
 import { suggestName } from '../workflows/index.js';
 
@@ -13,13 +13,30 @@ export function prepareTaskGraph(tasks: readonly TaskSpec[], registry: AgentRegi
       suggestAgent: (name) => suggestName(name, [...inProcess.keys(), ...registry.list().map((agent) => agent.name)]),
     }),
   );
+  const withDefaults = withAgentDefaults(graph.tasks, registry, inProcess);
+  return withDefaults === graph.tasks ? graph : buildTaskGraph(withDefaults, graph.indexById);
+}
+
+/**
+ * Gives each task of a file-defined agent that agent's `timeoutMs` when it sets none; returns
+ * `tasks` itself when nothing changed. Checks that every agent exists (UNKNOWN_AGENT otherwise).
+ */
+export function withAgentDefaults(tasks: readonly TaskSpec[], registry: AgentRegistry, inProcess: ReadonlyMap<string, InProcessAgent>): readonly TaskSpec[] {
   let changed = false;
-  const withDefaults = graph.tasks.map((task) => {
+  const withDefaults = tasks.map((task) => {
     if (task.timeoutMs !== undefined || inProcess.has(task.agentName)) return task;
-    const agentTimeoutMs = registry.get(task.agentName)?.timeoutMs;
-    if (agentTimeoutMs === undefined) return task;
+    const agent = registry.get(task.agentName);
+    if (agent === undefined) throw unknownAgent(task, registry, inProcess);
+    if (agent.timeoutMs === undefined) return task;
     changed = true;
-    return { ...task, timeoutMs: agentTimeoutMs };
+    return { ...task, timeoutMs: agent.timeoutMs };
   });
-  return changed ? buildTaskGraph(withDefaults, graph.indexById) : graph;
+  return changed ? withDefaults : tasks;
+}
+
+function unknownAgent(task: TaskSpec, registry: AgentRegistry, inProcess: ReadonlyMap<string, InProcessAgent>): EnsembleError {
+  const suggestion = suggestName(task.agentName, [...inProcess.keys(), ...registry.list().map((agent) => agent.name)]);
+  return new EnsembleError('UNKNOWN_AGENT', `task "${task.id}": unknown agent "${task.agentName}"${suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`}`, {
+    details: { taskId: task.id, agentName: task.agentName },
+  });
 }

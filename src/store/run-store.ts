@@ -13,6 +13,7 @@ import {
   type PriorTaskResult,
   type RunEvent,
   type RunStatus,
+  type TaskSpec,
 } from '../core/index.js';
 import { EventAppender } from './event-appender.js';
 import { eventKeyRange } from './event-key.js';
@@ -148,6 +149,21 @@ export class RunStore {
   }
 
   /** The run's events in seq order. */
+  /** Tasks added to the run's graph while it ran (`task:added` events carrying the whole task), in order: a resume rebuilds its graph with them. */
+  addedTasks(runId: string): TaskSpec[] {
+    return this.guard(`read the tasks added to run "${runId}"`, () => {
+      const runKey = this.runKeyOf(runId);
+      if (runKey === undefined) return [];
+      const rows: unknown[] = this.statements.addedTasks.all(...eventKeyRange(runKey, 0));
+      const tasks: TaskSpec[] = [];
+      for (const row of rows) {
+        const event = toRunEvent(runId, row, this.contents);
+        if (event.type === 'task:added' && event.task !== undefined) tasks.push(event.task);
+      }
+      return tasks;
+    });
+  }
+
   readEvents(runId: string, options: ReadEventsOptions = {}): RunEvent[] {
     const { afterSeq, limit } = parseOptions(readEventsOptionsSchema, options, 'readEvents');
     return this.guard(`read the events of run "${runId}"`, () => {
@@ -340,6 +356,7 @@ function prepareStatements(database: Database.Database) {
     listRunsByStatus: prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY created_at DESC, run_id DESC LIMIT ?`),
     listTasks: prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY ordinal`),
     readEvents: prepare('SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key LIMIT ?'),
+    addedTasks: prepare("SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? AND type = 'task:added' AND event_json LIKE '%\"task\":{%' ORDER BY event_key"),
     lastSeq: prepare('SELECT seq FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key DESC LIMIT 1').pluck(),
     completedTasks: prepare(
       `SELECT task_id, ${TASK_OUTPUT_COLUMN} AS output, input_tokens, output_tokens, total_tokens, cost_usd, duration_ms ` +

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   AGENT_NAME_PATTERN,
   ERROR_CODES,
+  MESSAGE_TYPES,
+  contextStrategySchema,
   PERMISSION_CEILINGS,
   runConfigSchema,
   taskSpecSchema,
@@ -203,6 +205,21 @@ export const storeEnvironmentSchema = z.looseObject({
     .transform((value) => (value === '' ? undefined : value)),
 });
 
+const contextReceiptSchema = z.looseObject({
+  strategy: contextStrategySchema,
+  tokenizer: z.string(),
+  tokens: z.number(),
+  entries: z.array(
+    z.looseObject({
+      key: z.string(),
+      relation: z.enum(['dependency', 'ancestor', 'pool', 'message', 'shared']),
+      treatment: z.enum(['whole', 'trimmed', 'summary']),
+      tokens: z.number(),
+      sourceTokens: z.number(),
+    }),
+  ),
+});
+
 const envelope = {
   runId: z.string(),
   seq: z.int().min(1),
@@ -234,6 +251,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
     description: z.string(),
     dependencies: z.array(z.string()),
     priority: z.number(),
+    task: taskSpecSchema.exactOptional(),
   }),
   z.looseObject({ type: z.literal('task:start'), ...envelope, ...taskRef, description: z.string(), attempt: z.number() }),
   z.looseObject({
@@ -250,8 +268,52 @@ export const runEventSchema = z.discriminatedUnion('type', [
     ...taskRef,
     from: z.string(),
     to: z.string(),
-    messageType: z.enum(['data', 'request', 'response', 'broadcast']),
+    messageType: z.enum(MESSAGE_TYPES),
     content: z.string(),
+    messageId: z.string().exactOptional(),
+    attempt: z.number().exactOptional(),
+    inReplyTo: z.string().exactOptional(),
+  }),
+  z.looseObject({
+    type: z.literal('task:context'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    receipt: contextReceiptSchema,
+  }),
+  z.looseObject({
+    type: z.literal('context:pruned'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    thresholdTokens: z.number(),
+    beforeTokens: z.number(),
+    afterTokens: z.number(),
+    entries: z.array(
+      z.looseObject({
+        key: z.string(),
+        treatment: z.enum(['whole', 'trimmed', 'summary', 'dropped']),
+        beforeTokens: z.number(),
+        afterTokens: z.number(),
+      }),
+    ),
+  }),
+  z.looseObject({
+    type: z.literal('context:update'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    key: z.string(),
+    value: z.string(),
+    version: z.number(),
+  }),
+  z.looseObject({
+    type: z.literal('run:warning'),
+    ...envelope,
+    code: z.enum(['MESSAGE_UNKNOWN_RECIPIENT', 'MESSAGE_LIMIT', 'MESSAGES_DISABLED', 'CONTEXT_UPDATE_LIMIT']),
+    message: z.string(),
+    taskId: z.string().exactOptional(),
+    agentName: z.string().exactOptional(),
   }),
   z.looseObject({ type: z.literal('task:output'), ...envelope, ...taskRef, attempt: z.number(), delta: z.string(), restart: z.boolean().exactOptional() }),
   z.looseObject({

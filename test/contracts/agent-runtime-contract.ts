@@ -49,7 +49,7 @@ export function describeAgentRuntimeContract(name: string, createFixture: () => 
       const agent = fixture.definitions[kind];
       const context = recordingDispatchContext(signal, fixture.workspace);
       const task = taskSpecSchema.parse({ id: `contract-${agent.name}`, agentName: agent.name, prompt: 'Say something about the inputs.' });
-      const request: TaskRequest = { runId: 'run-contract', task, attempt: 1, executionId: `run-contract:${task.id}:1`, inputs: [{ taskId: 'dependency', agentName: 'upstream', output: MARKER }], permissions: 'edit' };
+      const request: TaskRequest = { runId: 'run-contract', task, attempt: 1, executionId: `run-contract:${task.id}:1`, inputs: [{ taskId: 'dependency', agentName: 'upstream', output: MARKER }], permissions: 'edit', context: [] };
       const invocation: AgentInvocation = {
         request,
         agent,

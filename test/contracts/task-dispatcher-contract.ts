@@ -28,7 +28,7 @@ const MARKER = 'output-of-the-dependency-7f3a';
 
 function requestFor(agentName: string, id = 'contract-task'): TaskRequest {
   const task = taskSpecSchema.parse({ id, agentName, description: 'contract task', prompt: 'Say something about the inputs.' });
-  return { runId: 'run-contract', task, attempt: 1, executionId: `run-contract:${id}:1`, inputs: [{ taskId: 'dependency', agentName: 'upstream', output: MARKER }], permissions: 'edit' };
+  return { runId: 'run-contract', task, attempt: 1, executionId: `run-contract:${id}:1`, inputs: [{ taskId: 'dependency', agentName: 'upstream', output: MARKER }], permissions: 'edit', context: [] };
 }
 
 /**

@@ -21,5 +21,9 @@ export function recordingDispatchContext(
     reportUsage: (usage, costUsd) => recorded.usage.push({ usage, costUsd }),
     reportEvent: (type, payload) => recorded.events.push({ type, payload }),
     suspendTimeout: () => () => undefined,
+    sendMessage: () => ({ ok: false, reason: 'this test context delivers no messages' }),
+    receivedMessages: () => [],
+    readShared: () => undefined,
+    updateShared: (key, value) => ({ key, value, version: 1, agentName: 'test', taskId: 'test', at: 0 }),
   };
 }

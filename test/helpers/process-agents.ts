@@ -39,6 +39,7 @@ export function commandInvocation(
       attempt: 2,
       executionId: `run-test-1:${taskId}:2`,
       inputs: options.inputs ?? [],
+      context: [],
       permissions: options.permissions ?? 'edit',
       task: { id: taskId, agentName: agent.name, description: '', prompt, dependencies: [], priority: 5 },
     },

@@ -16,6 +16,9 @@ import {
   type TaskOutcome,
   type TaskRequest,
   type TimerHandle,
+  type ContextStrategyPort,
+  type OutgoingMessage,
+  type SendMessageResult,
 } from '../../src/core/index.js';
 
 // A RunScheduler driven by a ManualClock with scripted work, and random task graphs for it: shared by
@@ -34,6 +37,10 @@ export interface Behaviour {
   readonly reportedTokens?: readonly number[];
   /** Per attempt (last repeats): time spent queued (timeout suspended) before the work starts. */
   readonly queuedMs?: readonly number[];
+  /** Messages sent as each attempt starts (their results land in `Harness.sent`). */
+  readonly messages?: readonly OutgoingMessage[];
+  /** Shared context keys written as each attempt starts. */
+  readonly sharedWrites?: readonly { readonly key: string; readonly value: string }[];
 }
 
 const perAttempt = <T>(values: readonly T[] | undefined, attempt: number): T | undefined =>
@@ -43,6 +50,8 @@ export interface Harness {
   readonly events: RunEvent[];
   readonly dispatched: TaskRequest[];
   readonly aborted: string[];
+  /** What each `sendMessage` call returned, with the sending task. */
+  readonly sent: { readonly taskId: string; readonly result: SendMessageResult }[];
   readonly clock: ManualClock;
   readonly scheduler: RunScheduler;
   run(): Promise<RunOutcome>;
@@ -62,6 +71,7 @@ export function createHarness(
     /** @default 'run-1' */
     runId?: string;
     random?: () => number;
+    context?: ContextStrategyPort;
   } = {},
 ): Harness {
   const tasks = inputs.map((input) => taskSpecSchema.parse(input));
@@ -71,10 +81,13 @@ export function createHarness(
   const events: RunEvent[] = [];
   const dispatched: TaskRequest[] = [];
   const aborted: string[] = [];
+  const sent: { taskId: string; result: SendMessageResult }[] = [];
   const dispatcher: TaskDispatcher = {
     describe: () => ({ model: 'test-model', runtime: 'test' }),
-    dispatch(request, { signal, reportOutput, reportUsage, suspendTimeout }) {
+    dispatch(request, { signal, reportOutput, reportUsage, suspendTimeout, sendMessage, updateShared }) {
       dispatched.push(request);
+      for (const message of options.behaviours?.[request.task.id]?.messages ?? []) sent.push({ taskId: request.task.id, result: sendMessage(message) });
+      for (const { key, value } of options.behaviours?.[request.task.id]?.sharedWrites ?? []) updateShared(key, value);
       for (const delta of options.behaviours?.[request.task.id]?.streams ?? []) {
         if (delta.startsWith('!')) reportOutput(delta.slice(1), { restart: true });
         else reportOutput(delta);
@@ -127,11 +140,13 @@ export function createHarness(
     ...(options.journal === undefined ? {} : { journal: options.journal }),
     ...(options.prior === undefined ? {} : { prior: options.prior }),
     ...(options.agentMedianMs === undefined ? {} : { agentMedianMs: options.agentMedianMs }),
+    ...(options.context === undefined ? {} : { context: options.context }),
   });
   return {
     events,
     dispatched,
     aborted,
+    sent,
     clock,
     scheduler,
     async run() {

@@ -43,7 +43,7 @@ describe('LlmRuntime.prepare: the models of a run, checked before it starts', ()
     const { taskSpecSchema } = await import('../../core/index.js');
     const agent = parseAgentDefinition('---\nname: designer\ndescription: d\n---\nDesign.\n', 'test');
     await runtime.run(
-      { request: { runId: 'r', task: taskSpecSchema.parse({ id: 'design', agentName: 'designer' }), attempt: 1, executionId: 'r:design:1', inputs: [], permissions: 'edit' }, agent, workspaceDir: '.', model: 'opus' },
+      { request: { runId: 'r', task: taskSpecSchema.parse({ id: 'design', agentName: 'designer' }), attempt: 1, executionId: 'r:design:1', inputs: [], permissions: 'edit', context: [] }, agent, workspaceDir: '.', model: 'opus' },
       new AbortController().signal,
     );
     expect((server.requests[1]!.body as { model: string }).model).toBe('llama3.2:1b');
@@ -143,7 +143,7 @@ describe('LlmRuntime.prepare: the models of a run, checked before it starts', ()
     const agent = parseAgentDefinition('---\nname: a\ndescription: d\n---\nx\n', 'test');
     const run = (runtime: ReturnType<typeof costsOf>) =>
       runtime.run(
-        { request: { runId: 'r', task: taskSpecSchema.parse({ id: 't', agentName: 'a' }), attempt: 1, executionId: 'r:t:1', inputs: [], permissions: 'edit' }, agent, workspaceDir: '.', model: 'my-model' },
+        { request: { runId: 'r', task: taskSpecSchema.parse({ id: 't', agentName: 'a' }), attempt: 1, executionId: 'r:t:1', inputs: [], permissions: 'edit', context: [] }, agent, workspaceDir: '.', model: 'my-model' },
         new AbortController().signal,
       );
     const first: string[] = [];

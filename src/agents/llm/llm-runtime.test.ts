@@ -55,6 +55,7 @@ function invocation(overrides: { task?: Partial<TaskInput>; inputs?: DependencyO
       attempt: 1,
       executionId: 'run-test:design:1',
       inputs: inputs ?? [{ taskId: 'analyze', agentName: 'analyzer', output: 'The todo service needs CRUD.' }],
+      context: [],
       permissions: 'edit',
     },
     agent,
@@ -547,7 +548,7 @@ describe('LocalDispatcher with the llm runtime', () => {
     expect(dispatcher.describe(task('backend-architect', 'openai:o3'))).toEqual({ runtime: 'llm', model: 'openai:o3' });
     expect(dispatcher.describe(task('offline'))).toEqual({ runtime: 'simulated', model: 'simulated:sonnet' });
     const context = recordingDispatchContext();
-    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, executionId: 'r:t:1', inputs: [], permissions: 'edit' }, context);
+    const outcome = await dispatcher.dispatch({ runId: 'r', task: task('backend-architect'), attempt: 1, executionId: 'r:t:1', inputs: [], permissions: 'edit', context: [] }, context);
     expect(outcome).toMatchObject({ output: 'real answer', model: 'openai:gpt-4.1' });
     // Spend goes through the context (so failed attempts count too), not the outcome.
     expect(context.recorded.usage).toEqual([{ usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 }, costUsd: expect.any(Number) }]);

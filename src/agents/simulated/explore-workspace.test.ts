@@ -38,6 +38,7 @@ function invocation(workspaceDir: string, tools: readonly string[], events: Acti
       attempt: 1,
       executionId: `run-1:${taskId}:1`,
       inputs: [],
+      context: [],
       permissions: 'read',
       task: { id: taskId, agentName: agent.name, description: 'Review security', prompt: 'Audit the code.', dependencies: [], priority: 5 },
     },

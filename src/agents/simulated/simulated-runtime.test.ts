@@ -21,6 +21,7 @@ function invocation(definition: AgentDefinition, prompt: string, inputs: readonl
       attempt: 1,
       executionId: 'run-1:task-1:1',
       inputs,
+      context: [],
       permissions: 'edit',
       task: { id: 'task-1', agentName: definition.name, description: 'Shopping cart', prompt, dependencies: [], priority: 5 },
     },

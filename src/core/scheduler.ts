@@ -7,7 +7,7 @@ import type { EventPayloads, RunEvent } from './events.js';
 import type { ActivityEventType, ActivityPayload, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TimerHandle } from './ports.js';
 import { RunCommunication } from './run-communication.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, type OutgoingMessage, type SharedContextEntry } from './run-messages.js';
-import type { ContextSources, TaskContext } from './task-context.js';
+import { ContextAssembler } from './context-assembler.js';
 import { buildTaskGraph } from './task-graph.js';
 import { validateGraph } from './validate-graph.js';
 import { ReadyQueue } from './ready-queue.js';
@@ -91,11 +91,7 @@ export class RunScheduler {
   /** Tool calls journaled over every execution of the run (the summary counts them). */
   private toolCalls: number;
   private readonly communication: RunCommunication;
-  /** What each task was handed, once assembled in this execution (its retries get the same). */
-  private contexts: (TaskContext | undefined)[];
-  /** Indexes of the tasks that succeeded, in the order they finished (the context pool's order). */
-  private readonly finished: number[] = [];
-  private readonly contextSources: ContextSources;
+  private readonly contexts: ContextAssembler;
   /** Open holds ({@link holdOpen}): while any is open, the run does not end when every task has. */
   private holds = 0;
 
@@ -117,7 +113,6 @@ export class RunScheduler {
     this.status = this.table.status;
     this.attempts = this.table.attempts;
     this.controls = new AttemptControls(this.taskCount);
-    this.contexts = new Array<TaskContext | undefined>(this.taskCount);
     this.communication = new RunCommunication({
       runId,
       outbox: this.outbox,
@@ -127,18 +122,8 @@ export class RunScheduler {
     });
     this.communication.addRecipients(this.tasks);
     if (options.prior !== undefined) this.communication.restore(options.prior);
-    const communication = this.communication;
-    const currentGraph = (): TaskGraph => this.graph;
-    this.contextSources = {
-      get graph() {
-        return currentGraph();
-      },
-      output: (index) => (this.status[index] === TASK_STATUS_CODES.SUCCEEDED ? this.table.outputs[index] : undefined),
-      finished: this.finished,
-      messages: communication.messages,
-      sharedEntries: () => communication.latestShared(),
-      sharedEntry: (key, version) => communication.readVersion(key, version),
-    };
+    const state = { graph: () => this.graph, status: () => this.status, outputs: () => this.table.outputs };
+    this.contexts = new ContextAssembler(options.context, this.outbox, options.config, options.prior, state, this.communication);
   }
 
   /** Runs the graph to its end. Resolves with the outcome (also when tasks failed); rejects only if the journal fails. */
@@ -174,7 +159,7 @@ export class RunScheduler {
       this.table.restore(prior);
       for (const taskId of prior.completed.keys()) {
         const index = this.graph.indexById.get(taskId);
-        if (index !== undefined && this.status[index] === TASK_STATUS_CODES.SUCCEEDED) this.finished.push(index);
+        if (index !== undefined && this.status[index] === TASK_STATUS_CODES.SUCCEEDED) this.contexts.taskSucceeded(index);
       }
       for (const { taskId, ...group } of prior.reapedGroups ?? []) {
         const index = this.graph.indexById.get(taskId);
@@ -255,7 +240,6 @@ export class RunScheduler {
     this.table.extend(this.graph);
     this.status = this.table.status;
     this.attempts = this.table.attempts;
-    this.contexts.length = this.taskCount;
     this.communication.addRecipients(added);
     for (const task of added) {
       this.outbox.record('task:added', {
@@ -271,26 +255,6 @@ export class RunScheduler {
     this.pump();
     this.finishIfDone();
     this.flush();
-  }
-
-  /** Builds what the task receives through the run's context strategy, once per execution, and journals the receipt. */
-  private assembleContext(index: number, attempt: number, model: string): void {
-    const strategy = this.options.context;
-    if (strategy === undefined || this.contexts[index] !== undefined) return;
-    const task = this.tasks[index] as TaskSpec;
-    const replay = this.options.prior?.contextReceipts?.get(task.id);
-    const assembled = strategy.assemble({
-      task,
-      index,
-      model,
-      sources: this.contextSources,
-      thresholdTokens: this.options.config.pruningThreshold,
-      communication: this.options.config.enableCommunication,
-      ...(replay === undefined ? {} : { replay }),
-    });
-    this.contexts[index] = assembled;
-    this.outbox.record('task:context', { taskId: task.id, agentName: task.agentName, attempt, receipt: assembled.receipt });
-    if (assembled.pruned !== undefined) this.outbox.record('context:pruned', { taskId: task.id, agentName: task.agentName, attempt, ...assembled.pruned });
   }
 
   private sendMessage(index: number, attempt: number, message: OutgoingMessage): SendMessageResult {
@@ -378,7 +342,7 @@ export class RunScheduler {
     }
     this.outbox.record('agent:invoke', { taskId: task.id, agentName: task.agentName, attempt, ...invocation });
     try {
-      this.assembleContext(index, attempt, invocation.model);
+      this.contexts.assemble(index, task, attempt, invocation.model);
     } catch (error) {
       this.failLaunch(index, error);
       return;
@@ -420,8 +384,8 @@ export class RunScheduler {
           task,
           attempt,
           executionId: `${runId}:${task.id}:${attempt}`,
-          inputs: this.contexts[index]?.inputs ?? this.table.dependencyOutputs(index),
-          context: this.contexts[index]?.context ?? [],
+          inputs: this.contexts.contextOf(index)?.inputs ?? this.table.dependencyOutputs(index),
+          context: this.contexts.contextOf(index)?.context ?? [],
           permissions: this.options.config.permissions,
         },
         {
@@ -494,7 +458,7 @@ export class RunScheduler {
     const duration = this.table.endAttempt(index, this.options.clock.now());
     if (outcome !== undefined && controller?.signal.aborted !== true) {
       this.table.complete(index, attempt, duration, outcome, this.stopReason !== undefined);
-      this.finished.push(index);
+      this.contexts.taskSucceeded(index);
     } else {
       // Work that finished after its abort still spent what its outcome says: that counts too.
       const spend = this.table.spend.takeAttempt(index, outcome);

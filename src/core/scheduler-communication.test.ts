@@ -7,7 +7,7 @@ import { foldRunEvents } from './run-state.js';
 import type { ContextRequest, TaskContext } from './task-context.js';
 
 const ofType = <T extends RunEvent['type']>(events: readonly RunEvent[], type: T): RunEventOf<T>[] =>
-  events.filter((event) => event.type === type) as RunEventOf<T>[];
+  events.filter((event) => event.type === type) as unknown as RunEventOf<T>[];
 
 /** A strategy that hands each task every message it receives and every finished output, recording the requests. */
 function recordingStrategy(requests: ContextRequest[]): ContextStrategy {

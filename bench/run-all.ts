@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAgentRegistryLoad } from './agent-registry-load.js';
+import { benchContextTokens, formatContextTokens } from './context-tokens.js';
 import { benchMakespan, type MakespanSample } from './makespan.js';
 import { benchOverhead } from './overhead.js';
 import { benchScale } from './scale.js';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   log(`| one step of the loop (model call + one Read) | ${fixed(toolLoop.stepMilliseconds, 2)} ms | - | - |`);
   log(`| each further tool call within a step | ${fixed(toolLoop.extraCallInLoopMilliseconds, 2)} ms | - | - |`);
   log('');
+  for (const line of formatContextTokens(await benchContextTokens())) log(line);
   const benchmarksPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
   writeFileSync(benchmarksPath, `${lines.join('\n')}\n`);
   process.stdout.write(`\nwrote ${benchmarksPath}\n`);

@@ -6,10 +6,27 @@ export { AgentOrchestrator } from './orchestrator/index.js';
 export type { OrchestratorConfig, OrchestratorOptions, RunOptions, ResumeOptions, ResumeOutcome, SettingOverride } from './orchestrator/index.js';
 export { systemClock, stderrLogger } from './host/index.js';
 export { registerAgent, loadAgentRegistry, AgentRegistry, parseAgentDefinition } from './agents/index.js';
-export type { InProcessAgent, InProcessAgentContext, AgentDefinition } from './agents/index.js';
+export type { InProcessAgent, InProcessAgentContext, AgentDefinition, InProcessBus, InProcessSharedContext, InProcessMessage, InProcessWaitOptions } from './agents/index.js';
+export { MemoryMessageBus, parseAgentMessages, toSharedContextHistory } from './bus/index.js';
+export { createContextStrategy, countTokens, tokenizerFor } from './context/index.js';
 export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
 export type { RunRecord, TaskRecord } from './store/index.js';
-export { chat } from './meetings/index.js';
+export {
+  chat,
+  consult,
+  prepareConsultation,
+  conductMeeting,
+  prepareMeeting,
+  continueMeeting,
+  listMeetingTypes,
+  getMeetingType,
+  readMeeting,
+  listMeetings,
+  meetingContext,
+  consultRequestSchema,
+  meetingRequestSchema,
+} from './meetings/index.js';
+export type { ConsultRequest, ConsultResult, MeetingRequest, MeetingResult, MeetingType, MeetingTranscript, MeetingMinutes, ConversationOptions } from './meetings/index.js';
 export type { ChatOptions, ChatReply } from './meetings/index.js';
 export { openMemoryStore, MemoryStore } from './store/index.js';
 export type { MemoryEntry, MemoryEntryInput, MemoryExport, MemoryRole } from './store/index.js';
@@ -20,7 +37,8 @@ export { resolveModelReference, DEFAULT_MODEL_TIERS, DEFAULT_MODEL_PRICES, creat
 export type { ProviderGovernor, ProviderGovernorOptions, ProviderGovernorSettings } from './providers/index.js';
 export type { ProviderPolicyInput } from './config/index.js';
 export type { LlmRuntime, LlmRuntimeOptions } from './agents/index.js';
-export { resolveWorkflow, listTemplates, getTemplate, BUILTIN_TEMPLATES } from './workflows/index.js';
+export { resolveWorkflow, listTemplates, getTemplate, BUILTIN_TEMPLATES, routeTask, toRoutedWorkflow, TASK_TYPES, TASK_ROUTES, defineWorkflowTemplate } from './workflows/index.js';
+export type { RoutePlan, RouteRequestInput, TaskType } from './workflows/index.js';
 export type { WorkflowTemplate, ResolvedWorkflow, WorkflowParameter } from './workflows/index.js';
 export {
   EnsembleError,

@@ -60,8 +60,7 @@ describe('ensemble workflows show FILE', () => {
     expect(result.stdout).toMatch(/resource\s+string\s+yes\s+-\s+<resource>\s+The resource the API serves/);
     expect(result.stdout).toMatch(/endpoints\s+array\s+no\s+\["list","get"\]\s+\["list","get"\]\s+Endpoints to build/);
     expect(result.stdout).toMatch(/port\s+integer\s+no\s+8080\s+8080/);
-    expect(result.stdout).toMatch(/design-api\s+worker\s+5\s+-\s+Design the <resource> API \(list, get\)/);
-    expect(result.stdout).toMatch(/implement-api\s+worker\s+5\s+design-api\s+Implement it/);
+    expect(result.stdout).toContain(['Level 1', '└─ design-api · worker · priority 5', '   Design the <resource> API (list, get)', 'Level 2', '└─ implement-api · worker · priority 5', '   after design-api', '   Implement it'].join('\n'));
   });
 
   it('takes --param (an array parameter may repeat) and shows the tasks after substitution, also as JSON', async () => {

@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runConfigSchema, taskSpecSchema, type RunStatus } from '../src/core/index.js';
@@ -113,5 +113,25 @@ describe('ensemble runs rm / runs prune (issue 6: store each output once, and gi
     expect(run.code).toBe(0);
     // Three copies of each (event, task row, results) would be 18 MB.
     expect(statSync(db).size).toBeLessThan(6 * MB * 1.2);
+  });
+
+  it("removes the run's bugfix patches and leftover workspace copies from the data folder, and only that run's (issue 8)", async () => {
+    const folder = makeTempDir();
+    const db = join(folder, 'journal.db');
+    addRun(db, 'run-old', 1, 'succeeded');
+    addRun(db, 'run-kept', 1, 'succeeded');
+    for (const runId of ['run-old', 'run-kept']) {
+      mkdirSync(join(folder, 'patches', runId), { recursive: true });
+      writeFileSync(join(folder, 'patches', runId, 'fix-1.patch'), 'diff');
+      mkdirSync(join(folder, 'worktrees', runId, 'fix-1'), { recursive: true });
+    }
+    const removed = await runCli(['runs', 'rm', 'run-old', '--db', db], { cwd: folder });
+    expect(removed.code).toBe(0);
+    expect(existsSync(join(folder, 'patches', 'run-old'))).toBe(false);
+    expect(existsSync(join(folder, 'worktrees', 'run-old'))).toBe(false);
+    expect(existsSync(join(folder, 'patches', 'run-kept', 'fix-1.patch'))).toBe(true);
+    const pruned = await runCli(['runs', 'prune', '--keep', '0', '--db', db], { cwd: folder });
+    expect(pruned.code).toBe(0);
+    expect(existsSync(join(folder, 'patches', 'run-kept'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import type { AttemptMessaging } from './attempt-messaging.js';
 import type { ActivityReporter, BudgetPort, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
@@ -27,6 +28,8 @@ export interface AgentInvocation {
   readonly mcp?: McpToolSource;
   /** Reports a warning about the run once per distinct message (an unknown tool name in an agent file). */
   readonly warn?: (message: string) => void;
+  /** The attempt's agent messages and shared context store; absent when the run's communication is off. */
+  readonly messaging?: AttemptMessaging;
 }
 
 /** Executes invocations of one kind of agent (`command`, `simulated`, …). */

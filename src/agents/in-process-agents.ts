@@ -1,6 +1,11 @@
 import { AGENT_NAME_PATTERN, EnsembleError } from '../core/index.js';
-import type { DependencyOutput, DispatchContext, OutputReporter, TaskOutcome, TaskRequest, TaskSpec, TokenUsage } from '../core/index.js';
+import type { ContextEntry, DependencyOutput, DispatchContext, OutputReporter, TaskOutcome, TaskRequest, TaskSpec, TokenUsage } from '../core/index.js';
+import { findingsConsolidator } from '../workflows/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
+import { messagingOf } from './attempt-messaging.js';
+import type { AttemptMessaging } from './attempt-messaging.js';
+import { AttemptBus, AttemptSharedContext } from './in-process-bus.js';
+import type { InProcessBus, InProcessSharedContext } from './in-process-bus.js';
 
 /** What an in-process agent's `run` receives besides the task. */
 export interface InProcessAgentContext {
@@ -8,6 +13,15 @@ export interface InProcessAgentContext {
   readonly signal: AbortSignal;
   /** Outputs of the task's direct dependencies, in declaration order. */
   readonly inputs: readonly DependencyOutput[];
+  /**
+   * The rest of what the run's context strategy handed the task: other tasks' outputs, messages sent
+   * to it before it started (relation `message`), shared context entries.
+   */
+  readonly context: readonly ContextEntry[];
+  /** The run's agent messages: `send`, `reply`, `messages()`, `request(…)` (waits for the response), `waitForMessage(…)`. */
+  readonly bus: InProcessBus;
+  /** The run's shared context store: `get(key)`, `entry(key)`, `update(key, value)` (each write journaled with who made it). */
+  readonly shared: InProcessSharedContext;
   /** The run this task belongs to. */
   readonly runId: string;
   /** 1 for the first attempt; keeps counting across resumes. */
@@ -30,7 +44,8 @@ export interface InProcessAgent {
   run(task: TaskSpec, context: InProcessAgentContext): Promise<string | TaskOutcome> | string | TaskOutcome;
 }
 
-const agents = new Map<string, InProcessAgent>();
+// Built in: the code-review-swarm's deterministic consolidation step; a registration of the same name replaces it.
+const agents = new Map<string, InProcessAgent>([[findingsConsolidator.name, findingsConsolidator]]);
 
 /** Registers an in-process agent for every orchestrator of this process; the same name replaces. */
 export function registerAgent(agent: InProcessAgent): void {
@@ -55,8 +70,46 @@ export function inProcessAgents(): ReadonlyMap<string, InProcessAgent> {
   return agents;
 }
 
-/** What {@link runInProcessAgent} hands on from the dispatch context. */
-export type InProcessDispatchContext = Pick<DispatchContext, 'signal' | 'reportOutput' | 'reportUsage'>;
+/** What {@link runInProcessAgent} hands on from the dispatch context, and the attempt's messaging (absent when the run's communication is off). */
+export type InProcessDispatchContext = Pick<DispatchContext, 'signal' | 'reportOutput' | 'reportUsage'> & { readonly messaging?: AttemptMessaging | undefined };
+
+/**
+ * The context of one attempt. A class, so `bus` and `shared` are made only when an agent uses them
+ * (getters on the prototype): the no-op agents of a large run pay for one object.
+ */
+class AttemptContext implements InProcessAgentContext {
+  readonly signal: AbortSignal;
+  readonly inputs: readonly DependencyOutput[];
+  readonly context: readonly ContextEntry[];
+  readonly runId: string;
+  readonly attempt: number;
+  readonly reportOutput: OutputReporter;
+  readonly reportUsage: (usage: TokenUsage, costUsd: number) => void;
+  private readonly messaging: AttemptMessaging | undefined;
+  private attemptBus: AttemptBus | undefined;
+  private attemptShared: AttemptSharedContext | undefined;
+
+  constructor(request: TaskRequest, dispatch: InProcessDispatchContext) {
+    this.signal = dispatch.signal;
+    this.inputs = request.inputs;
+    this.context = request.context;
+    this.runId = request.runId;
+    this.attempt = request.attempt;
+    this.reportOutput = dispatch.reportOutput;
+    this.reportUsage = dispatch.reportUsage;
+    this.messaging = dispatch.messaging;
+  }
+
+  get bus(): InProcessBus {
+    this.attemptBus ??= new AttemptBus(this.messaging, this.runId, this.signal);
+    return this.attemptBus;
+  }
+
+  get shared(): InProcessSharedContext {
+    this.attemptShared ??= new AttemptSharedContext(this.messaging);
+    return this.attemptShared;
+  }
+}
 
 /**
  * Runs one attempt of an in-process agent. Rejects with the abort reason as soon as the signal
@@ -67,14 +120,7 @@ export type InProcessDispatchContext = Pick<DispatchContext, 'signal' | 'reportO
 export function runInProcessAgent(agent: InProcessAgent, request: TaskRequest, dispatch: InProcessDispatchContext): Promise<TaskOutcome> {
   const { signal } = dispatch;
   if (signal.aborted) return Promise.reject(signal.reason);
-  const context: InProcessAgentContext = {
-    signal,
-    inputs: request.inputs,
-    runId: request.runId,
-    attempt: request.attempt,
-    reportOutput: dispatch.reportOutput,
-    reportUsage: dispatch.reportUsage,
-  };
+  const context: InProcessAgentContext = new AttemptContext(request, dispatch);
   let result: Promise<string | TaskOutcome> | string | TaskOutcome;
   try {
     result = agent.run(request.task, context);
@@ -106,6 +152,7 @@ export function createInProcessRuntime(agentsByName: ReadonlyMap<string, InProce
         signal,
         reportOutput: invocation.reportOutput ?? ignoreOutput,
         reportUsage: invocation.reportUsage ?? ignoreUsage,
+        messaging: messagingOf(invocation),
       });
     },
   };
@@ -113,6 +160,11 @@ export function createInProcessRuntime(agentsByName: ReadonlyMap<string, InProce
 
 function settleUnlessAborted(agent: InProcessAgent, result: PromiseLike<string | TaskOutcome>, signal: AbortSignal): Promise<TaskOutcome> {
   return new Promise<TaskOutcome>((resolve, reject) => {
+    // Aborted during the agent's synchronous part: the listener below would never fire.
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     result.then(

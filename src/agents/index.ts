@@ -10,6 +10,8 @@ export type { LoadAgentRegistryOptions } from './registry/index.js';
 export { builtinAgentsDir } from './registry/index.js';
 export { registerAgent, unregisterAgent, inProcessAgents } from './in-process-agents.js';
 export type { InProcessAgent, InProcessAgentContext } from './in-process-agents.js';
+/** What an in-process agent's `ctx.bus` and `ctx.shared` offer (send, reply, request, wait; get, update). */
+export type { InProcessBus, InProcessSharedContext, InProcessMessage, InProcessWaitOptions } from './in-process-bus.js';
 /** In-process agents as an `AgentRuntime` (kind `in-process`), and one attempt of one such agent. */
 export { createInProcessRuntime, runInProcessAgent } from './in-process-agents.js';
 export type { InProcessDispatchContext } from './in-process-agents.js';

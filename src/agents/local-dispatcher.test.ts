@@ -122,14 +122,17 @@ describe('LocalDispatcher', () => {
       const outcome = await dispatcher.dispatch(request(spec), context);
       expect(outcome).toEqual({ output: 'done task-1' });
       expect(seen?.task).toBe(spec);
-      expect(seen?.context).toEqual({
+      expect(seen?.context).toMatchObject({
         signal,
         inputs: request(spec).inputs,
+        context: [],
         runId: 'run-1',
         attempt: 1,
         reportOutput: context.reportOutput,
         reportUsage: context.reportUsage,
       });
+      expect(typeof seen?.context.bus.send).toBe('function');
+      expect(typeof seen?.context.shared.update).toBe('function');
     });
 
     it('accepts async results and full outcomes', async () => {

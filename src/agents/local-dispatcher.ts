@@ -1,15 +1,17 @@
 import { EnsembleError } from '../core/index.js';
-import type { BudgetPort, DispatchContext, InvocationInfo, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { BudgetPort, DispatchContext, InvocationInfo, MessageBus, RunMessage, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { AgentRegistry } from './registry/index.js';
-import type { AgentRuntime } from './agent-runtime.js';
+import type { AgentInvocation, AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './process/index.js';
 import type { LlmRuntime } from './llm/index.js';
 import { inProcessAgents, runInProcessAgent } from './in-process-agents.js';
 import type { InProcessAgent } from './in-process-agents.js';
 import type { AgentDefinition } from './registry/index.js';
 import { createSimulatedRuntime } from './simulated/index.js';
+import type { AttemptMessaging } from './attempt-messaging.js';
+import { sendOutputMessages } from './send-output-messages.js';
 
 /** Model tier used when neither the task, the run, the agent nor the configuration names one. */
 const DEFAULT_MODEL_TIER = 'sonnet';
@@ -38,8 +40,20 @@ export interface LocalDispatcherOptions {
   readonly defaultModel?: string;
   /** The run's MCP servers, handed to tool-using agents. */
   readonly mcp?: McpToolSource;
-  /** Where warnings about the run go (an agent file naming a tool ensemble does not implement), each distinct one once. */
+  /** Where warnings about the run go (an agent file naming a tool ensemble does not implement, a malformed `<AGENT_MESSAGE>`), each distinct one once. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Whether agents of the run talk to each other (the run's `enableCommunication`): `<AGENT_MESSAGE>`
+   * tags in outputs are sent, tool-using `llm` agents get `SendMessage`, in-process agents `ctx.bus`
+   * and `ctx.shared`. Off: outputs are left as they are and sends are refused. @default true
+   */
+  readonly enableCommunication?: boolean;
+  /**
+   * The run's message bus, on which the orchestrator publishes every journaled `agent:message`:
+   * running process agents hear messages through it (their `ENSEMBLE_MESSAGES` file), in-process
+   * agents wait on it for responses. @default none: agents see only what was journaled when they ask
+   */
+  readonly bus?: MessageBus;
 }
 
 /**
@@ -59,6 +73,8 @@ export class LocalDispatcher implements TaskDispatcher {
   private readonly defaultModel: string;
   private readonly mcp: McpToolSource | undefined;
   private readonly warn: ((message: string) => void) | undefined;
+  private readonly isCommunicationOn: boolean;
+  private readonly bus: MessageBus | undefined;
 
   constructor(options: LocalDispatcherOptions) {
     this.registry = options.registry;
@@ -70,6 +86,8 @@ export class LocalDispatcher implements TaskDispatcher {
     this.defaultModel = options.defaultModel ?? DEFAULT_MODEL_TIER;
     this.mcp = options.mcp;
     this.warn = options.onWarning === undefined ? undefined : warnOnceEach(options.onWarning);
+    this.isCommunicationOn = options.enableCommunication ?? true;
+    this.bus = options.bus;
     this.commandRuntime = createCommandRuntime();
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
@@ -77,7 +95,8 @@ export class LocalDispatcher implements TaskDispatcher {
   }
 
   describe(task: TaskSpec): InvocationInfo {
-    if (this.inProcess.has(task.agentName)) return IN_PROCESS_INVOCATION;
+    // A task naming a model keeps it, so its context is counted with that model's tokenizer.
+    if (this.inProcess.has(task.agentName)) return task.model === undefined ? IN_PROCESS_INVOCATION : { runtime: 'in-process', model: task.model };
     const agent = this.definitionOf(task.agentName);
     if (agent.runtime === 'command') return COMMAND_INVOCATION;
     if (agent.runtime === 'cli') return CLI_INVOCATION;
@@ -88,9 +107,19 @@ export class LocalDispatcher implements TaskDispatcher {
   }
 
   dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome> {
+    const messaging = this.isCommunicationOn ? this.messagingOf(request, context) : undefined;
+    const attempt = this.runAttempt(messaging === undefined ? request : withMessageTypes(request, messaging.received), context, messaging);
+    if (messaging === undefined) return attempt;
+    // Only a successful attempt's messages go out: a failed one's would be sent again by its retry.
+    return attempt.then((outcome) => sendOutputMessages(outcome, messaging.send, { taskId: request.task.id, warn: this.warn }));
+  }
+
+  private runAttempt(request: TaskRequest, context: DispatchContext, messaging: AttemptMessaging | undefined): Promise<TaskOutcome> {
     const { signal } = context;
     const inProcessAgent = this.inProcess.get(request.task.agentName);
-    if (inProcessAgent !== undefined) return runInProcessAgent(inProcessAgent, request, context);
+    if (inProcessAgent !== undefined) {
+      return runInProcessAgent(inProcessAgent, request, { signal, reportOutput: context.reportOutput, reportUsage: context.reportUsage, messaging });
+    }
     let agent: AgentDefinition;
     try {
       agent = this.definitionOf(request.task.agentName);
@@ -103,23 +132,34 @@ export class LocalDispatcher implements TaskDispatcher {
       : agent.runtime === 'llm' && this.llmRuntime !== undefined
         ? this.llmRuntime
         : this.simulatedRuntime;
-    return runtime.run(
-      {
-        request,
-        agent,
-        workspaceDir: context.workspace,
-        model: isProcess ? 'n/a' : this.modelFor(request.task, agent),
-        reportOutput: context.reportOutput,
-        reportUsage: context.reportUsage,
-        reportEvent: context.reportEvent,
-        suspendTimeout: context.suspendTimeout,
-        ...(this.budget === undefined ? {} : { budget: this.budget }),
-        ...(this.gate === undefined ? {} : { gate: this.gate }),
-        ...(this.mcp === undefined ? {} : { mcp: this.mcp }),
-        ...(this.warn === undefined ? {} : { warn: this.warn }),
-      },
-      signal,
-    );
+    const invocation: AgentInvocation = {
+      request,
+      agent,
+      workspaceDir: context.workspace,
+      model: isProcess ? 'n/a' : this.modelFor(request.task, agent),
+      reportOutput: context.reportOutput,
+      reportUsage: context.reportUsage,
+      reportEvent: context.reportEvent,
+      suspendTimeout: context.suspendTimeout,
+      ...(this.budget === undefined ? {} : { budget: this.budget }),
+      ...(this.gate === undefined ? {} : { gate: this.gate }),
+      ...(this.mcp === undefined ? {} : { mcp: this.mcp }),
+      ...(this.warn === undefined ? {} : { warn: this.warn }),
+      ...(messaging === undefined ? {} : { messaging }),
+    };
+    return runtime.run(invocation, signal);
+  }
+
+  /** The attempt's messaging, from the scheduler's side of the dispatch context and the run's bus. */
+  private messagingOf(request: TaskRequest, context: DispatchContext): AttemptMessaging {
+    return {
+      recipient: { taskId: request.task.id, agentName: request.task.agentName },
+      send: context.sendMessage,
+      received: context.receivedMessages,
+      readShared: context.readShared,
+      updateShared: context.updateShared,
+      ...(this.bus === undefined ? {} : { bus: this.bus }),
+    };
   }
 
   private definitionOf(agentName: string): AgentDefinition {
@@ -138,6 +178,21 @@ export class LocalDispatcher implements TaskDispatcher {
 /** The model reference of a task: its own, else the run's (`--model`), else its agent's, else the default (`sonnet` when none is configured). */
 export function modelReferenceFor(task: TaskSpec, agent: AgentDefinition, options: { readonly runModel?: string | undefined; readonly defaultModel?: string | undefined }): string {
   return task.model ?? options.runModel ?? agent.model ?? options.defaultModel ?? DEFAULT_MODEL_TIER;
+}
+
+/**
+ * The request with each message entry of its context carrying its message's type (`request`,
+ * `response`, …), looked up in the run's message log by the entry's key (`message:<messageId>`),
+ * so agents can tell a question from information. The same request when no entry lacks it.
+ */
+function withMessageTypes(request: TaskRequest, received: () => readonly RunMessage[]): TaskRequest {
+  if (!request.context.some((entry) => entry.relation === 'message' && !('messageType' in entry))) return request;
+  const types = new Map(received().map((message) => [`message:${message.messageId}`, message.messageType]));
+  const context = request.context.map((entry) => {
+    const messageType = entry.relation === 'message' && !('messageType' in entry) ? types.get(entry.key) : undefined;
+    return messageType === undefined ? entry : { ...entry, messageType };
+  });
+  return { ...request, context };
 }
 
 /** `onWarning`, called once per distinct message. */

@@ -3,8 +3,12 @@ import { collect, type ActionFactory } from './action.js';
 import {
   registerAgentsCommands,
   registerChatCommand,
+  registerConsultCommand,
+  registerMeetingCommand,
+  registerMeetingsCommands,
   registerMemoryCommands,
   registerResumeCommand,
+  registerRouteCommand,
   registerRunCommand,
   registerRunsCommands,
   registerWorkflowsCommands,
@@ -46,11 +50,15 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()):
   };
 
   registerRunCommand(program, action);
+  registerRouteCommand(program, action);
   registerResumeCommand(program, action);
   registerRunsCommands(program, action);
   registerWorkflowsCommands(program, action);
   registerAgentsCommands(program, action);
   registerChatCommand(program, action);
+  registerConsultCommand(program, action);
+  registerMeetingCommand(program, action);
+  registerMeetingsCommands(program, action);
   registerMemoryCommands(program, action);
 
   try {

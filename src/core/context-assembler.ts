@@ -25,6 +25,8 @@ export class ContextAssembler {
   private readonly finished: number[] = [];
   private readonly contexts: (TaskContext | undefined)[] = [];
   private readonly sources: ContextSources;
+  /** Tokens handed over in receipts, earlier executions included. */
+  private tokens: number;
 
   constructor(
     private readonly strategy: ContextStrategy | undefined,
@@ -34,6 +36,7 @@ export class ContextAssembler {
     state: AssemblerState,
     communication: RunCommunication,
   ) {
+    this.tokens = prior?.contextTokens ?? 0;
     const finished = this.finished;
     this.sources = {
       get graph() {
@@ -45,6 +48,11 @@ export class ContextAssembler {
       sharedEntries: () => communication.latestShared(),
       sharedEntry: (key, version) => communication.readVersion(key, version),
     };
+  }
+
+  /** Tokens the strategy handed to tasks so far, earlier executions included. */
+  get tokensSent(): number {
+    return this.tokens;
   }
 
   /** A task succeeded: its output joins the pool. */
@@ -71,6 +79,7 @@ export class ContextAssembler {
       ...(replay === undefined ? {} : { replay }),
     });
     this.contexts[index] = assembled;
+    this.tokens += assembled.receipt.tokens;
     this.outbox.record('task:context', { taskId: task.id, agentName: task.agentName, attempt, receipt: assembled.receipt });
     if (assembled.pruned !== undefined) this.outbox.record('context:pruned', { taskId: task.id, agentName: task.agentName, attempt, ...assembled.pruned });
   }

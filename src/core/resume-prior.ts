@@ -37,6 +37,8 @@ export interface SchedulerPrior {
   readonly messages?: readonly RunMessage[];
   /** Every version of every shared context key earlier executions wrote, in order. @default none */
   readonly sharedUpdates?: readonly SharedContextEntry[];
+  /** Context tokens handed to tasks in earlier executions, counted on in the summary. @default 0 */
+  readonly contextTokens?: number;
   /** What each task was handed in an earlier execution (`task:context`), so a re-run gets the same. @default none */
   readonly contextReceipts?: ReadonlyMap<string, ContextReceipt>;
 }
@@ -75,6 +77,7 @@ export function toResumePrior(state: RunState): SchedulerPrior {
     messages: state.messages,
     sharedUpdates: state.sharedUpdates,
     contextReceipts,
+    contextTokens: state.contextTokens,
   };
 }
 

@@ -63,6 +63,9 @@ export class RunCommunication {
 
   /** Sends one message from `task`'s `attempt`: journaled as `agent:message`, or refused with a `run:warning`. */
   send(task: TaskSpec, attempt: number, outgoing: OutgoingMessage): SendMessageResult {
+    // A re-run (a retry, or a resume after a crash) saying again what an earlier attempt said sends nothing new.
+    const earlier = this.findEarlierSend(task, attempt, outgoing);
+    if (earlier !== undefined) return { ok: true, message: earlier };
     const refusal = this.checkMessage(task, outgoing);
     if (refusal !== undefined) {
       this.outbox.record('run:warning', { code: refusal.code, message: refusal.reason, taskId: task.id, agentName: task.agentName });
@@ -137,6 +140,18 @@ export class RunCommunication {
     return entry;
   }
 
+  private findEarlierSend(task: TaskSpec, attempt: number, outgoing: OutgoingMessage): RunMessage | undefined {
+    return this.messages.find(
+      (message) =>
+        message.taskId === task.id &&
+        attemptOf(message) < attempt &&
+        message.to === outgoing.to &&
+        message.content === outgoing.content &&
+        message.inReplyTo === outgoing.inReplyTo &&
+        (message.messageType === outgoing.messageType || (message.messageType === 'broadcast' && outgoing.messageType === 'data')),
+    );
+  }
+
   private versionsOf(key: string): SharedContextEntry[] {
     let versions = this.shared.get(key);
     if (versions === undefined) {
@@ -175,4 +190,10 @@ export class RunCommunication {
     if (!this.shared.has(key) && this.shared.size >= MAX_SHARED_KEYS) return `the shared context store already holds ${MAX_SHARED_KEYS} keys; "${key}" was not added`;
     return undefined;
   }
+}
+
+/** The sending attempt, from the message id (`…:<attempt>:m<n>`); 0 when the id has another form. */
+function attemptOf(message: RunMessage): number {
+  const match = /:(\d+):m\d+$/.exec(message.messageId);
+  return match === null ? 0 : Number(match[1]);
 }

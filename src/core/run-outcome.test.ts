@@ -35,6 +35,7 @@ describe('buildRunOutcome', () => {
       totalCost: 1,
       totalDuration: 1235,
       toolCalls: 0,
+      contextTokens: 0,
     });
     expect(outcome.results[0]).toEqual({ taskId: 't0', agentName: 'worker', status: 'succeeded', output: 'out:t0', attempts: 1, durationMs: 10, tokensUsed: 3, costUsd: 0.5 });
   });

@@ -20,6 +20,8 @@ export interface FinishedTasks {
   readonly errors: readonly (SerializedError | undefined)[];
   /** Tool calls that ended in the run, earlier executions included. @default 0 */
   readonly toolCalls?: number;
+  /** Context tokens handed to tasks, earlier executions included. @default 0 */
+  readonly contextTokens?: number;
 }
 
 /**
@@ -71,6 +73,7 @@ export function buildRunOutcome(
     totalCost,
     totalDuration: Math.max(0, Math.round(elapsedMs)),
     toolCalls: finished.toolCalls ?? 0,
+    contextTokens: finished.contextTokens ?? 0,
     ...(budgetStops.length === 0 ? {} : { budgetStops }),
   };
   if (stopReason !== undefined) {

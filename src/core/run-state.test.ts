@@ -30,7 +30,7 @@ const SUMMARY: RunSummary = {
   totalTokens: 0,
   totalCost: 0,
   totalDuration: 0,
-  toolCalls: 0,
+  toolCalls: 0, contextTokens: 0,
 };
 
 function firstExecution(): RunEvent[] {

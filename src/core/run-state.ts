@@ -158,6 +158,8 @@ export interface RunState {
   readonly usesSimulated: boolean;
   /** Tool calls that ended, over every task and execution. */
   readonly toolCalls: number;
+  /** Tokens handed to tasks by the context strategy (`task:context` receipts), over every execution. */
+  readonly contextTokens: number;
   /** Agent messages, in order (`agent:message` events that carry a `messageId`). */
   readonly messages: readonly RunMessage[];
   /** Every write to the shared context store, in order: its history (`context:update`). */
@@ -200,6 +202,7 @@ export function createRunState(): RunState {
     totalCostUsd: 0,
     usesSimulated: false,
     toolCalls: 0,
+    contextTokens: 0,
     messages: [],
     sharedUpdates: [],
     warnings: [],
@@ -377,6 +380,7 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
     case 'task:context': {
       const task = run.tasks.get(event.taskId);
       if (task !== undefined) clear(update(run, task, { contextReceipt: event.receipt }), 'contextPruned');
+      run.contextTokens += event.receipt.tokens;
       break;
     }
     case 'context:pruned': {

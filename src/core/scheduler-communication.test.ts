@@ -144,3 +144,16 @@ describe('RunScheduler: agent messages, the shared store and the context strateg
     expect(replayed.find((request) => request.task.id === 'listener')!.replay).toBeDefined();
   });
 });
+
+describe('RunScheduler: a re-run does not send its messages twice', () => {
+  it('a retried attempt repeating an earlier attempt’s message journals it once', async () => {
+    const { EnsembleError } = await import('./errors.js');
+    const harness = createHarness([task('a'), task('b')], {
+      config: { retry: { max: 1, backoffMs: 1 } },
+      behaviours: { a: { messages: [{ to: 'b', messageType: 'data', content: 'once' }], failures: [new EnsembleError('AGENT_FAILED', 'flaky', { retryable: true })] } },
+    });
+    await harness.run();
+    expect(ofType(harness.events, 'agent:message')).toHaveLength(1);
+    expect(harness.sent.map((entry) => entry.result.ok)).toEqual([true, true]);
+  });
+});

@@ -527,7 +527,7 @@ export class RunScheduler {
     const { status, attempts, durations, outputs, errors } = table;
     const { tokens, costs } = table.spend;
     const elapsedMs = (this.options.prior?.elapsedMs ?? 0) + this.options.clock.now() - this.runStartedAt;
-    const outcome = buildRunOutcome(this.options.runId, { tasks, status, attempts, durations, tokens, costs, outputs, errors, toolCalls: this.toolCalls }, elapsedMs, this.stopReason);
+    const outcome = buildRunOutcome(this.options.runId, { tasks, status, attempts, durations, tokens, costs, outputs, errors, toolCalls: this.toolCalls, contextTokens: this.contexts.tokensSent }, elapsedMs, this.stopReason);
     const { summary, error } = outcome;
     this.outbox.record('workflow:results', { results: outcome.results });
     if (error === undefined) this.outbox.record('workflow:complete', { status: outcome.status, summary });

@@ -1,4 +1,4 @@
-import type { RunMessage, SharedContextEntry } from './run-messages.js';
+import type { MessageType, RunMessage, SharedContextEntry } from './run-messages.js';
 import type { ContextStrategy as ContextStrategyName, TaskSpec } from './schema.js';
 import type { TaskGraph } from './task-graph.js';
 import type { DependencyOutput } from './types.js';
@@ -26,6 +26,8 @@ export interface ContextEntry {
   readonly treatment: ContextTreatment;
   /** Tokens of `text` as handed over. */
   readonly tokens: number;
+  /** For a message: its type. */
+  readonly messageType?: MessageType;
 }
 
 /** What a task was handed, as journaled in `task:context` (no texts: the keys name them). */

@@ -123,6 +123,11 @@ export interface RunSummary {
   readonly totalDuration: number;
   /** Tool calls agents made (`agent:tool` ends), across resumes; 0 in runs journaled before tools existed. */
   readonly toolCalls: number;
+  /**
+   * Tokens the run's context strategy handed to tasks (dependency outputs, other outputs, messages,
+   * shared entries; `task:context` receipts), across resumes: what context cost the run. 0 without a strategy.
+   */
+  readonly contextTokens: number;
   /** Tasks a spending cap stopped, and which cap (present only when one did). */
   readonly budgetStops?: readonly BudgetStop[];
 }

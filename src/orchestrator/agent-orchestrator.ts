@@ -15,6 +15,7 @@ import {
   type TaskInput,
   type TaskGraph,
   type TaskSpec,
+  type MessageBus,
 } from '../core/index.js';
 import {
   buildAgentEnvironment,
@@ -27,7 +28,9 @@ import {
   type InProcessAgent,
   type LlmRuntime,
 } from '../agents/index.js';
+import { dirname } from 'node:path';
 import { defaultProviderGovernor } from '../providers/index.js';
+import { MemoryMessageBus } from '../bus/index.js';
 import { createMcpToolSource, loadMcpServers, type McpToolSource } from '../tools/index.js';
 import { currentOwner, holdClaim, releaseHeldClaim, stderrLogger, systemClock } from '../host/index.js';
 import { resolveProviderPolicy, type EnsembleConfig, type ProviderPolicy, type ProviderPolicyInput } from '../config/index.js';
@@ -54,6 +57,7 @@ export class AgentOrchestrator {
   private readonly config: OrchestratorConfig;
   private readonly options: ParsedOrchestratorOptions;
   private readonly hub: EventHub;
+  private readonly bus: MessageBus;
   private readonly warn: (message: string) => void;
   private readonly tasks: TaskSpec[] = [];
   private readonly localAgents = new Map<string, InProcessAgent>();
@@ -83,6 +87,15 @@ export class AgentOrchestrator {
     const logger = config.logger ?? stderrLogger;
     this.warn = config.onWarning ?? ((message) => logger.warn(message));
     this.hub = new EventHub(config.onListenerError ?? ((error, event) => logger.error(`a listener of ${event.type} threw`, error)));
+    this.bus = config.bus ?? new MemoryMessageBus({ logger });
+    // The journal is the record; the bus carries each journaled message to whoever listens while the run goes on.
+    this.hub.on('agent:message', (event) => {
+      if (event.messageId === undefined) return;
+      const { messageId, runId, taskId, from, to, messageType, content, inReplyTo, at } = event;
+      this.bus.publish({ messageId, runId, taskId, from, to, messageType, content, ...(inReplyTo === undefined ? {} : { inReplyTo }), at }).catch((error: unknown) => {
+        logger.error(`could not publish message ${messageId} on the run's bus`, error);
+      });
+    });
   }
 
   /** The id of the run once `execute()` or `resume()` has started it. */
@@ -409,6 +422,8 @@ export class AgentOrchestrator {
       workspaceDir: this.settings().workspaceDir,
       clock: this.config.clock ?? systemClock,
       emit: (event) => this.hub.emit(event),
+      bus: this.bus,
+      dataDir: run.store !== undefined && run.store.path !== ':memory:' ? dirname(run.store.path) : dirname(defaultStorePath()),
     });
   }
 }

@@ -1,5 +1,7 @@
-import { RunScheduler, type BudgetPort, type Clock, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
-import { LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
+import { RunScheduler, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
+import { createContextStrategy } from '../context/index.js';
+import { IsolatingDispatcher } from '../codebase/index.js';
+import { buildAgentEnvironment, LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { RunClaim, RunStore } from '../store/index.js';
@@ -33,15 +35,19 @@ export interface RunSchedulerWiring {
   readonly workflowName: string | undefined;
   readonly workflowId: string | undefined;
   readonly workspaceDir: string;
+  /** The data folder ($ENSEMBLE_HOME or the journal's folder): worktrees of isolated tasks and their patches. */
+  readonly dataDir: string;
   readonly clock: Clock;
   readonly emit: (event: RunEvent) => void;
+  /** The run's message bus (running agents hear messages through it). */
+  readonly bus: MessageBus;
 }
 
 /** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
 export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring): RunScheduler {
   const { runId, graph, config, store, claim, prior } = run;
   const { simulatedLatencyMs, runModel, budget, llmRuntime, defaultModel } = wiring;
-  const dispatcher = new LocalDispatcher({
+  const local = new LocalDispatcher({
     registry: wiring.registry,
     inProcess: wiring.inProcess,
     ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
@@ -52,7 +58,11 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     gate: wiring.gate,
     ...(wiring.mcp === undefined ? {} : { mcp: wiring.mcp }),
     onWarning: wiring.onWarning,
+    enableCommunication: config.enableCommunication,
+    bus: wiring.bus,
   });
+  // Tasks with `isolation: 'worktree'` (bugfix attempts) work in private copies; the fix selector applies one.
+  const dispatcher = new IsolatingDispatcher(local, { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
   const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
   const workflowId = run.workflowId ?? wiring.workflowId;
   return new RunScheduler({
@@ -65,6 +75,7 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     workspace: wiring.workspaceDir,
     clock: wiring.clock,
     emit: wiring.emit,
+    context: createContextStrategy(config.contextStrategy),
     ...(store === undefined
       ? {}
       : { journal: store.journalFor(runId, claim), agentMedianMs: store.agentMedianDurations([...new Set(graph.tasks.map((task) => task.agentName))]) }),

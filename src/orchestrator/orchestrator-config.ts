@@ -1,4 +1,4 @@
-import { EnsembleError, toInputIssues, type Clock, type InputIssue, type Logger, type RunEventOf, type RunEventType } from '../core/index.js';
+import { EnsembleError, toInputIssues, type Clock, type InputIssue, type Logger, type MessageBus, type RunEventOf, type RunEventType } from '../core/index.js';
 import type { AgentRegistry } from '../agents/index.js';
 import type { ProviderGovernor } from '../providers/index.js';
 import { providerPolicyInputSchema, type EnsembleConfig, type ProviderPolicyInput } from '../config/index.js';
@@ -31,6 +31,11 @@ export interface OrchestratorConfig extends OrchestratorOptions {
    * over the config file's `providerPolicy` field by field. @default ensemble.config.yaml's, else the built-in defaults
    */
   readonly providerPolicy?: ProviderPolicyInput;
+  /**
+   * The bus the run's agent messages are published on (running process agents and in-process
+   * agents hear them through it). @default a new in-memory bus per orchestrator
+   */
+  readonly bus?: MessageBus;
 }
 
 /** The serialisable part of an {@link OrchestratorConfig}, validated. */
@@ -51,6 +56,7 @@ export function parseOrchestratorConfig(config: OrchestratorConfig): ParsedOrche
     ensembleConfig: _ensembleConfig,
     onWarning: _onWarning,
     governor: _governor,
+    bus: _bus,
     providerPolicy,
     ...serialisable
   } = config;

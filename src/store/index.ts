@@ -26,7 +26,7 @@ export { SCHEMA_VERSION } from './migrate-schema.js';
 /** Per-agent conversation memory (`agent_memories`, schema v2) in the journal database; open one with {@link openMemoryStore}. */
 export { MemoryStore, openMemoryStore } from './memory-store.js';
 /** A remembered message, what `append` takes, `list` options and the `export` document. */
-export type { MemoryEntry, MemoryEntryInput, ListMemoriesOptions, MemoryExport } from './memory-store.js';
+export type { MemoryEntry, MemoryEntryInput, ListMemoriesOptions, MemoryExport, MemoryImportReport, ImportMemoryOptions } from './memory-store.js';
 /** Who wrote a memory entry: `user`, `agent` or `note`. */
 export { MEMORY_ROLES } from './schema.js';
 export type { MemoryRole } from './schema.js';

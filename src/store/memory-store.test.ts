@@ -79,4 +79,72 @@ describe('MemoryStore', () => {
     expect(() => store.append('a', [{ role: 'user', content: 'ok' }, { role: 'user', content: 7 as unknown as string }])).toThrow();
     expect(store.count('a')).toBe(0);
   });
+
+  describe('import', () => {
+    it('round-trips an export into another journal, keeping times, tokens and runs', () => {
+      store.append('a', [
+        { role: 'user', content: 'q1', createdAt: 1000, runId: 'run-1' },
+        { role: 'agent', content: 'a1', createdAt: 1000, runId: 'run-1', tokens: 9 },
+      ]);
+      const exported = JSON.parse(JSON.stringify(store.export('a'))) as unknown;
+      const other = openTempStore('ensemble-memory-import-', openMemoryStore);
+      try {
+        expect(other.store.import(exported)).toEqual({ agentName: 'a', entryCount: 2, imported: 2, skipped: 0, total: 2 });
+        expect(other.store.list('a')).toEqual(store.list('a'));
+      } finally {
+        other.remove();
+      }
+    });
+
+    it('merges without duplicating what the memory already holds, in time order', () => {
+      store.append('a', [
+        { role: 'user', content: 'early question', createdAt: 1000 },
+        { role: 'agent', content: 'early answer', createdAt: 1000 },
+        { role: 'user', content: 'late question', createdAt: 3000 },
+      ]);
+      const document = {
+        ...store.export('a'),
+        entryCount: 4,
+        entries: [
+          ...store.export('a').entries.slice(0, 2),
+          { agentName: 'a', seq: 3, role: 'user', content: 'middle question', createdAt: 2000, tokens: 3 },
+          { agentName: 'a', seq: 4, role: 'agent', content: 'middle answer', createdAt: 2000, tokens: 3, runId: 'run-2' },
+        ],
+      };
+      expect(store.import(document)).toEqual({ agentName: 'a', entryCount: 4, imported: 2, skipped: 2, total: 5 });
+      expect(store.list('a').map((entry) => `${entry.seq}:${entry.content}`)).toEqual(['1:early question', '2:early answer', '3:middle question', '4:middle answer', '5:late question']);
+      expect(store.list('a')[3]?.runId).toBe('run-2');
+      // Importing the same document again adds nothing.
+      expect(store.import(document)).toMatchObject({ imported: 0, skipped: 4, total: 5 });
+      // Entries newer than the memory are appended after it, keeping its numbering.
+      const later = { ...document, entryCount: 1, entries: [{ agentName: 'a', seq: 9, role: 'note', content: 'prefers tabs', createdAt: 4000, tokens: 2 }] };
+      expect(store.import(later)).toMatchObject({ imported: 1, total: 6 });
+      expect(store.list('a').at(-1)).toMatchObject({ seq: 6, role: 'note', content: 'prefers tabs' });
+    });
+
+    it('imports into another agent when asked', () => {
+      store.append('a', { role: 'user', content: 'hello', createdAt: 5 });
+      expect(store.import(store.export('a'), { agentName: 'b' })).toMatchObject({ agentName: 'b', imported: 1 });
+      expect(store.list('b').map((entry) => entry.content)).toEqual(['hello']);
+    });
+
+    it('rejects a malformed document naming the field, importing nothing', () => {
+      store.append('a', { role: 'user', content: 'hello', createdAt: 5 });
+      const good = store.export('a');
+      const cases: [unknown, string][] = [
+        [{ ...good, format: 'something-else' }, 'document.format: expected "ensemble-agent-memory"'],
+        [{ ...good, version: 2 }, 'document.version: expected 1'],
+        [{ ...good, entryCount: 3 }, 'document.entryCount: says 3 entries but the document holds 1'],
+        [{ ...good, entries: [{ ...good.entries[0], role: 'robot' }] }, 'document.entries[0].role: expected one of user, agent, note'],
+        [{ ...good, entries: [{ ...good.entries[0], agentName: 'z' }] }, 'document.entries[0].agentName: "z" differs from the document\'s agent "a"'],
+        [{ ...good, extra: true }, 'document: unknown field "extra"'],
+        ['not an object', 'document: '],
+      ];
+      for (const [document, message] of cases) {
+        expect(() => store.import(document, { agentName: 'c' }), message).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining(message) }));
+      }
+      expect(store.count('c')).toBe(0);
+      expect(() => store.import(good, { agentName: 'bad name!' })).toThrow(expect.objectContaining({ message: expect.stringContaining('agentName') }));
+    });
+  });
 });

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { guardStoreOperation } from './guard-store-operation.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EnsembleError, toInputIssues } from '../core/index.js';
 import { estimateTokens } from '../context/index.js';
 import { openDatabase } from './open-database.js';
 import {
   listMemoriesOptionsSchema,
+  MEMORY_ROLES,
   memoryAgentNameSchema,
   memoryEntryInputSchema,
   memoryRowSchema,
@@ -56,7 +57,64 @@ export interface MemoryExport {
   readonly entries: readonly MemoryEntry[];
 }
 
+/** What {@link MemoryStore.import} did. */
+export interface MemoryImportReport {
+  /** The agent whose memory received the entries. */
+  readonly agentName: string;
+  /** Entries in the document. */
+  readonly entryCount: number;
+  readonly imported: number;
+  /** Entries the memory already held (same role, content and time): not imported again. */
+  readonly skipped: number;
+  /** Entries in the agent's memory now. */
+  readonly total: number;
+}
+
+/** Options of {@link MemoryStore.import}. */
+export interface ImportMemoryOptions {
+  /** Import into this agent's memory instead of the one the document was exported from. */
+  readonly agentName?: string;
+}
+
+/** One entry of a `memory export` document. */
+const exportedEntrySchema = z.strictObject({
+  agentName: memoryAgentNameSchema,
+  seq: z.int().min(1),
+  role: z.enum(MEMORY_ROLES, { error: `expected one of ${MEMORY_ROLES.join(', ')}` }),
+  content: z.string({ error: 'expected text' }),
+  createdAt: z.int().min(0),
+  tokens: z.int().min(0),
+  runId: z.string().min(1).optional(),
+});
+
+/** The document `memory export` writes ({@link MemoryExport}), as `memory import` reads it back: strict, it is ours. */
+export const memoryExportSchema = z
+  .strictObject({
+    format: z.literal('ensemble-agent-memory', { error: 'expected "ensemble-agent-memory" (a file written by `ensemble memory export`)' }),
+    version: z.literal(1, { error: 'expected 1 (this build reads version 1 of the export format)' }),
+    agentName: memoryAgentNameSchema,
+    exportedAt: z.int().min(0),
+    entryCount: z.int().min(0),
+    totalTokens: z.int().min(0),
+    entries: z.array(exportedEntrySchema),
+  })
+  .superRefine((document, context) => {
+    if (document.entryCount !== document.entries.length) {
+      context.addIssue({ code: 'custom', path: ['entryCount'], message: `says ${document.entryCount} entries but the document holds ${document.entries.length} (a cut-off file?)` });
+    }
+    document.entries.forEach((entry, index) => {
+      if (entry.agentName !== document.agentName) {
+        context.addIssue({ code: 'custom', path: ['entries', index, 'agentName'], message: `"${entry.agentName}" differs from the document's agent "${document.agentName}"` });
+      }
+    });
+  });
+
 const MEMORY_COLUMNS = 'agent_name, seq, role, content, created_at, tokens, run_id';
+
+/** What makes two entries the same remembered message, for an import that must not duplicate. */
+function entryKey(entry: Pick<MemoryEntry, 'role' | 'content' | 'createdAt'>): string {
+  return JSON.stringify([entry.role, entry.createdAt, entry.content]);
+}
 
 /**
  * Per-agent conversation memory in the journal database (table `agent_memories`): what each
@@ -69,6 +127,7 @@ export class MemoryStore {
   private readonly database: Database.Database;
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly appendAll: Database.Transaction<(agentName: string, entries: readonly z.output<typeof memoryEntryInputSchema>[]) => MemoryEntry[]>;
+  private readonly importAll: Database.Transaction<(agentName: string, entries: readonly z.output<typeof exportedEntrySchema>[]) => MemoryImportReport>;
 
   constructor(path: string) {
     this.path = path;
@@ -91,6 +150,30 @@ export class MemoryStore {
         this.statements.insert.run(agentName, seq, entry.role, entry.content, entry.createdAt, entry.tokens, entry.runId ?? null);
         return entry;
       });
+    });
+    this.importAll = this.database.transaction((agentName, entries) => {
+      const existing: MemoryEntry[] = (this.statements.listRecent.all(agentName, -1) as unknown[]).map((row) => this.toEntry(row)).reverse();
+      // A multiset: an entry repeated in the document is imported as often as the memory lacks it.
+      const held = new Map<string, number>();
+      for (const entry of existing) held.set(entryKey(entry), (held.get(entryKey(entry)) ?? 0) + 1);
+      const added = entries.filter((entry) => {
+        const count = held.get(entryKey(entry)) ?? 0;
+        if (count > 0) held.set(entryKey(entry), count - 1);
+        return count === 0;
+      });
+      const report = { agentName, entryCount: entries.length, imported: added.length, skipped: entries.length - added.length, total: existing.length + added.length };
+      if (added.length === 0) return report;
+      const latest = existing.at(-1)?.createdAt ?? Number.NEGATIVE_INFINITY;
+      const isAppend = added.every((entry) => entry.createdAt >= latest);
+      // Sorting is stable: at equal times the memory's own entries come first, and a document's entries keep their order.
+      const merged = isAppend ? added : [...existing, ...added].sort((left, right) => left.createdAt - right.createdAt);
+      let seq = isAppend ? (existing.at(-1)?.seq ?? 0) : 0;
+      if (!isAppend) this.statements.clear.run(agentName);
+      for (const entry of merged) {
+        seq += 1;
+        this.statements.insert.run(agentName, seq, entry.role, entry.content, entry.createdAt, entry.tokens, entry.runId ?? null);
+      }
+      return report;
     });
   }
 
@@ -137,6 +220,20 @@ export class MemoryStore {
       totalTokens: entries.reduce((sum, entry) => sum + entry.tokens, 0),
       entries,
     };
+  }
+
+  /**
+   * Merges a `memory export` document into an agent's memory (its own, or `options.agentName`'s),
+   * in one transaction: entries the memory already holds (same role, content and time) are
+   * skipped, so importing the same file twice adds nothing; the rest keep their time, tokens and
+   * run, and the memory is renumbered in time order when an imported entry is older than one
+   * already there, so recall still reads conversations in the order they happened.
+   * @throws EnsembleError `INVALID_INPUT` naming the field of a malformed document (`entries[3].role`).
+   */
+  import(document: unknown, options: ImportMemoryOptions = {}): MemoryImportReport {
+    const parsed = parseInput(memoryExportSchema, document, 'document');
+    const agentName = options.agentName === undefined ? parsed.agentName : parseInput(memoryAgentNameSchema, options.agentName, 'agentName');
+    return this.guard(`import into the memory of agent "${agentName}"`, () => this.importAll.immediate(agentName, parsed.entries));
   }
 
   /** Closes the database. Safe to call twice. */

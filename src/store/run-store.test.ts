@@ -33,7 +33,7 @@ const SUMMARY: RunSummary = {
   totalTokens: 30,
   totalCost: 0.25,
   totalDuration: 900,
-  toolCalls: 4,
+  toolCalls: 4, contextTokens: 0,
 };
 const NO_SPEND = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 const FAILURE: SerializedError = { code: 'AGENT_EXIT_NONZERO', message: 'exit 1', retryable: true, details: { exitCode: 1 } };

@@ -68,6 +68,8 @@ export const runSummarySchema = z.object({
   totalDuration: z.number(),
   // Journals written before agents had tools hold no count: they made no tool calls.
   toolCalls: z.number().default(0),
+  // Journals written before context strategies hold no count: nothing was measured.
+  contextTokens: z.number().default(0),
   budgetStops: z.array(z.object({ taskId: z.string(), cap: z.string(), name: z.string() })).exactOptional(),
 });
 

@@ -19,7 +19,13 @@ export type { GrepInput } from './grep-tool.js';
 export { createBuiltinTools, BUILTIN_TOOL_NAMES } from './builtin-tools.js';
 export type { BuiltinToolName, BuiltinToolsOptions } from './builtin-tools.js';
 export { selectTools, isWithinCeiling } from './select-tools.js';
-export type { ToolSelection, McpToolReference } from './select-tools.js';
+export type { ToolSelection, McpToolReference, SelectToolsOptions } from './select-tools.js';
+/**
+ * `SendMessage` (Claude Code's name): an agent message from the calling task. `createSendMessageTool(send)`
+ * binds it to an attempt's sender; the unbound `sendMessageTool` (in the builtins) refuses every call.
+ */
+export { createSendMessageTool, sendMessageTool, SEND_MESSAGE_TOOL_NAME } from './send-message-tool.js';
+export type { SendMessageInput, MessageSender } from './send-message-tool.js';
 /** A tool input as one printable line of at most 200 characters, for `agent:tool` events. */
 export { toSummaryLine, MAX_SUMMARY_CHARS } from './to-summary-line.js';
 /** `Bash`: runs the model's command with bash in the workspace through the run's ShellRunner (offered under `full`). */

@@ -6,10 +6,18 @@ const builtins = createBuiltinTools();
 const names = (tools: readonly { name: string }[]) => tools.map((tool) => tool.name);
 
 describe('createBuiltinTools', () => {
-  it('has Claude Code\'s six tools, each with the permission of its ceiling', () => {
+  it('has Claude Code\'s six workspace tools and SendMessage, each with the permission of its ceiling', () => {
     expect(names(builtins)).toEqual([...BUILTIN_TOOL_NAMES]);
-    expect(Object.fromEntries(builtins.map((tool) => [tool.name, tool.permission]))).toEqual({ Read: 'read', Glob: 'read', Grep: 'read', Write: 'edit', Edit: 'edit', Bash: 'full' });
-    expect(names(createBuiltinTools({ isShellAvailable: false }))).toEqual(['Read', 'Glob', 'Grep', 'Write', 'Edit']);
+    expect(Object.fromEntries(builtins.map((tool) => [tool.name, tool.permission]))).toEqual({
+      Read: 'read',
+      Glob: 'read',
+      Grep: 'read',
+      Write: 'edit',
+      Edit: 'edit',
+      Bash: 'full',
+      SendMessage: 'read',
+    });
+    expect(names(createBuiltinTools({ isShellAvailable: false }))).toEqual(['Read', 'Glob', 'Grep', 'Write', 'Edit', 'SendMessage']);
   });
 });
 
@@ -17,7 +25,17 @@ describe('selectTools', () => {
   it('offers every builtin within the ceiling when the agent lists none, and no MCP tool', () => {
     expect(names(selectTools([], 'read', builtins).tools)).toEqual(['Read', 'Glob', 'Grep']);
     expect(names(selectTools([], 'edit', builtins).tools)).toEqual(['Read', 'Glob', 'Grep', 'Write', 'Edit']);
-    expect(selectTools([], 'full', builtins)).toEqual({ tools: builtins, mcp: [], unknown: [], withheld: [], unenforcedPatterns: [] });
+    expect(selectTools([], 'full', builtins)).toEqual({ tools: builtins.slice(0, 6), mcp: [], unknown: [], withheld: [], unenforcedPatterns: [] });
+  });
+
+  it('offers SendMessage only when the run\'s communication is on: with an empty list, or when the list names it', () => {
+    const on = { communication: true };
+    expect(names(selectTools([], 'read', builtins, on).tools)).toEqual(['Read', 'Glob', 'Grep', 'SendMessage']);
+    expect(names(selectTools(['Read', 'SendMessage'], 'read', builtins, on).tools)).toEqual(['Read', 'SendMessage']);
+    expect(names(selectTools(['Read', 'Grep'], 'full', builtins, on).tools)).toEqual(['Read', 'Grep']);
+    // Off, it is a known tool this run does not use: neither offered nor reported as unknown.
+    expect(selectTools(['Read', 'SendMessage'], 'full', builtins, { communication: false })).toMatchObject({ tools: [builtins[0]], unknown: [], withheld: [] });
+    expect(names(selectTools([], 'full', builtins).tools)).not.toContain('SendMessage');
   });
 
   it('offers only the tools listed, and withholds those above the ceiling', () => {

@@ -1,5 +1,12 @@
 import { PERMISSION_CEILINGS, type PermissionCeiling } from '../core/index.js';
+import { SEND_MESSAGE_TOOL_NAME } from './send-message-tool.js';
 import type { WorkspaceTool } from './workspace-tool.js';
+
+/** What else decides an agent's tools besides its list and the ceiling. */
+export interface SelectToolsOptions {
+  /** Whether the run's agents talk to each other (`enableCommunication`): without it `SendMessage` is never offered. @default false */
+  readonly communication?: boolean;
+}
 
 /** A tool of an MCP server an agent asked for: `mcp__<server>` (every tool of it) or `mcp__<server>__<tool>`. */
 export interface McpToolReference {
@@ -38,9 +45,12 @@ const MCP_PREFIX = 'mcp__';
  * every builtin tool within the ceiling, and no MCP tool (those must be named). A tool above the
  * ceiling is withheld, never offered. `Bash(npm test)` stands for `Bash`: its pattern is NOT
  * enforced (a prefix check on a shell command is easy to get around with `&&` or `;`, so enforcing
- * one would promise a safety it cannot give); the ceiling is the boundary.
+ * one would promise a safety it cannot give); the ceiling is the boundary. `SendMessage` follows
+ * the same rules when `options.communication` is on (offered with an empty list, or when named),
+ * and is dropped without a word when it is off (a known tool that this run does not use).
  */
-export function selectTools(requested: readonly string[], ceiling: PermissionCeiling, builtins: readonly WorkspaceTool[]): ToolSelection {
+export function selectTools(requested: readonly string[], ceiling: PermissionCeiling, allBuiltins: readonly WorkspaceTool[], options: SelectToolsOptions = {}): ToolSelection {
+  const builtins = options.communication === true ? allBuiltins : allBuiltins.filter((tool) => tool.name !== SEND_MESSAGE_TOOL_NAME);
   if (requested.length === 0) {
     return { tools: builtins.filter((tool) => isWithinCeiling(tool.permission, ceiling)), mcp: [], unknown: [], withheld: [], unenforcedPatterns: [] };
   }
@@ -64,7 +74,7 @@ export function selectTools(requested: readonly string[], ceiling: PermissionCei
       continue;
     }
     if (!builtins.some((tool) => tool.name === name)) {
-      unknown.add(name);
+      if (name !== SEND_MESSAGE_TOOL_NAME || !allBuiltins.some((tool) => tool.name === name)) unknown.add(name);
       continue;
     }
     wanted.add(name);

@@ -1,8 +1,28 @@
-import { describe, expect, it } from 'vitest';
-import { isEnsembleError, validateGraph } from '../core/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAgentRegistry } from '../agents/index.js';
+import { exitCodeFor, isEnsembleError, validateGraph } from '../core/index.js';
 import { BUILTIN_TEMPLATES, getTemplate, listTemplates } from './builtin-templates.js';
 import { coerceParameterValue } from './coerce-parameters.js';
 import { resolveWorkflow } from './resolve-workflow.js';
+import { toParameterDeclarations } from './to-parameter-declarations.js';
+import type { WorkflowParameter } from './types.js';
+
+const emptyFolder = mkdtempSync(join(tmpdir(), 'ensemble-templates-'));
+afterAll(() => rmSync(emptyFolder, { recursive: true, force: true }));
+// The built-in catalogue only: no project or home agents can stand in for a missing one.
+const catalogue = loadAgentRegistry({ cwd: emptyFolder, homeDir: emptyFolder });
+// Templates that interpret some lists (reviewers, models, providers): the prompt test gives them only their required texts.
+const INTERPRETED_LISTS = new Set(['bugfix', 'code-review-swarm']);
+// Deterministic built-in agents (no model, no prompt to write): the swarm's findings consolidator.
+const isBuiltinInProcess = (agentName: string): boolean => agentName === 'findings-consolidator';
+
+const requiredNames = (parameters: Readonly<Record<string, WorkflowParameter>>): string[] =>
+  Object.entries(parameters)
+    .filter(([, parameter]) => parameter.required === true && parameter.default === undefined)
+    .map(([name]) => name);
 
 function catchError(action: () => unknown): unknown {
   try {
@@ -69,6 +89,7 @@ describe('built-in templates', () => {
     expect(isEnsembleError(error) && error.message.split('\n')).toEqual([
       'parameters.feature: required (string: The feature to build, as you would describe it in a ticket.)',
       'parameters.langauge: unknown parameter (did you mean "language"?); known parameters: feature, context, language',
+      'in template "feature" (`ensemble workflows show feature` lists its parameters)',
     ]);
   });
 
@@ -107,6 +128,66 @@ describe('built-in templates', () => {
   it('gives the caller a copy of the template config', () => {
     const workflow = resolveWorkflow('code-review', {});
     expect(workflow.config).not.toBe(getTemplate('code-review')?.config);
+  });
+});
+
+describe('every built-in template (issue 8, item 3)', () => {
+  it('has a zod parameter schema from which its declarations derive (one source)', () => {
+    for (const template of BUILTIN_TEMPLATES) expect(template.parameters, template.id).toEqual(toParameterDeclarations(template.parameterSchema));
+  });
+
+  it('has listing metadata: category, tags, estimatedDuration in seconds, complexity', () => {
+    for (const template of BUILTIN_TEMPLATES) {
+      expect(template.category, template.id).toMatch(/^[a-z]+$/);
+      expect(template.tags.length, template.id).toBeGreaterThanOrEqual(3);
+      expect(Number.isInteger(template.estimatedDuration) && template.estimatedDuration >= 60, template.id).toBe(true);
+      expect(['simple', 'moderate', 'complex'], template.id).toContain(template.complexity);
+    }
+  });
+
+  it('rejects each missing required parameter with INVALID_INPUT naming it and the template (exit 2)', () => {
+    for (const template of BUILTIN_TEMPLATES) {
+      const required = requiredNames(template.parameters);
+      expect(required.length, template.id).toBeGreaterThanOrEqual(template.id.startsWith('code-review') ? 0 : 1);
+      for (const missing of required) {
+        const params = Object.fromEntries(required.filter((name) => name !== missing).map((name) => [name, 'example']));
+        const error = catchError(() => resolveWorkflow(template.id, { params }));
+        expect(isEnsembleError(error) && error.code, `${template.id} without ${missing}`).toBe('INVALID_INPUT');
+        if (!isEnsembleError(error)) continue;
+        expect(exitCodeFor(error)).toBe(2);
+        expect(error.message.split('\n')).toEqual([expect.stringMatching(new RegExp(`^parameters\\.${missing}: required`)), `in template "${template.id}" (\`ensemble workflows show ${template.id}\` lists its parameters)`]);
+      }
+    }
+  });
+
+  it('rejects an unknown parameter with a "did you mean" on every template', () => {
+    for (const template of BUILTIN_TEMPLATES) {
+      const [first] = Object.keys(template.parameters);
+      if (first === undefined) continue;
+      const params = Object.fromEntries(requiredNames(template.parameters).map((name) => [name, 'example']));
+      const typo = `${first.slice(0, -2)}${first.at(-1)}${first.at(-2)}`;
+      const error = catchError(() => resolveWorkflow(template.id, { params: { ...params, [typo]: 'x' } }));
+      expect(isEnsembleError(error) && error.message, template.id).toContain(`parameters.${typo}: unknown parameter (did you mean "${first}"?)`);
+    }
+  });
+
+  it('runs on catalogue agents and writes multi-paragraph prompts that use every text parameter given', () => {
+    for (const template of BUILTIN_TEMPLATES) {
+      // A distinctive value for every free-text parameter (and list of texts), to find in the prompts.
+      const texts = Object.entries(template.parameters).filter(([, parameter]) => parameter.values === undefined && (parameter.type === 'string' || (parameter.type === 'array' && parameter.items === 'string')));
+      const params = Object.fromEntries(texts.map(([name, parameter]) => [name, parameter.type === 'array' ? [`zeta-${name}`] : `zeta-${name}`]));
+      const given = INTERPRETED_LISTS.has(template.id) ? Object.fromEntries(requiredNames(template.parameters).map((name) => [name, `zeta-${name}`])) : params;
+      const workflow = resolveWorkflow(template.id, { params: given });
+      const prompts = workflow.tasks.map((task) => task.prompt).join('\n');
+      for (const name of Object.keys(given)) expect(prompts, `${template.id} uses ${name}`).toContain(`zeta-${name}`);
+      for (const task of workflow.tasks) {
+        if (isBuiltinInProcess(task.agentName)) continue;
+        expect(catalogue.has(task.agentName), `${template.id}/${task.id}: ${task.agentName}`).toBe(true);
+        expect(task.prompt.split('\n\n').length, `${template.id}/${task.id}`).toBeGreaterThanOrEqual(3);
+        // Agents are told which tools to read and search the code with.
+        expect(task.prompt, `${template.id}/${task.id}`).toMatch(/\b(Read|Glob|Grep)\b/);
+      }
+    }
   });
 });
 

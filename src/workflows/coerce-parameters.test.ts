@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isEnsembleError } from '../core/index.js';
-import { coerceParameters, coerceParameterValue } from './coerce-parameters.js';
+import { coerceParameters } from './check-parameters.js';
+import { coerceParameterValue } from './coerce-parameters.js';
 import type { WorkflowParameter } from './types.js';
 
 const schema: Record<string, WorkflowParameter> = {

@@ -1,74 +1,42 @@
-import type { InputIssue } from '../core/index.js';
-import { createIssuesError } from './issues-error.js';
 import type { WorkflowParameterType } from './schema.js';
-import { suggestName } from './suggest-name.js';
 import type { WorkflowParameter } from './types.js';
 
 export type ParameterCoercion = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
-
-/** Values and problems of a parameter set, for callers that report them with other problems. */
-export interface ParameterCheck {
-  readonly values: Record<string, unknown>;
-  readonly issues: InputIssue[];
-}
 
 const DECIMAL_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TRUE_WORDS = new Set(['true', 'yes', '1']);
 const FALSE_WORDS = new Set(['false', 'no', '0']);
 
 /**
- * Coerces raw parameter values (strings from `--param k=v`, or typed JSON from HTTP) to their
- * declared types, fills defaults, and throws one INVALID_INPUT error listing every problem:
- * unknown names, missing required values, values that do not fit their type.
+ * Coerces one raw value (a string from `--param`, or typed JSON from HTTP) to what its
+ * declaration says: the type, then the item type of an array, and an allowed value written in
+ * another case to its declared spelling. Constraints (ranges, allowed values) are left to the
+ * parameter schema, which names them.
  */
-export function coerceParameters(
-  schema: Readonly<Record<string, WorkflowParameter>>,
-  raw: Readonly<Record<string, unknown>>,
-  options: ParameterCheckOptions = {},
-): Record<string, unknown> {
-  const { values, issues } = checkParameters(schema, raw, options);
-  if (issues.length > 0) throw createIssuesError('INVALID_INPUT', issues);
-  return values;
+export function coerceParameter(declaration: WorkflowParameter, value: unknown): ParameterCoercion {
+  const coercion = coerceParameterValue(declaration.type, value);
+  if (!coercion.ok) return coercion;
+  if (declaration.type === 'array' && Array.isArray(coercion.value)) return coerceItems(declaration, coercion.value);
+  return { ok: true, value: matchAllowedValue(declaration.values, coercion.value) };
 }
 
-/** How {@link checkParameters} treats a required parameter that was not given. */
-export interface ParameterCheckOptions {
-  /**
-   * `error` reports it; `placeholder` stands `<name>` in for it, so a workflow can be shown
-   * (`ensemble workflows show`) before its required values are known. @default 'error'
-   */
-  readonly missingRequired?: 'error' | 'placeholder';
+function coerceItems(declaration: WorkflowParameter, items: readonly unknown[]): ParameterCoercion {
+  const itemType = declaration.items;
+  const values: unknown[] = [];
+  for (const [index, item] of items.entries()) {
+    // A list item keeps its JSON type unless the declaration names one (`items`).
+    const coercion = itemType === undefined || itemType === 'array' || itemType === 'object' ? { ok: true as const, value: item } : coerceParameterValue(itemType, item);
+    if (!coercion.ok) return { ok: false, message: `item ${index + 1}: ${coercion.message}` };
+    values.push(matchAllowedValue(declaration.values, coercion.value));
+  }
+  return { ok: true, value: values };
 }
 
-/** {@link coerceParameters} without the throw: every problem is returned, none is fatal. */
-export function checkParameters(
-  schema: Readonly<Record<string, WorkflowParameter>>,
-  raw: Readonly<Record<string, unknown>>,
-  options: ParameterCheckOptions = {},
-): ParameterCheck {
-  const entries: [string, unknown][] = [];
-  const issues: InputIssue[] = [];
-  const declaredNames = Object.keys(schema);
-  for (const [name, parameter] of Object.entries(schema)) {
-    const path = `parameters.${name}`;
-    const given = Object.hasOwn(raw, name) ? raw[name] : undefined;
-    // null is how JSON says "not given"; it never fits a declared type.
-    if (given === undefined || given === null) {
-      if (parameter.default !== undefined) entries.push([name, structuredClone(parameter.default)]);
-      else if (parameter.required === true && options.missingRequired === 'placeholder') entries.push([name, `<${name}>`]);
-      else if (parameter.required === true) issues.push({ path, message: describeRequired(parameter) });
-      continue;
-    }
-    const coercion = coerceParameterValue(parameter.type, given);
-    if (coercion.ok) entries.push([name, coercion.value]);
-    else issues.push({ path, message: coercion.message });
-  }
-  for (const name of Object.keys(raw)) {
-    if (Object.hasOwn(schema, name)) continue;
-    issues.push({ path: `parameters.${name}`, message: describeUnknown(name, declaredNames) });
-  }
-  // fromEntries defines own properties, so a name like "__proto__" cannot reach the prototype.
-  return { values: Object.fromEntries(entries), issues };
+/** `HIGH` for a parameter allowing `high` is `high`: the case of a word from a shell is not a mistake worth an error. */
+function matchAllowedValue(allowed: readonly string[] | undefined, value: unknown): unknown {
+  if (allowed === undefined || typeof value !== 'string') return value;
+  const wanted = value.trim().toLowerCase();
+  return allowed.find((candidate) => candidate.toLowerCase() === wanted) ?? value;
 }
 
 /** Coerces one value to a parameter type; strings are parsed, typed values are checked. */
@@ -148,18 +116,8 @@ function reject(expected: string, value: unknown): ParameterCoercion {
   return { ok: false, message: `expected ${expected}, got ${describeValue(value)}` };
 }
 
-function describeValue(value: unknown): string {
+/** A value as a message quotes it: strings in JSON quotes, containers by kind, cut to 80 characters. */
+export function describeValue(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function describeRequired(parameter: WorkflowParameter): string {
-  return parameter.description === undefined ? 'required' : `required (${parameter.type}: ${parameter.description})`;
-}
-
-function describeUnknown(name: string, declaredNames: readonly string[]): string {
-  if (declaredNames.length === 0) return 'unknown parameter; this workflow takes no parameters';
-  const suggestion = suggestName(name, declaredNames);
-  const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
-  return `unknown parameter${hint}; known parameters: ${declaredNames.join(', ')}`;
 }

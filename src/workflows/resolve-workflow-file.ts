@@ -1,11 +1,13 @@
 import type { InputIssue, RunConfigInput } from '../core/index.js';
 import { retryPolicySchema, runConfigSchema } from '../core/index.js';
-import { checkParameters, coerceParameterValue, type ParameterCheckOptions } from './coerce-parameters.js';
+import { checkParameters, type ParameterCheckOptions } from './check-parameters.js';
+import { coerceParameterValue } from './coerce-parameters.js';
 import { createIssuesError } from './issues-error.js';
 import { readWorkflowFile } from './read-workflow-file.js';
 import { resolveTasks } from './resolve-tasks.js';
 import type { WorkflowFile } from './schema.js';
 import { WORKFLOW_FILE_FIELDS, WORKFLOW_PARAMETER_FIELDS, workflowFileSchema } from './schema.js';
+import { toParameterSchema } from './to-parameter-schema.js';
 import { toWorkflowIssues } from './to-workflow-issues.js';
 import type { ResolvedWorkflow, WorkflowParameter } from './types.js';
 
@@ -37,10 +39,11 @@ export function resolveWorkflowFile(
 
   const definitionIssues: InputIssue[] = [];
   const config = checkConfig(file.config, definitionIssues);
-  const parameterSchema = toParameterSchema(file.parameters ?? {}, definitionIssues);
+  const parameterSchema = readParameterDeclarations(file.parameters ?? {}, definitionIssues);
   // Flags are read against the declared parameters (an array may repeat): parse them only now.
   const raw = typeof rawParameters === 'function' ? rawParameters(parameterSchema) : rawParameters;
-  const parameterCheck = checkParameters(parameterSchema, raw, checkOptions);
+  // The declarations become a zod schema, so a file's values are checked exactly as a template's are.
+  const parameterCheck = checkParameters({ schema: toParameterSchema(parameterSchema), declarations: parameterSchema }, raw, checkOptions);
   const resolution = resolveTasks(file.tasks, { declaredNames: Object.keys(parameterSchema), values: parameterCheck.values });
   definitionIssues.push(...resolution.issues);
 
@@ -74,7 +77,7 @@ function checkConfig(rawConfig: WorkflowFile['config'], issues: InputIssue[]): R
 }
 
 /** The declared parameters, with defaults checked against (and coerced to) their types. */
-function toParameterSchema(declared: NonNullable<WorkflowFile['parameters']>, issues: InputIssue[]): Record<string, WorkflowParameter> {
+function readParameterDeclarations(declared: NonNullable<WorkflowFile['parameters']>, issues: InputIssue[]): Record<string, WorkflowParameter> {
   const entries = Object.entries(declared).map(([name, declaration]): [string, WorkflowParameter] => {
     let defaultValue: unknown;
     if (declaration.default !== undefined && declaration.default !== null) {

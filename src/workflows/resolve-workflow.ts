@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnsembleError } from '../core/index.js';
 import { BUILTIN_TEMPLATES, getTemplate } from './builtin-templates.js';
-import { coerceParameters, type ParameterCheckOptions } from './coerce-parameters.js';
+import { checkParameters, type ParameterCheckOptions } from './check-parameters.js';
+import { createTemplateParameterError, toTemplateParameterSet } from './define-workflow-template.js';
 import { createIssuesError } from './issues-error.js';
 import { isWorkflowFileName, WORKFLOW_FILE_EXTENSIONS } from './read-workflow-file.js';
 import { parseParamFlags } from './parse-param-flags.js';
@@ -55,13 +56,17 @@ export function resolveWorkflow(reference: string, options: ResolveWorkflowOptio
   return resolveWorkflowFile(absolutePath, reference, rawParameters, checkOptions);
 }
 
-/** Coerces parameters against the template's schema, builds its tasks and parses them. */
+/**
+ * Checks parameters against the template's schema (INVALID_INPUT naming each parameter and the
+ * template), builds its tasks and parses them.
+ */
 export function resolveTemplateWorkflow(
   template: WorkflowTemplate,
   rawParams: Readonly<Record<string, unknown>>,
   checkOptions: ParameterCheckOptions = {},
 ): ResolvedWorkflow {
-  const parameters = coerceParameters(template.parameters, rawParams, checkOptions);
+  const { values: parameters, issues } = checkParameters(toTemplateParameterSet(template), rawParams, checkOptions);
+  if (issues.length > 0) throw createTemplateParameterError(template.id, issues);
   // Templates write parameter values straight into prompts, so no placeholder pass: a "{{" in a
   // user's feature text stays literal.
   const resolution = resolveTasks(template.buildTasks(parameters), undefined);

@@ -146,6 +146,7 @@ export function sampleEvents(runId: string): RunEvent[] {
         totalCost: 0.0375,
         totalDuration: 5000,
         toolCalls: 3,
+        contextTokens: 120,
         budgetStops: [{ taskId: 'b', cap: 'run', name: 'run' }],
       },
     }),

@@ -19,7 +19,7 @@ import { runAgentLoop } from './run-agent-loop.js';
 import { OUTPUT_REPORT_INTERVAL_MS } from './output-coalescer.js';
 import { composeLlmMessages } from './compose-llm-messages.js';
 import { streamModelCall } from './stream-model-call.js';
-import type { CallProgress, ModelCallResult } from './stream-model-call.js';
+import type { CallProgress, ModelCallResult, StructuredOutput } from './stream-model-call.js';
 import { spendOfFailedCall, toTokenUsage } from './call-spend.js';
 import { checkLlmModels } from './check-llm-models.js';
 import type { LlmModelUse } from './check-llm-models.js';
@@ -178,7 +178,7 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   const { request, agent } = invocation;
   const model: LanguageModel = context.providers.languageModel(resolved.provider, resolved.modelId);
   const tools = await offerAgentTools(invocation, context.tools, signal);
-  const messages = composeLlmMessages(agent, request.task, request.inputs);
+  const messages = composeLlmMessages(agent, request.task, request.inputs, request.context);
   const system = tools.length === 0 ? messages.system : `${messages.system}\n\n${composeToolGuide(tools, request.permissions)}`;
   const label = `${resolved.provider}:${resolved.modelId}`;
   const maxOutputTokens = request.task.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
@@ -197,7 +197,7 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   // The conversation only grows: each message is estimated once, not once per later step.
   let estimatedMessages = 0;
   let conversationEstimate = estimateTokens(system) + toolsEstimate;
-  const callModel = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
+  const callModel = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined, output?: StructuredOutput): Promise<ModelCallResult> => {
     for (; estimatedMessages < conversation.length; estimatedMessages++) conversationEstimate += estimateTokens(JSON.stringify(conversation[estimatedMessages]));
     const inputEstimate = conversationEstimate;
     const hold = await holdBudget(invocation, resolved, inputEstimate, maxOutputTokens, context.costs, signal);
@@ -212,6 +212,7 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
             system,
             messages: conversation,
             ...(sdkTools === undefined ? {} : { tools: sdkTools }),
+            ...(output === undefined ? {} : { output }),
             maxOutputTokens,
             idleTimeoutMs: context.idleTimeoutMs,
             reportOutput,
@@ -241,15 +242,15 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   // A model served without tool support (an Ollama model without it, vLLM without a tool parser)
   // refuses every request that offers tools: the agent then works without them, said once.
   let isToolless = false;
-  const step = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined): Promise<ModelCallResult> => {
-    if (sdkTools === undefined || isToolless) return callModel(conversation, undefined);
+  const step = async (conversation: readonly ModelMessage[], sdkTools: ToolSet | undefined, output?: StructuredOutput): Promise<ModelCallResult> => {
+    if (sdkTools === undefined || isToolless) return callModel(conversation, undefined, output);
     try {
-      return await callModel(conversation, sdkTools);
+      return await callModel(conversation, sdkTools, output);
     } catch (error) {
       if (signal.aborted || !isToolSupportRefusal(error)) throw error;
       isToolless = true;
       context.warnOnce(`${label} does not accept tools (${errorMessage(error)}); its agents answer without reading or changing the workspace`);
-      return callModel(conversation, undefined);
+      return callModel(conversation, undefined, output);
     }
   };
   // Only tools that may change the workspace make a diff worth the two snapshots.
@@ -266,7 +267,18 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
           });
     const toolContext = createToolContext(invocation, tools, workspaceDir, signal, context.killGraceMs);
     const loop = await runAgentLoop(
-      { agentName: agent.name, system, prompt: messages.prompt, tools, maxTurns: agent.maxTurns ?? DEFAULT_MAX_TURNS, toolContext, reportEvent: invocation.reportEvent, step },
+      {
+        agentName: agent.name,
+        system,
+        prompt: messages.prompt,
+        tools,
+        maxTurns: agent.maxTurns ?? DEFAULT_MAX_TURNS,
+        toolContext,
+        reportEvent: invocation.reportEvent,
+        responseFormat: request.task.responseFormat,
+        warn: context.warnOnce,
+        step,
+      },
       signal,
     );
     const diff = snapshot === undefined ? undefined : await diffSinceSnapshot(snapshot, signal);

@@ -1,26 +1,31 @@
 import { EnsembleError } from '../../core/index.js';
-import { isWithinCeiling, selectTools, toMcpToolName } from '../../tools/index.js';
+import { createSendMessageTool, isWithinCeiling, SEND_MESSAGE_TOOL_NAME, selectTools, toMcpToolName } from '../../tools/index.js';
 import type { WorkspaceTool } from '../../tools/index.js';
 import type { AgentInvocation } from '../agent-runtime.js';
+import { messagingOf } from '../attempt-messaging.js';
 
 /**
  * The tools an `llm` agent is offered for one attempt: the builtin tools its `tools` list names
  * (every one within the ceiling when the list is empty; see `selectTools`), plus the MCP tools of the
  * servers it names (`mcp__<server>` for all of a server's tools, `mcp__<server>__<tool>` for one),
  * each kept only when the run's ceiling allows it — a tool above the ceiling is not offered at all,
- * so the model never sees it. Names ensemble does not implement, and `Bash(npm test)`-style patterns
- * it does not enforce, are reported once each through `invocation.warn`.
+ * so the model never sees it. `SendMessage` is among the builtins when the attempt has messaging (the
+ * run's communication is on), bound to the attempt's sender. Names ensemble does not implement, and
+ * `Bash(npm test)`-style patterns it does not enforce, are reported once each through `invocation.warn`.
  * @throws EnsembleError `MCP_SERVER_FAILED` when a named server is not configured or does not start
  */
 export async function offerAgentTools(invocation: AgentInvocation, builtins: readonly WorkspaceTool[], signal: AbortSignal): Promise<readonly WorkspaceTool[]> {
   const { agent, request } = invocation;
   const ceiling = request.permissions;
-  const selection = selectTools(agent.tools, ceiling, builtins);
+  const messaging = messagingOf(invocation);
+  const selection = selectTools(agent.tools, ceiling, builtins, { communication: messaging !== undefined });
   for (const name of selection.unknown) invocation.warn?.(`agent ${agent.name}: tool ${name} is not implemented by ensemble; ignored`);
   for (const entry of selection.unenforcedPatterns) {
     invocation.warn?.(`agent ${agent.name}: the pattern of "${entry}" is not enforced; the tool is offered within --permissions ${ceiling}`);
   }
-  const offered = new Map<string, WorkspaceTool>(selection.tools.map((tool) => [tool.name, tool]));
+  const offered = new Map<string, WorkspaceTool>(
+    selection.tools.map((tool) => [tool.name, tool.name === SEND_MESSAGE_TOOL_NAME && messaging !== undefined ? (createSendMessageTool(messaging.send) as WorkspaceTool) : tool]),
+  );
   // server → the tool names it was asked for; undefined: all of them.
   const wanted = new Map<string, Set<string> | undefined>();
   for (const { server, tool } of selection.mcp) {

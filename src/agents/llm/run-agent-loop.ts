@@ -1,8 +1,10 @@
 import type { ModelMessage, ToolModelMessage, ToolResultPart, ToolSet } from 'ai';
 import { EnsembleError } from '../../core/index.js';
-import type { ActivityReporter, ReportedFileChange } from '../../core/index.js';
+import type { ActivityReporter, ReportedFileChange, TaskSpec } from '../../core/index.js';
 import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
-import type { ModelCallResult } from './stream-model-call.js';
+import { createFindingsOutput, finishWithFindings, stepStructured } from './answer-with-findings.js';
+import type { StructuredState } from './answer-with-findings.js';
+import type { ModelCallResult, StructuredOutput } from './stream-model-call.js';
 import { runToolCall } from './run-tool-call.js';
 import { toSdkTools } from './to-sdk-tools.js';
 
@@ -19,15 +21,23 @@ export interface AgentLoopOptions {
   readonly toolContext: ToolContext;
   readonly reportEvent?: ActivityReporter | undefined;
   /**
-   * One model step over the conversation so far. The caller owns what each step must pass through
-   * (budget hold and commit, the provider gate, the idle timeout, spend reporting).
+   * What the answer must be. `review-findings`: the findings JSON of the review findings schema,
+   * asked for as structured output on the final step (see {@link runAgentLoop}). @default 'text'
    */
-  readonly step: (messages: readonly ModelMessage[], tools: ToolSet | undefined) => Promise<ModelCallResult>;
+  readonly responseFormat?: TaskSpec['responseFormat'];
+  /** Told when a structured answer could not be had and the text answer stands instead. @default ignore */
+  readonly warn?: ((message: string) => void) | undefined;
+  /**
+   * One model step over the conversation so far; with `output`, a structured answer is asked for
+   * (pass it on to the model call). The caller owns what each step must pass through (budget hold
+   * and commit, the provider gate, the idle timeout, spend reporting).
+   */
+  readonly step: (messages: readonly ModelMessage[], tools: ToolSet | undefined, output?: StructuredOutput) => Promise<ModelCallResult>;
 }
 
 /** What the loop did. */
 export interface AgentLoopResult {
-  /** The last step's text: the task's output. */
+  /** The task's output: the last step's text, or with `responseFormat: 'review-findings'` the findings JSON when it could be had. */
   readonly text: string;
   readonly steps: number;
   readonly toolCalls: number;
@@ -44,19 +54,39 @@ export interface AgentLoopResult {
  * is ensemble's own rather than the SDK's `stopWhen` because every step must pass the provider gate
  * and the budget on its own, as one call; the SDK's multi-step loop would make several calls
  * behind one gate admission and one budget hold.
+ *
+ * With `responseFormat: 'review-findings'` the answer is the review findings JSON
+ * (`{"findings": [...]}`), asked for through the AI SDK's structured output on the final step:
+ * - without tools the only step is the final one and asks for it at once;
+ * - with tools the loop runs as above, tools usable throughout; when the answer's text already
+ *   holds a findings JSON block that reads without a problem, that is taken (no extra call);
+ *   otherwise one more step, within `maxTurns`, asks for the findings as structured output, tools
+ *   still defined but not callable.
+ * A provider or model that cannot answer so (the request is refused, the answer is not the schema)
+ * leaves the text answer as the output, said through `warn`, for the consolidator's tolerant reader.
  */
 export async function runAgentLoop(options: AgentLoopOptions, signal: AbortSignal): Promise<AgentLoopResult> {
   const toolByName = new Map(options.tools.map((tool) => [tool.name, tool]));
   const sdkTools = options.tools.length === 0 ? undefined : toSdkTools(options.tools);
+  const findingsOutput = options.responseFormat === 'review-findings' ? createFindingsOutput() : undefined;
+  // Once refused, structured output is not asked for again in this attempt.
+  const structured: StructuredState = { isRefused: false };
   const messages: ModelMessage[] = [{ role: 'user', content: options.prompt }];
   const changes = new Map<string, ReportedFileChange>();
   let toolCalls = 0;
   let failedToolCalls = 0;
   for (let step = 1; ; step++) {
     if (signal.aborted) throw signal.reason;
-    const answer = await options.step(messages, sdkTools);
+    let answer: ModelCallResult | undefined;
+    if (findingsOutput !== undefined && sdkTools === undefined && !structured.isRefused) {
+      // Without tools this step is the final one: it asks for the structured answer at once.
+      answer = await stepStructured(options, { messages, sdkTools, output: findingsOutput, structured }, signal);
+    }
+    answer ??= await options.step(messages, sdkTools);
     if (answer.toolCalls.length === 0) {
-      return { text: answer.text, steps: step, toolCalls, failedToolCalls, reportedChanges: [...changes.values()] };
+      const finished =
+        findingsOutput === undefined ? { text: answer.text, steps: step } : await finishWithFindings(options, { messages, sdkTools, output: findingsOutput, structured }, answer, step, signal);
+      return { ...finished, toolCalls, failedToolCalls, reportedChanges: [...changes.values()] };
     }
     if (step >= options.maxTurns) {
       throw new EnsembleError(

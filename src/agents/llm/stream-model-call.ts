@@ -1,5 +1,5 @@
 import { streamText } from 'ai';
-import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
+import type { LanguageModel, LanguageModelUsage, ModelMessage, OutputInterface, ToolSet } from 'ai';
 import { EnsembleError, isEnsembleError } from '../../core/index.js';
 import type { OutputReporter } from '../../core/index.js';
 import { toProviderError } from '../../providers/index.js';
@@ -27,6 +27,13 @@ export interface ModelCallRequest {
   readonly messages: readonly ModelMessage[];
   /** Tools the model may call, without `execute`: the SDK hands the calls back and the agent loop runs them. */
   readonly tools?: ToolSet;
+  /**
+   * Structured output (the AI SDK's `Output.object`): the provider is asked for JSON of its schema
+   * and the answer is parsed and validated into {@link ModelCallResult.structured}. Tools given
+   * with it stay defined but may not be called (`toolChoice: 'none'`): the step is the final
+   * one, and Anthropic refuses a conversation holding tool calls without tool definitions.
+   */
+  readonly output?: StructuredOutput;
   /** Always sent, so the provider never falls back to its own (much larger) default. */
   readonly maxOutputTokens: number;
   /** A stream silent this long fails the call (retryable), in ms. */
@@ -51,6 +58,12 @@ export interface ModelToolCall {
   readonly invalidReason?: string;
 }
 
+/** A structured output specification, as made by the AI SDK's `Output.object`. */
+export type StructuredOutput = OutputInterface<unknown, unknown, never>;
+
+/** What became of a structured output request: the validated value, or why there is none (not JSON, not the schema, tool calls). */
+export type StructuredAnswer = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+
 /** The answer of a call that ended well. */
 export interface ModelCallResult {
   readonly text: string;
@@ -58,6 +71,8 @@ export interface ModelCallResult {
   readonly toolCalls: readonly ModelToolCall[];
   /** The assistant message (and the SDK's own error results of invalid calls), to append to the conversation. */
   readonly responseMessages: readonly ModelMessage[];
+  /** Present when the call asked for structured output (`output`). */
+  readonly structured?: StructuredAnswer;
 }
 
 /**
@@ -80,6 +95,7 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
   const callSignal = AbortSignal.any([signal, idle.signal]);
   const toolCalls: ModelToolCall[] = [];
   let responseMessages: readonly ModelMessage[] = [];
+  let structured: StructuredAnswer | undefined;
   try {
     progress.isStarted = true;
     const result = streamText({
@@ -87,6 +103,8 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
       system: request.system,
       messages: [...request.messages],
       ...(request.tools === undefined ? {} : { tools: request.tools }),
+      ...(request.output === undefined ? {} : { output: request.output }),
+      ...(request.output !== undefined && request.tools !== undefined ? { toolChoice: 'none' as const } : {}),
       maxOutputTokens: request.maxOutputTokens,
       // Retries belong to the task's retry policy; the provider gate shares rate limits across tasks.
       maxRetries: 0,
@@ -116,6 +134,7 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
     }
     // Settled once the stream ended: the assistant message of this step, tool calls included.
     if (toolCalls.length > 0) responseMessages = (await result.response).messages;
+    if (request.output !== undefined) structured = await readStructuredAnswer(result.output);
   } catch (error) {
     coalescer?.discard();
     if (signal.aborted) throw signal.reason;
@@ -138,7 +157,23 @@ export async function streamModelCall(request: ModelCallRequest, signal: AbortSi
     );
   }
   coalescer?.flush();
-  return { text: progress.text, usage: progress.usage, toolCalls, responseMessages };
+  return { text: progress.text, usage: progress.usage, toolCalls, responseMessages, ...(structured === undefined ? {} : { structured }) };
+}
+
+/**
+ * The parsed and validated structured answer. The SDK rejects it (NoObjectGeneratedError) when
+ * the text is not JSON or not of the schema, as when a server ignores the response format: that
+ * is an answer without structure, not a failed call.
+ */
+async function readStructuredAnswer(output: PromiseLike<unknown>): Promise<StructuredAnswer> {
+  try {
+    return { ok: true, value: await output };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // The cause quotes the whole answer first; its last line says what was wrong with it.
+    const cause = error instanceof Error && error.cause instanceof Error ? ` ${error.cause.message.trim().split('\n').at(-1) ?? ''}` : '';
+    return { ok: false, reason: describeInvalidCall(`${message}${cause}`.replace(/\s+/g, ' ').trim()) };
+  }
 }
 
 function describeInvalidCall(error: unknown): string {

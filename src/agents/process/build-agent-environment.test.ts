@@ -15,6 +15,8 @@ const PARENT = {
   ENSEMBLE_TOKEN: 'server-token',
   ENSEMBLE_HOME: '/data',
   ENSEMBLE_PROMPT: 'from the parent',
+  ENSEMBLE_MESSAGES: '/elsewhere/messages.jsonl',
+  ENSEMBLE_CONTEXT: '/elsewhere/context.json',
   GITHUB_TOKEN: 'ghp-secret',
   AIDER_MODEL: 'sonnet',
   AIDER_DARK_MODE: 'true',
@@ -41,5 +43,8 @@ describe('agent environment', () => {
     const env = buildAgentEnvironment(PARENT, { passThrough: ['*'], values: {} }, { ENSEMBLE_TASK_ID: 'build' });
     expect(env).toMatchObject({ ENSEMBLE_TOKEN: 'server-token', GITHUB_TOKEN: 'ghp-secret', ENSEMBLE_TASK_ID: 'build' });
     expect(env['ENSEMBLE_PROMPT']).toBeUndefined();
+    // An ensemble run inside an agent's process must not hand its own message files to the agents it runs.
+    expect(env['ENSEMBLE_MESSAGES']).toBeUndefined();
+    expect(env['ENSEMBLE_CONTEXT']).toBeUndefined();
   });
 });

@@ -197,7 +197,8 @@ describe('command runtime', () => {
       for (const name of Object.keys(secrets)) expect(env[name], name).toBeUndefined();
       expect(env).toMatchObject({ PATH: process.env.PATH, LC_TIME: 'C', NODE_OPTIONS: '--no-warnings', ENSEMBLE_TASK_ID: 'task-7' });
       expect(Object.keys(env).filter((name) => name.startsWith('ENSEMBLE_')).sort()).toEqual([
-        'ENSEMBLE_AGENT_NAME', 'ENSEMBLE_ATTEMPT', 'ENSEMBLE_EXECUTION_ID', 'ENSEMBLE_INPUTS', 'ENSEMBLE_PROCESS_TAG', 'ENSEMBLE_PROMPT_FILE', 'ENSEMBLE_RUN_ID', 'ENSEMBLE_TASK_ID',
+        'ENSEMBLE_AGENT_NAME', 'ENSEMBLE_ATTEMPT', 'ENSEMBLE_CONTEXT', 'ENSEMBLE_EXECUTION_ID', 'ENSEMBLE_INPUTS', 'ENSEMBLE_MESSAGES', 'ENSEMBLE_PROCESS_TAG',
+        'ENSEMBLE_PROMPT_FILE', 'ENSEMBLE_RUN_ID', 'ENSEMBLE_TASK_ID',
       ]);
       const declaring = { ...agentRunning('environment.mjs'), env: { passThrough: ['ANTHROPIC_API_KEY', 'AIDER_*', 'NOT_SET'], values: { CI: 'true' } } };
       const declared = JSON.parse((await runtime.run(invocation(declaring, 'x'), new AbortController().signal)).output) as Record<string, string>;

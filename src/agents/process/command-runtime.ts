@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { EnsembleError, sanitizeTerminalText, ZERO_USAGE } from '../../core/index.js';
 import type { PermissionCeiling, TaskOutcome } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
+import { messagingOf } from '../attempt-messaging.js';
 import type { AgentDefinition } from '../registry/index.js';
 import type { CliOutput } from '../cli/index.js';
 import { sweepAbandonedCgroups } from './agent-cgroup.js';
 import { createAttemptDir, removeAttemptDir, sweepAbandonedScratchDirs } from './agent-scratch-dir.js';
 import { buildAgentEnvironment } from './build-agent-environment.js';
 import { checkArgumentSize } from './check-argument-size.js';
+import { openMessageFile } from './message-file.js';
+import type { MessageFile } from './message-file.js';
 import { applyCliOutput, prepareCliEnvironment, readCliOutput, readConfiguredModel, resolveCliOutputFormat } from '../cli/index.js';
 import { PROCESS_TAG_VARIABLE, runAgentProcess } from './run-agent-process.js';
 import type { AgentProcessInfo, AgentProcessResult } from './run-agent-process.js';
@@ -51,8 +54,11 @@ type CommandRuntimeSettings = Required<CommandRuntimeOptions>;
  * argument; the environment is an allow-list of ensemble's (see `buildAgentEnvironment`), what the
  * agent declares in `env:`, and ENSEMBLE_RUN_ID, ENSEMBLE_TASK_ID, ENSEMBLE_EXECUTION_ID,
  * ENSEMBLE_ATTEMPT, ENSEMBLE_AGENT_NAME, ENSEMBLE_PROMPT (absent for prompts over 100 kB),
- * ENSEMBLE_PROMPT_FILE, ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`) and
- * ENSEMBLE_PROCESS_TAG. stdout is the output; a non-zero exit is `AGENT_EXIT_NONZERO` (retryable).
+ * ENSEMBLE_PROMPT_FILE, ENSEMBLE_INPUTS (a JSON file `[{taskId, agentName, output}]`),
+ * ENSEMBLE_CONTEXT (a JSON file of the rest of its context: `[{key, relation, source, agentName,
+ * text, treatment, tokens}]`), ENSEMBLE_MESSAGES (a JSONL file of the messages it received, appended
+ * live while it runs; see `openMessageFile`) and ENSEMBLE_PROCESS_TAG. stdout is the output; a
+ * non-zero exit is `AGENT_EXIT_NONZERO` (retryable).
  * Evidence: argv template, exit code, stderr tail and, in a git work tree, the diff between
  * snapshots of the work tree taken at the start and the end (`diffShared` when other process tasks
  * worked in the same tree meanwhile). A `cli` agent with `{prompt}` in its argv gets an empty
@@ -92,8 +98,11 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
   );
   const scratchDir = createAttemptDir();
   let visit: WorkspaceVisit | undefined;
+  let messageFile: MessageFile | undefined;
   try {
     const inputsPath = join(scratchDir, 'inputs.json');
+    const contextPath = join(scratchDir, 'context.json');
+    const messagesPath = join(scratchDir, 'messages.jsonl');
     const promptPath = join(scratchDir, 'prompt.txt');
     const processTag = randomUUID();
     const isPromptEnvSafe = !prompt.includes('\0') && Buffer.byteLength(prompt) <= MAX_PROMPT_ENV_BYTES;
@@ -104,6 +113,8 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       ENSEMBLE_ATTEMPT: String(request.attempt),
       ENSEMBLE_AGENT_NAME: agent.name,
       ENSEMBLE_INPUTS: inputsPath,
+      ENSEMBLE_CONTEXT: contextPath,
+      ENSEMBLE_MESSAGES: messagesPath,
       ENSEMBLE_PROMPT_FILE: promptPath,
       [PROCESS_TAG_VARIABLE]: processTag,
       ...(isPromptEnvSafe ? { ENSEMBLE_PROMPT: prompt } : {}),
@@ -113,7 +124,9 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
     checkArgumentSize(agent.name, template, argv, env);
     const inputs = request.inputs.map(({ taskId, agentName, output }) => ({ taskId, agentName, output }));
     await writeFile(inputsPath, JSON.stringify(inputs), { mode: 0o600 });
+    await writeFile(contextPath, JSON.stringify(request.context), { mode: 0o600 });
     await writeFile(promptPath, prompt, { mode: 0o600 });
+    messageFile = await openMessageFile(messagesPath, request.runId, messagingOf(invocation));
     const snapshot = await snapshotWorkTree(workspaceDir, scratchDir, signal, (topLevel) => {
       visit = enterWorkspace(topLevel);
     });
@@ -160,7 +173,11 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
     return cliOutput === undefined ? outcome : applyCliOutput(outcome, cliOutput);
   } finally {
     visit?.leave();
-    removeAttemptDir(scratchDir);
+    try {
+      await messageFile?.close();
+    } finally {
+      removeAttemptDir(scratchDir);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DependencyOutput } from '../../core/index.js';
+import type { ContextEntry, DependencyOutput, MessageType } from '../../core/index.js';
 import { createRandom } from '../../core/index.js';
 import { detectSimulatedRole } from './detect-role.js';
 import { extractKeywords } from './extract-keywords.js';
@@ -15,6 +15,8 @@ export interface SimulatedAnswerInput {
   readonly agent: { readonly name: string; readonly description: string; readonly category: string };
   readonly task: { readonly id: string; readonly description: string; readonly prompt: string };
   readonly inputs: readonly DependencyOutput[];
+  /** The rest of the task's context (messages for it, other outputs, shared entries). @default none */
+  readonly context?: readonly (ContextEntry & { readonly messageType?: MessageType })[];
   /** 32-bit seed; the same seed and input give the same answer. */
   readonly seed: number;
 }
@@ -46,7 +48,31 @@ export function composeSimulatedAnswer(input: SimulatedAnswerInput): string {
       ? ['- none: this task has no dependencies.']
       : input.inputs.map((dependency) => `- \`${dependency.taskId}\` (${dependency.agentName}): "${excerpt(dependency.output)}"`)),
     '',
+    ...composeContextLines(input.context ?? []),
   ].join('\n');
+}
+
+/** The messages the task received, each by sender and type with its first line, then the other context it was handed. */
+function composeContextLines(context: NonNullable<SimulatedAnswerInput['context']>): string[] {
+  const messages = context.filter((entry) => entry.relation === 'message');
+  const others = context.filter((entry) => entry.relation !== 'message');
+  const lines: string[] = [];
+  if (messages.length > 0) {
+    lines.push('## Messages received', '', ...messages.map((entry) => `- from ${entry.agentName} (${entry.messageType ?? 'message'}): "${clip(firstLine(entry.text).replace(/"/g, "'"), 200)}"`), '');
+  }
+  if (others.length > 0) {
+    lines.push(
+      '## Other context considered',
+      '',
+      ...others.map((entry) =>
+        entry.relation === 'shared'
+          ? `- shared \`${entry.source}\` (set by ${entry.agentName}): "${excerpt(entry.text)}"`
+          : `- \`${entry.source}\` (${entry.agentName}; ${entry.relation}${entry.treatment === 'whole' ? '' : `, ${entry.treatment}`}): "${excerpt(entry.text)}"`,
+      ),
+      '',
+    );
+  }
+  return lines;
 }
 
 function describeTopic(task: SimulatedAnswerInput['task']): string {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BudgetLedger } from '../../core/index.js';
-import type { DependencyOutput, TokenUsage } from '../../core/index.js';
+import type { ContextEntry, DependencyOutput, TokenUsage } from '../../core/index.js';
 import type { AgentInvocation } from '../agent-runtime.js';
 import { SIMULATED_LABEL } from './compose-simulated-answer.js';
 import { estimateTokens } from '../../context/estimate-tokens.js';
@@ -11,7 +11,7 @@ function agent(name: string, category: string, description = `${name} agent`): A
   return { name, description, category, runtime: 'llm', tools: [], prompt: `You are the ${name}.`, source: 'builtin', extra: {} };
 }
 
-function invocation(definition: AgentDefinition, prompt: string, inputs: readonly DependencyOutput[] = []): AgentInvocation {
+function invocation(definition: AgentDefinition, prompt: string, inputs: readonly DependencyOutput[] = [], context: readonly ContextEntry[] = []): AgentInvocation {
   return {
     agent: definition,
     workspaceDir: '/nonexistent',
@@ -21,7 +21,7 @@ function invocation(definition: AgentDefinition, prompt: string, inputs: readonl
       attempt: 1,
       executionId: 'run-1:task-1:1',
       inputs,
-      context: [],
+      context,
       permissions: 'edit',
       task: { id: 'task-1', agentName: definition.name, description: 'Shopping cart', prompt, dependencies: [], priority: 5 },
     },
@@ -53,6 +53,18 @@ describe('simulated runtime', () => {
     expect(second).toEqual(first);
     const otherPrompt = await runtime.run(invocation(agent('developer', 'development'), 'Add wishlists to the storefront.', inputs), signal);
     expect(otherPrompt.output).not.toBe(first.output);
+  });
+
+  it('lists the messages the task received, by sender and type, and the other context it was handed; its answer depends on them', async () => {
+    const message = { key: 'message:run-1:api:1:m1', relation: 'message', source: 'backend', agentName: 'backend', text: 'Use "/api/v2" for carts.\nMore detail.', treatment: 'whole', tokens: 8, messageType: 'request' } as const;
+    const pool: ContextEntry = { key: 'output:docs', relation: 'pool', source: 'docs', agentName: 'writer', text: '# Docs\nThe cart API is documented.', treatment: 'trimmed', tokens: 9 };
+    const shared: ContextEntry = { key: 'shared:currency@1', relation: 'shared', source: 'currency', agentName: 'backend', text: 'EUR', treatment: 'whole', tokens: 1 };
+    const plain = await runtime.run(invocation(agent('developer', 'development'), PROMPT), signal);
+    const withContext = await runtime.run(invocation(agent('developer', 'development'), PROMPT, [], [message, pool, shared]), signal);
+    expect(withContext.output).toContain('## Messages received\n\n- from backend (request): "Use \'/api/v2\' for carts."');
+    expect(withContext.output).toContain('## Other context considered\n\n- `docs` (writer; pool, trimmed): "The cart API is documented."\n- shared `currency` (set by backend): "EUR"');
+    expect(plain.output).not.toContain('## Messages received');
+    expect(withContext.usage!.inputTokens).toBeGreaterThan(plain.usage!.inputTokens);
   });
 
   it('writes in the voice of the role, from the words of the prompt', async () => {

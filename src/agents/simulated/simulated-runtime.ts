@@ -15,10 +15,11 @@ export interface SimulatedRuntimeOptions {
 }
 
 /**
- * The offline runtime: a deterministic (same agent, prompt, inputs and workspace, same output),
+ * The offline runtime: a deterministic (same agent, prompt, inputs, context and workspace, same output),
  * clearly labelled Markdown answer in the agent's voice. An agent with `Glob` and `Read` first
  * reads a few workspace files through the real tools (reported as `agent:tool` events), so the
- * answer names real files and lines. Token usage is estimated; no cost. Simulated
+ * answer names real files and lines; the messages the task received are listed with their senders,
+ * and the rest of its context with its sources. Token usage is estimated; no cost. Simulated
  * tokens count like any others: under a token cap the answer's tokens are held before it is
  * written (waiting for other holds, refused when they cannot fit), then committed, and reported
  * through `reportUsage` when the invocation has it (then not in the outcome).
@@ -37,11 +38,13 @@ export function createSimulatedRuntime(options: SimulatedRuntimeOptions = {}): A
 
 async function runSimulated(invocation: AgentInvocation, signal: AbortSignal, latencyMs: number | undefined): Promise<TaskOutcome> {
   const { agent, request } = invocation;
-  const { task, inputs } = request;
-  const seed = seedOf(agent.name, task.prompt, inputs.map((input) => input.output));
+  const { task, inputs, context } = request;
+  // What the task was handed beyond its inputs changes the answer as a model's would (a task without any keeps its seed).
+  const seed = seedOf(agent.name, task.prompt, [...inputs.map((input) => input.output), ...context.map((entry) => `${entry.key}\n${entry.text}`)]);
   const lines = hasReadTools(invocation) ? await exploreWorkspace({ workspaceDir: invocation.workspaceDir, taskId: task.id, signal, reportEvent: invocation.reportEvent }) : [];
-  const output = composeSimulatedAnswer({ agent, task, inputs, seed }) + composeWorkspaceFindings(lines, seed);
-  const inputTokens = estimateTokens(`${agent.prompt}\n${task.prompt}\n${inputs.map((input) => input.output).join('\n')}`);
+  const output = composeSimulatedAnswer({ agent, task, inputs, context, seed }) + composeWorkspaceFindings(lines, seed);
+  const handed = [...inputs.map((input) => input.output), ...context.map((entry) => entry.text)];
+  const inputTokens = estimateTokens(`${agent.prompt}\n${task.prompt}\n${handed.join('\n')}`);
   const outputTokens = estimateTokens(output);
   const usage: TokenUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
   const hold = await holdBudget(invocation, usage.totalTokens, signal);
@@ -85,7 +88,7 @@ function settle(invocation: AgentInvocation, hold: BudgetHold | undefined, usage
   if (usage.totalTokens > 0) invocation.reportUsage?.(usage, 0);
 }
 
-/** 32 bits of SHA-256 over the agent, the prompt and the dependency outputs (NUL-separated). */
+/** 32 bits of SHA-256 over the agent, the prompt, the dependency outputs and the context entries (NUL-separated). */
 function seedOf(agentName: string, prompt: string, outputs: readonly string[]): number {
   const hash = createHash('sha256');
   for (const part of [agentName, prompt, ...outputs]) hash.update(part).update('\0');

@@ -1,7 +1,11 @@
 export { registerAgentsCommands } from './agents-command.js';
 export { registerChatCommand } from './chat-command.js';
+export { registerConsultCommand } from './consult-command.js';
+export { registerMeetingCommand } from './meeting-command.js';
+export { registerMeetingsCommands } from './meetings-command.js';
 export { registerMemoryCommands } from './memory-command.js';
 export { registerResumeCommand } from './resume-command.js';
+export { registerRouteCommand } from './route-command.js';
 export { registerRunCommand } from './run-command.js';
 export { registerRunsCommands } from './runs-command.js';
 export { registerWorkflowsCommands } from './workflows-command.js';

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnsembleError } from '../../core/index.js';
 import { loadAgentRegistry } from '../../agents/index.js';
@@ -30,6 +30,12 @@ export function registerMemoryCommands(program: Command, action: ActionFactory):
     .argument('<agent>')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(action((context, agentName: string, flags: { output?: string }) => exportMemory(context, agentName, flags.output)));
+  memory
+    .command('import')
+    .description('merge a file written by `memory export` into the agent\'s memory; entries it already holds are not added twice')
+    .argument('<file>', 'the JSON document (`-` reads stdin)')
+    .option('--agent <name>', 'import into this agent instead of the one the file was exported from')
+    .action(action((context, file: string, flags: { agent?: string }) => importMemory(context, file, flags.agent)));
 }
 
 /**
@@ -101,4 +107,47 @@ async function exportMemory(context: CliContext, agentName: string, output: stri
   if (context.options.json) context.printJson({ agentName, path, entryCount: document.entryCount });
   else context.print(`wrote ${document.entryCount} message${document.entryCount === 1 ? '' : 's'} of agent "${agentName}" to ${path}`);
   return EXIT_OK;
+}
+
+async function importMemory(context: CliContext, file: string, agentOverride: string | undefined): Promise<number> {
+  const path = file === '-' ? '/dev/stdin' : resolve(context.cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    throw new EnsembleError('INVALID_INPUT', `memory import: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { details: { path }, cause: error });
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new EnsembleError('INVALID_INPUT', `memory import: ${path} is not JSON (${error instanceof Error ? error.message : String(error)}); expected a file written by \`ensemble memory export\``, {
+      details: { path },
+      cause: error,
+    });
+  }
+  // A name typed with --agent must be a known agent (or already remembered), as for every memory command; the document's own
+  // agent may be defined only on the machine it came from, so its memory is kept for when the agent is defined here.
+  const report =
+    agentOverride === undefined
+      ? importIntoStore(context, document)
+      : withMemory(context, agentOverride, (store) => store.import(document, { agentName: agentOverride }));
+  if (context.options.json) {
+    context.printJson({ ...report, path });
+    return EXIT_OK;
+  }
+  context.print(
+    `imported ${report.imported} of ${report.entryCount} message${report.entryCount === 1 ? '' : 's'} into the memory of agent "${report.agentName}"` +
+      `${report.skipped === 0 ? '' : ` (${report.skipped} already remembered)`}; it now holds ${report.total}`,
+  );
+  return EXIT_OK;
+}
+
+function importIntoStore(context: CliContext, document: unknown): ReturnType<MemoryStore['import']> {
+  const store = openMemoryStore(context.storePath);
+  try {
+    return store.import(document);
+  } finally {
+    store.close();
+  }
 }

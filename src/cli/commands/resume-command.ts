@@ -4,6 +4,7 @@ import type { ActionFactory, Command } from '../action.js';
 import type { CliContext } from '../cli-context.js';
 import { addRunShapingOptions, FLAG_OF_SETTING, parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
 import { watchRun } from './watch-run.js';
+import { isJournaledMeeting, resumeMeetingRun } from './meetings-command.js';
 
 interface ResumeFlags extends RunShapingFlags {
   readonly ignoreRemoteAgents?: boolean;
@@ -39,6 +40,8 @@ async function resumeRun(context: CliContext, runId: string, flags: ResumeFlags)
   const onOverrides = (overrides: readonly SettingOverride[]): void => {
     for (const override of overrides) context.stderr.write(`${describeOverride(override)}\n`);
   };
+  // A meeting's graph grows as it runs: only its driver adds the rounds still to come.
+  if (isJournaledMeeting(context, runId)) return resumeMeetingRun(context, runId, orchestrator, onOverrides);
   return watchRun(context, orchestrator, (running) => running.resume(runId, { onOverrides }));
 }
 

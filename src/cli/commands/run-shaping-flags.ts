@@ -10,6 +10,7 @@ export interface RunShapingFlags {
   readonly model?: string;
   readonly concurrency?: string;
   readonly context?: string;
+  readonly pruningThreshold?: string;
   readonly permissions?: string;
   readonly timeout?: string;
   readonly maxTokens?: string;
@@ -32,6 +33,7 @@ export interface RunShaping {
 export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   maxParallelAgents: '--concurrency',
   contextStrategy: '--context',
+  pruningThreshold: '--pruning-threshold',
   permissions: '--permissions',
   globalTimeout: '--timeout',
   'budget.run.tokens': '--max-tokens',
@@ -50,6 +52,7 @@ export function addRunShapingOptions(command: Command, workspaceDefault?: string
     .option('--model <model>', 'model for llm agents: a tier (haiku, sonnet, opus, fast, balanced, best) or provider:model')
     .option('-c, --concurrency <n>', 'maximum agents running at once (1-1000)')
     .option('--context <strategy>', 'context strategy: shared, isolated or hierarchical')
+    .option('--pruning-threshold <tokens>', "tokens of context past which a task's context is pruned (default 150000)")
     .option('--permissions <ceiling>', 'what agents may do to the workspace: read (read and search), edit (also write files), full (also run shell commands); default: edit')
     .option('--timeout <ms>', 'global timeout for the whole run, in ms')
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
@@ -62,6 +65,7 @@ export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunSh
   const config: { -readonly [K in keyof RunShaping['config']]: RunShaping['config'][K] } = {};
   if (flags.concurrency !== undefined) config.maxParallelAgents = parseIntegerFlag('--concurrency', flags.concurrency, 1, 1000);
   if (flags.timeout !== undefined) config.globalTimeout = parseIntegerFlag('--timeout', flags.timeout, 1, 2_147_483_647);
+  if (flags.pruningThreshold !== undefined) config.pruningThreshold = parseIntegerFlag('--pruning-threshold', flags.pruningThreshold, 1, 100_000_000);
   if (flags.context !== undefined) {
     const strategy = contextStrategySchema.safeParse(flags.context);
     if (!strategy.success) throw new EnsembleError('INVALID_INPUT', `--context: expected shared, isolated or hierarchical, got "${flags.context}"`);

@@ -1,4 +1,4 @@
-import { EnsembleError, foldRunEvents, type RunStatus } from '../../core/index.js';
+import { EnsembleError, foldRunEvents, type RunState, type RunStatus } from '../../core/index.js';
 import { describeTaskWork, type TaskToolActivity } from './describe-task-work.js';
 import { isOwnerAlive } from '../../host/index.js';
 import { registerRunsRemoveCommands } from './runs-remove-command.js';
@@ -102,7 +102,17 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
       const { toolCalls, failedToolCalls, toolUsage, filesWritten } = activity;
       return [{ taskId: task.taskId, toolCalls, failedToolCalls, toolUsage, filesWritten }];
     });
-    context.printJson({ run: toRunJson(run), agents: usageByAgent(tasks), tasks, tools });
+    const contexts = [...state.tasks.values()].flatMap((task) => (task.contextReceipt === undefined ? [] : [{ taskId: task.taskId, pruned: task.contextPruned === true, ...task.contextReceipt }]));
+    context.printJson({
+      run: toRunJson(run),
+      agents: usageByAgent(tasks),
+      tasks,
+      tools,
+      contexts,
+      messages: state.messages,
+      sharedContext: state.sharedUpdates,
+      warnings: state.warnings,
+    });
     return EXIT_OK;
   }
   const { palette } = context;
@@ -118,6 +128,10 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
       `summary   ${summary.successfulTasks}/${summary.totalTasks} succeeded, ${summary.failedTasks} failed, ${summary.skippedTasks} skipped${summary.cancelledTasks > 0 ? `, ${summary.cancelledTasks} cancelled` : ''} · ` +
         `${formatNumber(summary.totalTokens)} tokens${toolCallsText} · ${formatCost(summary.totalCost)} · ${formatDuration(summary.totalDuration)}`,
     );
+  }
+  if (state.contextTokens > 0) {
+    const pruned = [...state.tasks.values()].filter((task) => task.contextPruned === true).length;
+    context.print(`context   ${formatNumber(state.contextTokens)} tokens handed to tasks (${run.spec.config.contextStrategy})${pruned > 0 ? ` · pruned for ${pruned} task${pruned === 1 ? '' : 's'}` : ''}`);
   }
   if (run.error !== undefined) context.print(palette.red(`error     ${run.error.code}: ${sanitizeTerminalText(run.error.message)}`));
   context.print('');
@@ -145,6 +159,7 @@ async function showRun(context: CliContext, runId: string, showOutputs: boolean)
     const work = describeTaskWork(task.evidence, toolsOf(task.taskId));
     if (work.length > 0) context.print(`\n${palette.bold(task.taskId)}\n${work.map((line) => `  ${line}`).join('\n')}`);
   }
+  printCommunication(context, state);
   for (const task of tasks.filter((candidate) => candidate.error !== undefined && candidate.status === 'failed')) {
     context.print(palette.red(`\n✖ ${task.taskId}: ${task.error!.code}: ${sanitizeTerminalText(task.error!.message)}`));
   }
@@ -218,4 +233,22 @@ async function cancelRun(context: CliContext, runId: string): Promise<number> {
   }
   context.print(`${runId}: cancel requested; the run has not stopped yet (its process checks every 250 ms)`);
   return EXIT_OK;
+}
+
+/** The run's agent messages, shared context history and warnings, one line each (agent text sanitised). */
+function printCommunication(context: CliContext, state: RunState): void {
+  const { palette } = context;
+  const firstLine = (text: string): string => truncate(sanitizeTerminalLine(text.trim().split('\n')[0] ?? ''), 100);
+  if (state.messages.length > 0) {
+    context.print(`\n${palette.bold('messages')}`);
+    for (const message of state.messages) {
+      const reply = message.inReplyTo === undefined ? '' : ` ↩ ${message.inReplyTo}`;
+      context.print(`  ${message.from} (${message.taskId}) → ${message.to} [${message.messageType}${reply}]: ${firstLine(message.content)}`);
+    }
+  }
+  if (state.sharedUpdates.length > 0) {
+    context.print(`\n${palette.bold('shared context')}`);
+    for (const entry of state.sharedUpdates) context.print(`  ${entry.key} v${entry.version} by ${entry.agentName} (${entry.taskId}): ${firstLine(entry.value)}`);
+  }
+  for (const warning of state.warnings) context.print(palette.yellow(`\n⚠ ${warning.code}: ${sanitizeTerminalText(warning.message)}`));
 }

@@ -4,6 +4,8 @@ import { openRunStore, type RemovedRun, type SpaceReport } from '../../store/ind
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatTimestamp } from '../format.js';
+import { removeRunFiles } from '../../codebase/index.js';
+import { dirname } from 'node:path';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 
@@ -54,6 +56,7 @@ async function removeRuns(context: CliContext, runIds: readonly string[]): Promi
       }
     }
     const removed = [...new Set(runIds)].map((runId) => store.removeRun(runId, isOwnerAlive));
+    for (const run of removed) await removeRunFiles(dirname(context.storePath), run.runId);
     const space = store.reclaimSpace(isOwnerAlive);
     report(context, removed, space, false);
     return EXIT_OK;
@@ -91,6 +94,7 @@ async function pruneRuns(context: CliContext, flags: PruneFlags): Promise<number
         if (!isEnsembleError(error) || (error.code !== 'RUN_ACTIVE' && error.code !== 'UNKNOWN_RUN')) throw error;
       }
     }
+    for (const run of removed) await removeRunFiles(dirname(context.storePath), run.runId);
     const space = removed.length === 0 ? undefined : store.reclaimSpace(isOwnerAlive);
     report(context, removed, space, false);
     return EXIT_OK;

@@ -24,7 +24,13 @@ const EXIT_INTERRUPTED = 130;
  * folded from the events. Ctrl-C cancels the run cleanly; a second one kills the agents and exits
  * at once. If stdout's reader goes away (`| head`), the run goes on silently to its real end.
  */
-export async function watchRun(context: CliContext, orchestrator: AgentOrchestrator, start: (orchestrator: AgentOrchestrator) => Promise<RunOutcome>): Promise<number> {
+export async function watchRun(
+  context: CliContext,
+  orchestrator: AgentOrchestrator,
+  start: (orchestrator: AgentOrchestrator) => Promise<RunOutcome>,
+  /** `outputLines`: lines of each final output printed at the end (@default 40). */
+  options: { readonly outputLines?: number } = {},
+): Promise<number> {
   const { stdout } = context;
   const state = createRunState();
   let live: LiveProgressView | undefined;
@@ -69,7 +75,7 @@ export async function watchRun(context: CliContext, orchestrator: AgentOrchestra
     }
     live?.stop();
     if (!context.options.json) {
-      for (const line of renderSummary(state, context.palette, { outputLines: 40 })) context.print(line);
+      for (const line of renderSummary(state, context.palette, { outputLines: options.outputLines ?? 40 })) context.print(line);
     }
     return outcome.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
   } finally {

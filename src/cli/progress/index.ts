@@ -9,3 +9,5 @@ export { renderTaskRow, statusColour } from './render-task-row.js';
 export type { RowWidths } from './render-task-row.js';
 export { describeProviderWait, describeProviderPause } from './describe-provider-wait.js';
 export { SIMULATED_NOTICE } from './simulated-notice.js';
+/** The line printed for an `agent:message` (`✉ from → to: first line`) or a `run:warning`, sanitised; undefined for other events. */
+export { renderNoticeLine } from './render-notice-line.js';

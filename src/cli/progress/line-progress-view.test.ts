@@ -85,6 +85,32 @@ describe('the line view: tool calls (issue 7)', () => {
   });
 });
 
+describe('the line view: agent messages and run warnings (issue 8)', () => {
+  it('prints a line per message (sender → recipient, its type when it asks or answers, the first line) and per warning, sanitised', () => {
+    const events = new RunEventFactory();
+    const output = recordingOutput();
+    const view = new LineProgressView(events.state, output, plain);
+    events.start('demo', [{ id: 'design', agentName: 'architect' }]);
+    view.onEvent(events.begin('design', 'architect'));
+    const message = { taskId: 'design', agentName: 'architect', from: 'architect', attempt: 1 } as const;
+    view.onEvent(events.apply('agent:message', { ...message, to: 'frontend', messageType: 'data', content: 'Use /api/v2.', messageId: 'm1' }));
+    view.onEvent(events.apply('agent:message', { ...message, to: 'tester', messageType: 'request', content: '\n\nWhich suite first?\nDetails follow.', messageId: 'm2' }));
+    view.onEvent(events.apply('agent:message', { ...message, to: '*', messageType: 'broadcast', content: 'Freeze \u001b]0;pwned\u0007\u001b[2Jnow', messageId: 'm3' }));
+    view.onEvent(events.apply('agent:message', { ...message, to: 'x', messageType: 'data', content: 'y'.repeat(300), messageId: 'm4' }));
+    view.onEvent(events.apply('run:warning', { code: 'MESSAGE_UNKNOWN_RECIPIENT', message: 'task "design" (architect) sent a message to "ghost", which is no agent or task of this run', taskId: 'design', agentName: 'architect' }));
+    view.onEvent(events.apply('run:warning', { code: 'MESSAGES_DISABLED', message: 'agent messages are off' }));
+    const lines = output.text().trimEnd().split('\n');
+    expect(lines).toEqual([
+      '✉ architect → frontend: Use /api/v2.',
+      '✉ architect → tester (request): Which suite first? …',
+      '✉ architect → *: Freeze now',
+      `✉ architect → x: ${'y'.repeat(159)}…`,
+      '⚠ design: task "design" (architect) sent a message to "ghost", which is no agent or task of this run',
+      '⚠ warning: agent messages are off',
+    ]);
+  });
+});
+
 describe('the summary', () => {
   it('summarises failures, cancelled tasks, the budget cap that stopped a task, and how to resume', () => {
     const events = new RunEventFactory();
@@ -103,7 +129,7 @@ describe('the summary', () => {
         totalTokens: 0,
         totalCost: 0,
         totalDuration: 20,
-        toolCalls: 0,
+        toolCalls: 0, contextTokens: 0,
         budgetStops: [{ taskId: 't0', cap: 'agent', name: 'worker' }],
       },
     });
@@ -121,7 +147,7 @@ describe('the summary', () => {
     events.complete('b', { output: 'final \u001b]0;title\u0007answer\nsecond line' });
     events.apply('workflow:complete', {
       status: 'succeeded',
-      summary: { totalTasks: 2, successfulTasks: 2, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 0 },
+      summary: { totalTasks: 2, successfulTasks: 2, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 0, contextTokens: 0 },
     });
     const lines = renderSummary(events.state, plain, { outputLines: 40 });
     expect(lines).toContain('succeeded  2/2 tasks succeeded · 0 tokens · $0 · 20ms');
@@ -140,7 +166,7 @@ describe('the summary', () => {
     events.complete('a', { output: 'done' });
     events.apply('workflow:complete', {
       status: 'succeeded',
-      summary: { totalTasks: 1, successfulTasks: 1, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 2 },
+      summary: { totalTasks: 1, successfulTasks: 1, failedTasks: 0, skippedTasks: 0, cancelledTasks: 0, totalTokens: 0, totalCost: 0, totalDuration: 20, toolCalls: 2, contextTokens: 0 },
     });
     expect(renderSummary(events.state, plain)).toContain('succeeded  1/1 tasks succeeded · 0 tokens · 2 tool calls (1 failed) · $0 · 20ms');
   });

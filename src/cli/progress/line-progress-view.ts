@@ -2,6 +2,7 @@ import type { RunEvent, RunState } from '../../core/index.js';
 import type { Palette } from '../format.js';
 import { displayWidth, sanitizeTerminalLine, type TerminalOutput } from '../terminal/index.js';
 import { describeProviderPause } from './describe-provider-wait.js';
+import { renderNoticeLine } from './render-notice-line.js';
 import { renderTaskRow } from './render-task-row.js';
 import { SIMULATED_NOTICE } from './simulated-notice.js';
 
@@ -54,6 +55,12 @@ export class LineProgressView {
         const input = event.input === '' ? '' : ` ${sanitizeTerminalLine(event.input)}`;
         const reason = event.error === undefined ? '' : `: ${sanitizeTerminalLine(event.error.split('\n')[0] ?? '')}`;
         write(`${palette.yellow('⚙')} ${event.taskId} ${palette.yellow(`${sanitizeTerminalLine(event.tool)}${input} failed${reason}`)}`);
+        break;
+      }
+      case 'agent:message':
+      case 'run:warning': {
+        const line = renderNoticeLine(event, palette);
+        if (line !== undefined) write(line);
         break;
       }
       case 'task:complete':

@@ -71,4 +71,22 @@ describe('the live view on a terminal', () => {
     // The notice is ordinary text (it wraps); the frame is drawn below it, whole.
     expect(lines.slice(-3)).toEqual(renderFrame(events.state, 2000, createPalette(false), { columns: 80, rows: 24 }));
   });
+
+  it('prints agent messages and run warnings above the frame, where they stay (issue 8)', () => {
+    const terminal = new VirtualTerminal(80, 24);
+    const events = new RunEventFactory();
+    const view = new LiveProgressView(events.state, terminalOutput(terminal), createPalette(false), () => 2000);
+    view.start();
+    events.start('demo', [{ id: 'design', agentName: 'architect' }]);
+    view.onEvent(events.begin('design', 'architect'));
+    vi.advanceTimersByTime(100);
+    view.onEvent(events.apply('agent:message', { taskId: 'design', agentName: 'architect', from: 'architect', to: 'frontend', messageType: 'data', content: 'Use /api/v2.', attempt: 1 }));
+    vi.advanceTimersByTime(100);
+    view.onEvent(events.apply('run:warning', { code: 'MESSAGE_LIMIT', message: 'over the limit', taskId: 'design' }));
+    vi.advanceTimersByTime(100);
+    view.stop();
+    const frame = renderFrame(events.state, 2000, createPalette(false), { columns: 80, rows: 24 });
+    expect(terminal.scrollback).toEqual([]);
+    expect(terminal.lines()).toEqual(['✉ architect → frontend: Use /api/v2.', '⚠ design: over the limit', ...frame.map((line) => line.trimEnd())]);
+  });
 });

@@ -2,6 +2,7 @@ import type { RunEvent, RunState } from '../../core/index.js';
 import type { Palette } from '../format.js';
 import { countScreenRows, type TerminalOutput } from '../terminal/index.js';
 import { renderFrame } from './render-frame.js';
+import { renderNoticeLine } from './render-notice-line.js';
 import { SIMULATED_NOTICE } from './simulated-notice.js';
 
 /** How often the frame is redrawn while something runs (live durations, countdowns), in ms. */
@@ -39,9 +40,17 @@ export class LiveProgressView {
     this.isDirty = true;
     if (event.type === 'agent:invoke' && event.runtime === 'simulated' && !this.noticePrinted) {
       this.noticePrinted = true;
-      this.clear();
-      this.output.write(`${this.palette.yellow(`note: ${SIMULATED_NOTICE}.`)}\n`);
+      this.printAbove(this.palette.yellow(`note: ${SIMULATED_NOTICE}.`));
     }
+    // Messages and warnings scroll above the frame, like a log, and stay on screen after the run.
+    const notice = renderNoticeLine(event, this.palette);
+    if (notice !== undefined && !this.isStopped) this.printAbove(notice);
+  }
+
+  /** Prints a line where the frame was; the next draw puts the frame back below it. */
+  private printAbove(line: string): void {
+    this.clear();
+    this.output.write(`${line}\n`);
   }
 
   /** Draws the final frame once; later calls do nothing, so text printed after it stays. */

@@ -1,7 +1,9 @@
-import type { TaskInput } from '../../core/index.js';
-import { createIssuesError } from '../issues-error.js';
-import { readIntegerParameter, readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
+import { z } from 'zod';
+import { isEnsembleError, type TaskInput } from '../../core/index.js';
+import { DEFAULT_VERIFY_TIMEOUT_MS, FIX_SELECTOR_AGENT, parseCommandLine, type FixSelectionSettingsInput } from '../../codebase/index.js';
+import { PROVIDER_NAMES } from '../../config/index.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText, textList } from './parameter-fields.js';
 
 interface FixStrategy {
   readonly name: string;
@@ -49,77 +51,115 @@ const FIX_STRATEGIES: readonly FixStrategy[] = [
 ];
 
 const DEFAULT_ATTEMPTS = 3;
+/** The tier of the attempts' agents (debugger, developer, refactorer), used with a provider given alone. */
+const ATTEMPT_TIER = 'sonnet';
+/** Time the judge may take on top of the verification runs, in ms: one model answer with a few reads. */
+const JUDGE_ALLOWANCE_MS = 900_000;
+/** The label {@link parseCommandLine} starts its messages with; the parameter check adds the path itself. */
+const COMMAND_LABEL = 'verifyCommand';
 
 /**
- * reproduce → analyze → N fix attempts in parallel → select → verify. The attempts only propose
- * unified diffs, since they share one workspace; the selector applies the winner with Edit and
- * Write, and the verifier runs the tests (Bash, under `--permissions full`).
+ * reproduce → analyze → N fix attempts in parallel → select → verify. Each attempt works in a
+ * private copy of the workspace (`isolation: worktree`: a git worktree with the user's uncommitted
+ * and untracked files, or a copied folder), so attempts edit and test freely and their changes
+ * are kept as patches. The selector (`fix-selector`) runs the verification command on each patch
+ * in a fresh copy; the ones it passes with win, the smallest first, and a judge agent decides when
+ * the command cannot; only the winner is applied to the workspace. The verifier then runs the tests.
  */
-export const bugfixTemplate: WorkflowTemplate = {
+export const bugfixTemplate = defineWorkflowTemplate({
   id: 'bugfix',
   name: 'Bug Fix',
-  description: 'Reproduces a bug, finds its root cause, tries several fixes in parallel, applies the best one and verifies it with the tests.',
+  description:
+    'Reproduces a bug, finds its root cause, tries several fixes in parallel in private copies of the workspace, applies the one the tests pass with (a judge decides otherwise) and verifies it.',
   category: 'quality',
-  tags: ['bugfix', 'debugging', 'testing', 'parallel', 'sequential'],
+  tags: ['bugfix', 'debugging', 'testing', 'parallel', 'sequential', 'worktree'],
   // reproduce 60 s + analyze 60 s + the attempts side by side 90 s + select 60 s + verify 60 s.
   estimatedDuration: 330,
   complexity: 'complex',
-  parameters: {
-    bug: { type: 'string', required: true, description: 'The bug: what happens, what should happen instead, and where it shows.' },
-    reproduction: { type: 'string', description: 'How to reproduce it: steps, a failing command, an error message or stack trace.' },
-    context: { type: 'string', description: 'Where to look: suspected files or modules, recent changes, constraints.' },
-    testCommand: { type: 'string', description: "The command that runs the project's tests; found in the project when not given." },
-    attempts: { type: 'integer', default: DEFAULT_ATTEMPTS, description: `Fix attempts run in parallel, each with its own strategy (1 to ${FIX_STRATEGIES.length}).` },
-    models: { type: 'array', default: [], description: "Models for the attempts in order (tier alias or provider:model); an attempt without one uses the run's model." },
-  },
+  parameterSchema: z
+    .strictObject({
+      bug: requiredText('The bug: what happens, what should happen instead, and where it shows.'),
+      reproduction: optionalText('How to reproduce it: steps, a failing command, an error message or stack trace.'),
+      context: optionalText('Where to look: suspected files or modules, recent changes, constraints.'),
+      // 4000: the longest command the fix selector takes (fixSelectionSettingsSchema).
+      verifyCommand: optionalText(
+        'The command that says whether a fix works (exit 0), run without a shell on each candidate in its own copy, e.g. `npm test` or `pytest -q tests/test_totals.py`; quotes group words. Default: `npm test` when package.json has a test script, else the judge decides alone.',
+        4000,
+      ).superRefine((command, context) => {
+        // Checked now, so a command that needs a shell is refused before anything runs (exit 2).
+        const problem = command === undefined ? undefined : describeCommandLineProblem(command);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: command });
+      }),
+      verifyTimeoutMs: z
+        .int()
+        .min(1000)
+        .max(3_600_000)
+        .default(DEFAULT_VERIFY_TIMEOUT_MS)
+        .describe('Longest one run of the verification command may take, in ms (1000 to 3600000).'),
+      attempts: z
+        .int()
+        .min(1)
+        .max(FIX_STRATEGIES.length)
+        .default(DEFAULT_ATTEMPTS)
+        .describe(`Fix attempts run in parallel, each with its own strategy (1 to ${FIX_STRATEGIES.length}).`),
+      models: textList("Models for the attempts (tier alias, model id, or provider:model); attempt i uses the (i mod n)th. None: the run's model."),
+      providers: textList(
+        `Providers for the attempts (${PROVIDER_NAMES.join(', ')}); attempt i uses the (i mod n)th, with the model from models (provider:model) or the provider's ${ATTEMPT_TIER} tier.`,
+      ).superRefine((providers, context) => {
+        // Checked here rather than as an enum, so a provider's name keeps its case-sensitive spelling and this message.
+        providers.forEach((provider, index) => {
+          // A blank item is reported by the item schema already.
+          if (provider !== '' && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
+            context.addIssue({ code: 'custom', path: [index], message: `unknown provider "${provider}"; expected one of ${PROVIDER_NAMES.join(', ')}`, input: provider });
+          }
+        });
+      }),
+    })
+    .superRefine(({ attempts, models, providers }, context) => {
+      for (const issue of findAttemptModelIssues(attempts, models, providers)) context.addIssue({ code: 'custom', ...issue });
+    }),
   // Up to five attempts at once; the other steps are one task each.
   config: { maxParallelAgents: FIX_STRATEGIES.length },
-  buildTasks(params): TaskInput[] {
-    const bug = readStringParameter(params, 'bug');
-    const reproduction = readOptionalStringParameter(params, 'reproduction');
-    const notes = readOptionalStringParameter(params, 'context');
-    const testCommand = readOptionalStringParameter(params, 'testCommand');
-    const attempts = readAttempts(params);
-    const models = readListParameter(params, 'models');
-    if (models.length > attempts) {
-      throw createIssuesError('INVALID_INPUT', [{ path: 'parameters.models', message: `${models.length} models given for ${attempts} attempts; give at most one per attempt` }]);
-    }
+  buildTasks({ bug, reproduction, context: notes, verifyCommand, verifyTimeoutMs, attempts, models, providers }): TaskInput[] {
+    const attemptModels = assignAttemptModels(attempts, models, providers);
     const brief = [
       `Bug: ${bug}`,
       ...(reproduction === undefined ? [] : [`Reproduction: ${reproduction}`]),
       ...(notes === undefined ? [] : [`Where to look: ${notes}`]),
-      ...(testCommand === undefined ? [] : [`Test command: ${testCommand}`]),
+      ...(verifyCommand === undefined ? [] : [`Test command: ${verifyCommand}`]),
     ].join('\n');
     const findTests =
-      testCommand === undefined
+      verifyCommand === undefined
         ? "Find the project's test command first (the `test` script in package.json, a Makefile target, pyproject.toml or setup.cfg, the CI configuration)."
-        : `Use the test command \`${testCommand}\`.`;
+        : `Use the test command \`${verifyCommand}\`.`;
     const attemptIds = FIX_STRATEGIES.slice(0, attempts).map((_, index) => `fix-attempt-${index + 1}`);
     const fixAttempts = FIX_STRATEGIES.slice(0, attempts).map((strategy, index): TaskInput => {
-      const model = models[index];
+      const model = attemptModels[index];
       return {
         id: `fix-attempt-${index + 1}`,
         agentName: strategy.agentName,
-        description: `Propose a fix (${strategy.name})`,
+        description: `Fix it in a private copy (${strategy.name})`,
         prompt:
           `${brief}\n\n${strategy.instruction}\n\n` +
-          `You are fix attempt ${index + 1} of ${attempts}; the others work at the same time on the same workspace with other ` +
-          'strategies. Read the reproduction and the root-cause analysis, then Read every file you change, around the lines you ' +
-          'change, so your patch matches the files exactly. Do not change any file: do not use Write or Edit, and with Bash run ' +
-          'only commands that change nothing (the reproduction test on the current code, `git log`, `git blame`). The selector ' +
-          'applies the chosen patch, and the others must still see the files as they are.\n\n' +
-          'Your output must contain: the strategy in one line; the reproduction test and its command, as the analysis gives ' +
-          'them; the root cause you are fixing, citing `path:line`; one unified ' +
-          'diff in a ```diff block (paths relative to the workspace root with `a/` and `b/` prefixes, three lines of unchanged ' +
-          'context per hunk, new files from `/dev/null`) that leaves the reproduction test as it is; why the reproduction ' +
-          'passes with it; and the risks it carries for other callers. Propose exactly one patch, complete and ready to apply.',
+          `You are fix attempt ${index + 1} of ${attempts}. You work in a private copy of the workspace, which holds the ` +
+          "user's uncommitted changes and the reproduction test; the other attempts work in copies of their own with other " +
+          'strategies, and nothing you change reaches the workspace unless the selector picks your change. Read the ' +
+          'reproduction and the root-cause analysis, Read each file before you change it, and make the fix with Edit (Write ' +
+          'for a new file). Keep the reproduction test as it is: do not edit, weaken or delete it. With Bash (under ' +
+          `\`--permissions full\`) run the reproduction test and the tests around your change on your copy, and fix what fails. ${findTests} ` +
+          'Do not commit, and leave no scratch files behind: every file you leave changed is part of your patch.\n\n' +
+          'Your output must contain: the strategy in one line; the root cause you fixed, citing `path:line`; every file you ' +
+          'changed and why; each command you ran with its exit code (or that you could not run it); and the risks for other ' +
+          'callers. Your change is captured from your copy as a patch when you finish: do not paste it.',
         dependencies: ['analyze'],
         priority: 8,
         maxTokens: 12_000,
         estimatedMs: 90_000,
+        isolation: 'worktree',
         ...(model === undefined ? {} : { model }),
       };
     });
+    const fixSelection: FixSelectionSettingsInput = { verifyTimeoutMs, ...(verifyCommand === undefined ? {} : { verifyCommand }) };
     return [
       {
         id: 'reproduce',
@@ -130,7 +170,8 @@ export const bugfixTemplate: WorkflowTemplate = {
           'Reproduce this bug before anyone tries to fix it. Find the code involved by searching the workspace (Glob, Grep) and ' +
           `reading it (Read), citing \`path:line\`. ${findTests} Write the smallest test that fails because of the bug, beside ` +
           "the project's existing tests and in their framework (Write, or Edit for an existing test file), named after the bug, " +
-          'asserting the expected behaviour rather than the current one.\n\n' +
+          'asserting the expected behaviour rather than the current one. The fix attempts start from the workspace as you leave ' +
+          'it, so the test you write is the one they must make pass.\n\n' +
           'Run that test with Bash and report the exact command, its exit code and the failing output. Without Bash (it needs ' +
           '`--permissions full`), say that the test was not run and give the command to run it; never report a failure you did ' +
           'not see. If you cannot write files, put the whole test file in your output instead.\n\n' +
@@ -163,25 +204,25 @@ export const bugfixTemplate: WorkflowTemplate = {
       ...fixAttempts,
       {
         id: 'select-fix',
-        agentName: 'debugger',
-        description: 'Select the best fix and apply it',
+        agentName: FIX_SELECTOR_AGENT,
+        description: 'Select one fix by the tests (a judge otherwise) and apply only it',
         prompt:
           `${brief}\n\n` +
-          `Choose one of the ${attempts} proposed patches (${attemptIds.join(', ')}) and apply it, and only it, to the workspace. ` +
-          'Judge them by this rule, in order: (1) reject a patch that does not fix the root cause the analysis found, that ' +
-          'edits or weakens the reproduction test, or whose context lines do not match the files as Read shows them; (2) among ' +
-          'the rest, prefer the one whose reasoning shows the reproduction passes and nothing else breaks; (3) then the one ' +
-          'that changes fewer lines and fewer callers\' behaviour; (4) on a tie, the lower attempt number. Do not merge patches.\n\n' +
-          'Apply the winner hunk by hunk with Edit (Write for a new file), after reading each file, and Read the changed lines ' +
-          `again to check them. With Bash, run the reproduction test; if it still fails, undo your edits exactly and apply the ` +
-          'next patch in your ranking, and record each try. Without Bash, say that the choice rests on reading alone. If no ' +
-          'patch survives step (1), apply nothing.\n\n' +
-          'Your output must contain: one line per attempt with its verdict and reason; a line `Selected: fix-attempt-N` (or ' +
-          '`Selected: none`); why it won; the reproduction test and its command; every file you changed; and the diff you applied.',
+          `Select one of the ${attempts} fix attempts (${attemptIds.join(', ')}) to apply to the workspace. ensemble runs the ` +
+          `verification command on each attempt's patch first; you are asked only when that cannot decide. Reject a patch ` +
+          'that does not fix the root cause the analysis found, or that edits or weakens the reproduction test; among the ' +
+          'rest prefer the one that fixes it for every caller sharing the wrong assumption, then the one that changes the ' +
+          "least behaviour elsewhere, then the smaller one, then the lower attempt number. Do not merge patches.\n\n" +
+          'Your input holds every patch and every verification result (exit code and last lines, and the baseline run without any ' +
+          'patch). Read the files a patch touches (Read, Grep) when its diff alone does not show whether it fixes the cause. End ' +
+          'your answer with one line `WINNER: <attempt id>`, or `WINNER: none` when no patch should be applied, and say why above it.',
         dependencies: [...attemptIds],
         priority: 7,
         maxTokens: 16_000,
         estimatedMs: 60_000,
+        // Every candidate and the baseline may take the whole verification limit, and the judge may follow.
+        timeoutMs: (attempts + 1) * verifyTimeoutMs + JUDGE_ALLOWANCE_MS,
+        context: { fixSelection },
       },
       {
         id: 'verify',
@@ -189,12 +230,13 @@ export const bugfixTemplate: WorkflowTemplate = {
         description: 'Verify the fix with the tests',
         prompt:
           `${brief}\n\n` +
-          `Verify the fix the selector applied. ${findTests} With Bash, first run \`git status --short\` and \`git diff\` to ` +
-          'confirm the workspace holds exactly the selected patch and the reproduction test, then run the reproduction test and ' +
-          'then the whole test suite. Report each command exactly, with its exit code, which tests pass and which fail, and the ' +
-          'failure output. Without Bash (it needs `--permissions full`), say that no tests were run, give the commands to run, ' +
-          'and Read the changed files and the reproduction test to judge whether the fix covers it; never report results you ' +
-          'did not see.\n\n' +
+          `Verify the fix the selector applied; its report (your input) names the attempt it selected, the rule that decided, ` +
+          `every candidate's verification result and the patch it applied. ${findTests} With Bash, first run ` +
+          '`git status --short` and `git diff` to confirm the workspace holds exactly the applied patch and the reproduction ' +
+          'test, then run the reproduction test and then the whole test suite. Report each command exactly, with its exit ' +
+          'code, which tests pass and which fail, and the failure output. Without Bash (it needs `--permissions full`), say ' +
+          'that no tests were run, give the commands to run, and Read the changed files and the reproduction test to judge ' +
+          'whether the fix covers it; never report results you did not see.\n\n' +
           'If the fix misses a case the analysis named, add a test for it with Write or Edit, but do not change the fix itself. ' +
           'End with a verdict line: `Fixed: yes` (the reproduction and the suite pass), `Fixed: no` (with what fails) or ' +
           '`Fixed: unverified` (tests not run), and list the files changed in this run.',
@@ -205,8 +247,51 @@ export const bugfixTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
+});
 
-function readAttempts(params: Readonly<Record<string, unknown>>): number {
-  return readIntegerParameter(params, 'attempts', { min: 1, max: FIX_STRATEGIES.length, fallback: DEFAULT_ATTEMPTS });
+/** Why `command` cannot run without a shell (an unclosed quote, `&&`, `|` …), or undefined when it can. */
+function describeCommandLineProblem(command: string): string | undefined {
+  try {
+    parseCommandLine(command, COMMAND_LABEL);
+    return undefined;
+  } catch (error) {
+    if (!isEnsembleError(error) || error.code !== 'INVALID_INPUT') throw error;
+    const prefix = `${COMMAND_LABEL}: `;
+    return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  }
+}
+
+/**
+ * What is wrong with `models` and `providers` together with `attempts`: more entries than
+ * attempts, or a model that names a provider of its own while `providers` is given; each with its
+ * path under the parameters (`models[0]`).
+ */
+function findAttemptModelIssues(attempts: number, models: readonly string[], providers: readonly string[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  // zod runs this refinement even when `attempts` failed its range, which is reported already.
+  const isAttemptsValid = Number.isInteger(attempts) && attempts >= 1 && attempts <= FIX_STRATEGIES.length;
+  for (const [name, list] of [['models', models], ['providers', providers]] as const) {
+    if (isAttemptsValid && list.length > attempts) issues.push({ path: [name], message: `${list.length} ${name} given for ${attempts} attempts; give at most one per attempt` });
+  }
+  if (providers.length > 0) {
+    models.forEach((model, index) => {
+      const named = PROVIDER_NAMES.find((provider) => model.startsWith(`${provider}:`));
+      if (named !== undefined) issues.push({ path: ['models', index], message: `"${model}" names provider ${named} while providers are given; give model names or tiers alone` });
+    });
+  }
+  return issues;
+}
+
+/**
+ * The model of each attempt, or undefined for the run's: attempt i takes the (i mod n)th of
+ * `models` and of `providers`; a provider with a model gives `provider:model`, a provider alone
+ * its tier of the attempts' agents. The schema has checked the lists against `attempts`.
+ */
+function assignAttemptModels(attempts: number, models: readonly string[], providers: readonly string[]): (string | undefined)[] {
+  return Array.from({ length: attempts }, (_, index) => {
+    const model = models.length === 0 ? undefined : models[index % models.length];
+    const provider = providers.length === 0 ? undefined : providers[index % providers.length];
+    if (provider === undefined) return model;
+    return `${provider}:${model ?? ATTEMPT_TIER}`;
+  });
 }

@@ -1,9 +1,9 @@
+import { z } from 'zod';
 import type { TaskInput } from '../../core/index.js';
-import { createIssuesError } from '../issues-error.js';
-import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
-import { suggestName } from '../suggest-name.js';
-import type { WorkflowTemplate } from '../types.js';
-import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_PARAMETERS } from './describe-review-target.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { FINDINGS_CONSOLIDATOR, REPORT_FORMATS } from '../review-findings/index.js';
+import { optionalText } from './parameter-fields.js';
+import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_SHAPE } from './describe-review-target.js';
 
 interface ReviewerAspect {
   readonly agentName: string;
@@ -13,7 +13,7 @@ interface ReviewerAspect {
 }
 
 // The task id of each reviewer is its aspect name, so findings and the report name the same reviewer.
-const REVIEWER_ASPECTS: Readonly<Record<string, ReviewerAspect>> = {
+const REVIEWER_ASPECTS = {
   correctness: {
     agentName: 'code-reviewer',
     description: 'Review correctness',
@@ -104,49 +104,55 @@ const REVIEWER_ASPECTS: Readonly<Record<string, ReviewerAspect>> = {
       'Review the user interface against WCAG 2.2 AA: keyboard access and focus order, labels and names for screen readers, ' +
       'contrast, form errors, and motion.',
   },
-};
+} as const satisfies Readonly<Record<string, ReviewerAspect>>;
 
-const DEFAULT_REVIEWERS = ['correctness', 'security', 'performance', 'tests', 'maintainability', 'architecture'];
+type AspectName = keyof typeof REVIEWER_ASPECTS;
+const ASPECT_NAMES = Object.keys(REVIEWER_ASPECTS) as [AspectName, ...AspectName[]];
+const DEFAULT_REVIEWERS: readonly AspectName[] = ['correctness', 'security', 'performance', 'tests', 'maintainability', 'architecture'];
 
-// One block per reviewer in one shape, so the consolidator (or a parser) can merge them.
+// One block per reviewer in the shape of the review findings schema, so the consolidator merges
+// them; an `llm` reviewer is also asked for it as structured output (`responseFormat`).
 const FINDINGS_FORMAT =
-  'End your output with one ```json block: `{"reviewer": "<your aspect>", "findings": [{"severity": "critical" | ' +
-  '"warning" | "suggestion" | "approval", "file": "path", "line": 42, "title": "...", "detail": "...", "fix": "..."}]}`. ' +
-  'critical means it must be fixed before merging (a bug, a vulnerability, data loss); warning, it should be fixed; ' +
-  'suggestion, an optional improvement or a matter of taste; approval, something done well that should stay. `line` is ' +
-  'the line number the Read tool showed you (null only for a whole-file remark); `fix` is empty for an approval. Report ' +
-  'only on code you have read; if you could not read something, say so above the block. An empty findings list is a ' +
-  'valid answer.';
+  'End your output with one ```json block: `{"findings": [{"severity": "critical" | "warning" | "suggestion" | ' +
+  '"approval", "title": "...", "file": "path", "line": 42, "endLine": null, "detail": "...", "recommendation": "...", ' +
+  '"category": "..."}]}`. critical means it must be fixed before merging (a bug, a vulnerability, data loss); warning, ' +
+  'it should be fixed; suggestion, an optional improvement or a matter of taste; approval, something done well that ' +
+  'should stay. `line` is the line number the Read tool showed you (null only for a whole-file remark), `endLine` the ' +
+  'last line of a range (else null), `recommendation` the fix (null for an approval). Report only on code you have ' +
+  'read; if you could not read something, say so above the block. An empty findings list is a valid answer.';
 
-/** Many specialist reviewers in parallel, their structured findings consolidated into one report. */
-export const codeReviewSwarmTemplate: WorkflowTemplate = {
+/**
+ * Many specialist reviewers in parallel, each answering with structured findings; the built-in
+ * `findings-consolidator` (deterministic, no model) merges them into one report: critical,
+ * warnings, suggestions, approvals, each finding naming its reviewers, file and line.
+ */
+export const codeReviewSwarmTemplate = defineWorkflowTemplate({
   id: 'code-review-swarm',
   name: 'Code Review Swarm',
   description: 'Runs a swarm of specialist reviewers in parallel and consolidates their findings into critical issues, warnings, suggestions and approvals.',
   category: 'quality',
   tags: ['review', 'quality', 'security', 'parallel', 'swarm'],
-  // The default six reviewers side by side (100 s), then the consolidation (60 s).
-  estimatedDuration: 160,
+  // The default six reviewers side by side (100 s), then the consolidation, which reads and merges (1 s).
+  estimatedDuration: 101,
   complexity: 'moderate',
-  parameters: {
-    ...REVIEW_TARGET_PARAMETERS,
-    reviewers: {
-      type: 'array',
-      default: DEFAULT_REVIEWERS,
-      description: `Review aspects, one reviewer each: ${Object.keys(REVIEWER_ASPECTS).join(', ')}.`,
-    },
-    intent: { type: 'string', description: 'What the change is meant to do, so reviewers can judge it against that.' },
-  },
+  parameterSchema: z.strictObject({
+    ...REVIEW_TARGET_SHAPE,
+    reviewers: z
+      .array(z.enum(ASPECT_NAMES))
+      .min(1, `at least one reviewer is needed; known reviewers: ${ASPECT_NAMES.join(', ')}`)
+      .default(() => [...DEFAULT_REVIEWERS])
+      .describe(`Review aspects, one reviewer each: ${ASPECT_NAMES.join(', ')}.`),
+    intent: optionalText('What the change is meant to do, so reviewers can judge it against that.'),
+    format: z.enum(REPORT_FORMATS).default('markdown').describe('The report: markdown (for people) or json (for programs); `ensemble run --format` sets it.'),
+  }),
   // The default reviewers all at once; more run in a second wave.
   config: { maxParallelAgents: DEFAULT_REVIEWERS.length },
-  buildTasks(params): TaskInput[] {
-    const target = readOptionalStringParameter(params, 'target') ?? '.';
-    const changedFiles = readListParameter(params, 'changedFiles');
-    const intent = readOptionalStringParameter(params, 'intent');
-    const reviewers = readReviewers(params);
+  buildTasks({ target, changedFiles, reviewers: listedReviewers, intent, format }): TaskInput[] {
+    // In the order given, each aspect once.
+    const reviewers = [...new Set(listedReviewers)];
     const scope = [describeReviewTarget(parseReviewTarget(target), changedFiles), ...(intent === undefined ? [] : [`Intent of the change: ${intent}`])].join('\n');
     const reviewTasks = reviewers.map((aspectName): TaskInput => {
-      const aspect = REVIEWER_ASPECTS[aspectName]!;
+      const aspect: ReviewerAspect = REVIEWER_ASPECTS[aspectName];
       return {
         id: aspectName,
         agentName: aspect.agentName,
@@ -160,47 +166,27 @@ export const codeReviewSwarmTemplate: WorkflowTemplate = {
         priority: aspect.priority,
         maxTokens: 8000,
         estimatedMs: 100_000,
+        responseFormat: 'review-findings',
       };
     });
     return [
       ...reviewTasks,
       {
         id: 'consolidate',
-        agentName: 'code-reviewer',
+        agentName: FINDINGS_CONSOLIDATOR,
         description: 'Consolidate the findings',
+        // The consolidator reads its dependencies' outputs and `context.format`; the prompt says the same to any agent put in its place.
         prompt:
           `${scope}\n\n` +
-          `Consolidate the findings of the ${reviewers.length} reviewers (${reviewers.join(', ')}) into one report. Read each ` +
-          "reviewer's json block (where one is missing or malformed, use its text), and merge duplicates: findings on the " +
-          'same file within a few lines about the same problem become one item that names every reviewer who raised it and ' +
-          'keeps the highest severity. Where reviewers contradict each other or a finding looks doubtful, Read the cited ' +
-          'lines yourself; drop a finding the code does not bear out, and say so in one line.\n\n' +
-          'Write the report in Markdown under exactly these headings: `## Critical`, `## Warnings`, `## Suggestions`, ' +
-          '`## Approvals`, each item as `- path:line — problem — fix (reviewers: a, b)`, most important first, and ' +
-          '`(none)` under an empty heading. Then `## Coverage`: reviewers that could not read the change or reported ' +
-          'nothing. End with `## Verdict`: changes requested if anything is critical, approve with fixes if there are ' +
-          'warnings, approve otherwise, naming the items to fix before merging.',
+          `Consolidate the findings of the ${reviewers.length} reviewers (${reviewers.join(', ')}), the outputs of the tasks ` +
+          'this one depends on, into one report. Findings about the same issue in the same file within a few lines become one ' +
+          'that keeps the highest severity and names every reviewer who reported it. Group them as critical, warnings, ' +
+          `suggestions and approvals, each with its reviewers, file and line, and answer in ${format === 'json' ? 'JSON' : 'Markdown'}.`,
         dependencies: [...reviewers],
+        context: { format },
         priority: 10,
-        maxTokens: 10_000,
-        estimatedMs: 60_000,
+        estimatedMs: 1000,
       },
     ];
   },
-};
-
-function readReviewers(params: Readonly<Record<string, unknown>>): string[] {
-  const given = Object.hasOwn(params, 'reviewers') && params['reviewers'] !== undefined ? readListParameter(params, 'reviewers') : DEFAULT_REVIEWERS;
-  const known = Object.keys(REVIEWER_ASPECTS);
-  const reviewers = [...new Set(given.map((name) => name.trim().toLowerCase()))];
-  const issues = reviewers
-    .filter((name) => !Object.hasOwn(REVIEWER_ASPECTS, name))
-    .map((name) => {
-      const suggestion = suggestName(name, known);
-      const hint = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
-      return { path: 'parameters.reviewers', message: `unknown reviewer "${name}"${hint}; known reviewers: ${known.join(', ')}` };
-    });
-  if (reviewers.length === 0) issues.push({ path: 'parameters.reviewers', message: `at least one reviewer is needed; known reviewers: ${known.join(', ')}` });
-  if (issues.length > 0) throw createIssuesError('INVALID_INPUT', issues);
-  return reviewers;
-}
+});

@@ -1,19 +1,20 @@
+import { z } from 'zod';
 import type { TaskInput } from '../../core/index.js';
-import { readListParameter, readOptionalStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
-import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_PARAMETERS } from './describe-review-target.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText } from './parameter-fields.js';
+import { describeReviewTarget, parseReviewTarget, REVIEW_TARGET_SHAPE } from './describe-review-target.js';
 
 const REVIEWER_IDS = ['code-quality', 'security', 'performance', 'test-coverage', 'documentation'];
 
-// Known depths get a concrete instruction; any other value is passed on in the reviewers' words.
-const DEPTH_INSTRUCTIONS: Readonly<Record<string, string>> = {
+const DEPTH_INSTRUCTIONS = {
   quick: 'This is a quick review: report only blocking problems and skip style remarks.',
   standard: 'This is a standard review: report blocking problems and clear improvements, briefly.',
   thorough: 'This is a thorough review: read every changed line and report minor issues too, ranked by severity.',
-};
+} as const;
+const DEPTHS = ['quick', 'standard', 'thorough'] as const;
 
 /** Five specialist reviews in parallel, then one summary with a verdict. */
-export const codeReviewTemplate: WorkflowTemplate = {
+export const codeReviewTemplate = defineWorkflowTemplate({
   id: 'code-review',
   name: 'Code Review',
   description: 'Reviews code for quality, security, performance, test coverage and documentation in parallel, then consolidates one verdict.',
@@ -22,22 +23,18 @@ export const codeReviewTemplate: WorkflowTemplate = {
   // Reviewers run side by side (100 s), then the summary (50 s).
   estimatedDuration: 150,
   complexity: 'moderate',
-  parameters: {
-    ...REVIEW_TARGET_PARAMETERS,
-    prUrl: { type: 'string', description: 'The pull request under review, if any.' },
-    reviewDepth: { type: 'string', default: 'thorough', description: 'quick, standard or thorough.' },
-  },
+  parameterSchema: z.strictObject({
+    ...REVIEW_TARGET_SHAPE,
+    prUrl: optionalText('The pull request under review, if any (its URL, or its number with the repository).', 1000),
+    reviewDepth: z.enum(DEPTHS).default('thorough').describe('quick (blocking problems only), standard, or thorough (every changed line, minor issues too).'),
+  }),
   // All five reviewers at once; the summary waits for them.
   config: { maxParallelAgents: 5 },
-  buildTasks(params): TaskInput[] {
-    const target = readOptionalStringParameter(params, 'target') ?? '.';
-    const changedFiles = readListParameter(params, 'changedFiles');
-    const prUrl = readOptionalStringParameter(params, 'prUrl');
-    const depth = readOptionalStringParameter(params, 'reviewDepth') ?? 'thorough';
+  buildTasks({ target, changedFiles, prUrl, reviewDepth }): TaskInput[] {
     const scope = [
       describeReviewTarget(parseReviewTarget(target), changedFiles),
       ...(prUrl === undefined ? [] : [`Pull request: ${prUrl}`]),
-      DEPTH_INSTRUCTIONS[depth.toLowerCase()] ?? `Review depth: ${depth}.`,
+      DEPTH_INSTRUCTIONS[reviewDepth],
     ].join('\n');
     const findingsFormat =
       'Report each finding as `path:line` (the line number the Read tool showed you), a severity (critical, warning, suggestion), ' +
@@ -80,10 +77,12 @@ export const codeReviewTemplate: WorkflowTemplate = {
         prompt:
           `${scope}\n\n` +
           'Consolidate the five reviews (code quality, security, performance, test coverage, documentation) into one review. ' +
-          'Merge duplicate findings, resolve contradictions between reviewers, and group the result under Critical issues, ' +
-          'Warnings, Suggestions and Approvals, each finding with its `path:line` and the fix. Where reviewers disagree or a ' +
-          'finding looks doubtful, Read the cited lines yourself before you keep it. Finish with a verdict: approve, ' +
-          'approve with comments, or request changes, naming the items that must be fixed before merging.',
+          'Merge duplicate findings (the same problem seen by two reviewers is one item naming both) and resolve ' +
+          'contradictions between reviewers. Where reviewers disagree or a finding looks doubtful, Read the cited lines ' +
+          'yourself before you keep it, and drop a finding the code does not bear out. This is a review: change no files.\n\n' +
+          'Group the result under Critical issues, Warnings, Suggestions and Approvals, each finding with its `path:line` and ' +
+          'the fix, and say which parts of the target no reviewer could read. Finish with a verdict: approve, approve with ' +
+          'comments, or request changes, naming the items that must be fixed before merging.',
         dependencies: [...REVIEWER_IDS],
         priority: 10,
         maxTokens: 8000,
@@ -91,4 +90,4 @@ export const codeReviewTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
+});

@@ -1,15 +1,24 @@
-import type { WorkflowParameter } from '../types.js';
-/** What a review covers: a path in the workspace, or a git revision or range. */
-/** The `target` and `changedFiles` parameters every review template takes, read by {@link parseReviewTarget} and {@link describeReviewTarget}. */
-export const REVIEW_TARGET_PARAMETERS: Readonly<Record<'target' | 'changedFiles', WorkflowParameter>> = {
-    target: {
-      type: 'string',
-      default: '.',
-      description: 'What to review: a file or folder in the workspace (. for all of it), or a git range (main..HEAD), commit id or revision (HEAD~3).',
-    },
-    changedFiles: { type: 'array', default: [], description: 'Files to focus on; empty means everything under target (or every file the git range changed).' },
+import { z } from 'zod';
+
+/**
+ * The `target` and `changedFiles` parameters every review template takes, as zod fields for a
+ * template's `parameterSchema`; read by {@link parseReviewTarget} and {@link describeReviewTarget}.
+ */
+export const REVIEW_TARGET_SHAPE = {
+  target: z
+    .string()
+    .trim()
+    .max(1000)
+    .default('.')
+    .describe('What to review: a file or folder in the workspace (. for all of it), or a git range (main..HEAD), commit id or revision (HEAD~3).'),
+  changedFiles: z
+    .array(z.string().trim().min(1).max(1000))
+    .max(1000)
+    .default([])
+    .describe('Files to focus on; empty means everything under target (or every file the git range changed).'),
 };
 
+/** What a review covers: a path in the workspace, or a git revision or range. */
 export type ReviewTarget =
   | { readonly kind: 'path'; readonly path: string }
   | { readonly kind: 'range'; readonly range: string }

@@ -1,6 +1,7 @@
-import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
+import { z } from 'zod';
+import type { TaskInput } from '../../core/index.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText, textList } from './parameter-fields.js';
 
 // Where each known CI system reads its pipeline; any other value is passed on for the agent to place.
 const PIPELINE_FILES: Readonly<Record<string, string>> = {
@@ -19,7 +20,7 @@ const DEFAULT_ENVIRONMENTS = ['staging', 'production'];
  * side, then a security review of what was written, then a verification that validates it all:
  * phases in order, parallel within the second. `monitoring: false` leaves the monitoring task out.
  */
-export const devopsSetupTemplate: WorkflowTemplate = {
+export const devopsSetupTemplate = defineWorkflowTemplate({
   id: 'devops-setup',
   name: 'DevOps Setup',
   description: 'Sets up CI, containers, deployment config and monitoring for a project, security-reviewed and verified at the end.',
@@ -29,20 +30,21 @@ export const devopsSetupTemplate: WorkflowTemplate = {
   // parallel tasks, which fit the default limit of 3) + security-review 75 + verify 150 seconds.
   estimatedDuration: 465,
   complexity: 'complex',
-  parameters: {
-    platform: { type: 'string', required: true, description: 'Where it deploys: aws, gcp, azure, kubernetes, fly.io, a VM with Docker Compose, ...' },
-    cicd: { type: 'string', default: 'github-actions', description: 'The CI system: github-actions, gitlab-ci, circleci, jenkins, azure-pipelines, bitbucket-pipelines, or another.' },
-    monitoring: { type: 'boolean', default: true, description: 'Whether to set up metrics, health checks, dashboards and alerts.' },
-    environments: { type: 'array', default: [...DEFAULT_ENVIRONMENTS], description: 'The deployment environments, in promotion order.' },
-    context: { type: 'string', description: 'Notes about the project: services, existing infrastructure, constraints, compliance needs.' },
-  },
-  buildTasks(params): TaskInput[] {
-    const platform = readStringParameter(params, 'platform');
-    const cicd = readOptionalStringParameter(params, 'cicd') ?? 'github-actions';
-    const withMonitoring = readMonitoring(params);
-    const listed = readListParameter(params, 'environments');
+  parameterSchema: z.strictObject({
+    platform: requiredText('Where it deploys: aws, gcp, azure, kubernetes, fly.io, a VM with Docker Compose, ...', 500),
+    cicd: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .default('github-actions')
+      .describe('The CI system: github-actions, gitlab-ci, circleci, jenkins, azure-pipelines, bitbucket-pipelines, or another.'),
+    monitoring: z.boolean().default(true).describe('Whether to set up metrics, health checks, dashboards and alerts.'),
+    environments: textList('The deployment environments, in promotion order; empty means staging, production.', DEFAULT_ENVIRONMENTS, 20),
+    context: optionalText('Notes about the project: services, existing infrastructure, constraints, compliance needs.'),
+  }),
+  buildTasks({ platform, cicd, monitoring: withMonitoring, environments: listed, context: notes }): TaskInput[] {
     const environments = listed.length === 0 ? DEFAULT_ENVIRONMENTS : listed;
-    const notes = readOptionalStringParameter(params, 'context');
     const pipelineFile = PIPELINE_FILES[cicd.toLowerCase()];
     const pipelineWhere = pipelineFile === undefined ? `the file ${cicd} reads its pipeline from` : `\`${pipelineFile}\``;
     const brief = [
@@ -182,7 +184,8 @@ export const devopsSetupTemplate: WorkflowTemplate = {
         description: 'Apply fixes, validate everything and write the runbook',
         prompt:
           `${brief}\n\n` +
-          'Finish and verify the delivery setup. ' +
+          `Finish and verify the delivery setup. Read every file the CI${withMonitoring ? ', container and monitoring' : ' and container'} ` +
+          'reports list, and the security review, before you change or run anything. ' +
           (withMonitoring ? "First write the monitoring files given in full in the monitoring report with Write, at their paths. " : '') +
           'Apply every blocking fix from the security review with Edit, and list the others you leave for later.\n\n' +
           'Then validate with Bash: build the container image, start it with the compose file and call its health check, ' +
@@ -205,11 +208,4 @@ export const devopsSetupTemplate: WorkflowTemplate = {
     );
     return tasks;
   },
-};
-
-function readMonitoring(params: Readonly<Record<string, unknown>>): boolean {
-  const value = Object.hasOwn(params, 'monitoring') ? params['monitoring'] : undefined;
-  if (value === undefined || value === null) return true;
-  if (typeof value !== 'boolean') throw new EnsembleError('INVALID_INPUT', 'parameters.monitoring: expected a boolean', { details: { parameter: 'monitoring' } });
-  return value;
-}
+});

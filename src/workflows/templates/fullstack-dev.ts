@@ -1,21 +1,17 @@
-import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { isPlainObject } from '../coerce-parameters.js';
-import { readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import { renderParameterValue } from '../substitute-placeholders.js';
-import type { WorkflowTemplate } from '../types.js';
+import { z } from 'zod';
+import type { TaskInput } from '../../core/index.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText, textList } from './parameter-fields.js';
 
-const DEFAULT_TECH_STACK: Readonly<Record<string, string>> = { frontend: 'React + TypeScript', backend: 'Node.js + Express', database: 'PostgreSQL' };
+const DEFAULT_TECH_STACK = { frontend: 'React + TypeScript', backend: 'Node.js + Express', database: 'PostgreSQL' } as const;
 
 /**
  * `techStack` merged over the defaults: a caller who names only `frontend` still gets a backend
- * and a database, and extra keys (`auth`, `hosting`) are passed on as given.
+ * and a database, and extra keys (`auth`, `hosting`) are passed on as given; a blank layer keeps its default.
  */
-function readTechStack(params: Readonly<Record<string, unknown>>): Record<string, string> {
-  const value = Object.hasOwn(params, 'techStack') ? params['techStack'] : undefined;
-  if (value === undefined || value === null) return { ...DEFAULT_TECH_STACK };
-  if (!isPlainObject(value)) throw new EnsembleError('INVALID_INPUT', 'parameters.techStack: expected an object', { details: { parameter: 'techStack' } });
-  const given = Object.entries(value).map(([key, item]): [string, string] => [key, renderParameterValue(item).trim()]).filter(([, item]) => item !== '');
-  return { ...DEFAULT_TECH_STACK, ...Object.fromEntries(given) };
+function mergeTechStack(given: Readonly<Record<string, string>>): Record<string, string> {
+  const named = Object.entries(given).filter(([, technology]) => technology !== '');
+  return { ...DEFAULT_TECH_STACK, ...Object.fromEntries(named) };
 }
 
 /**
@@ -23,7 +19,7 @@ function readTechStack(params: Readonly<Record<string, unknown>>): Record<string
  * a hybrid graph whose phases run in order with parallel work inside the second one. Both builders
  * edit the same workspace at once, so the design assigns each one its files.
  */
-export const fullstackDevTemplate: WorkflowTemplate = {
+export const fullstackDevTemplate = defineWorkflowTemplate({
   id: 'fullstack-dev',
   name: 'Full-Stack Development',
   description: 'Builds a full-stack application: shared design, backend and frontend in parallel, integration, tests, review.',
@@ -33,27 +29,23 @@ export const fullstackDevTemplate: WorkflowTemplate = {
   // + integration 90 + tests 120 + review 60 seconds; two builders fit the default limit of 3.
   estimatedDuration: 540,
   complexity: 'complex',
-  parameters: {
-    projectType: { type: 'string', required: true, description: 'What to build, e.g. "web app" or "e-commerce platform", with its goal in a phrase.' },
-    features: { type: 'array', default: [], description: 'The features to build; empty means the designer derives the core ones from projectType.' },
-    techStack: {
-      type: 'object',
-      default: { ...DEFAULT_TECH_STACK },
-      description: 'Technologies by layer: {frontend, backend, database, ...}; a layer left out keeps its default, extra keys (auth, hosting) are passed on.',
-    },
-    context: { type: 'string', description: 'Notes about the codebase: structure, conventions, constraints, existing services.' },
-  },
-  buildTasks(params): TaskInput[] {
-    const projectType = readStringParameter(params, 'projectType');
-    const features = readListParameter(params, 'features');
-    const techStack = readTechStack(params);
-    const notes = readOptionalStringParameter(params, 'context');
+  parameterSchema: z.strictObject({
+    projectType: requiredText('What to build, e.g. "web app" or "e-commerce platform", with its goal in a phrase.', 2000),
+    features: textList('The features to build; empty means the designer derives the core ones from projectType.'),
+    techStack: z
+      .record(z.string().trim().min(1).max(100), z.string().trim().max(200))
+      .default(() => ({ ...DEFAULT_TECH_STACK }))
+      .describe('Technologies by layer as JSON: {"frontend", "backend", "database", ...}; a layer left out keeps its default, extra keys (auth, hosting) are passed on.'),
+    context: optionalText('Notes about the codebase: structure, conventions, constraints, existing services.'),
+  }),
+  buildTasks({ projectType, features, techStack: givenStack, context: notes }): TaskInput[] {
+    const techStack = mergeTechStack(givenStack);
     const stackLine = Object.entries(techStack)
       .map(([layer, technology]) => `${layer}: ${technology}`)
       .join('; ');
-    const frontend = techStack['frontend'] ?? DEFAULT_TECH_STACK['frontend'];
-    const backend = techStack['backend'] ?? DEFAULT_TECH_STACK['backend'];
-    const database = techStack['database'] ?? DEFAULT_TECH_STACK['database'];
+    const frontend = techStack['frontend'] ?? DEFAULT_TECH_STACK.frontend;
+    const backend = techStack['backend'] ?? DEFAULT_TECH_STACK.backend;
+    const database = techStack['database'] ?? DEFAULT_TECH_STACK.database;
     const brief = [
       `Project: ${projectType}`,
       features.length === 0 ? 'Features: none listed; the design derives the core features from the project type.' : `Features: ${features.join(', ')}`,
@@ -159,6 +151,8 @@ export const fullstackDevTemplate: WorkflowTemplate = {
         description: 'Write and run unit, API and end-to-end tests',
         prompt:
           `${brief}\n\n` +
+          "Read the design's acceptance criteria and API contract and the integration report first, then Glob and Read the " +
+          'code you test: the routes, components and data access the reports list. ' +
           'Write automated tests for the integrated application with the frameworks the project already uses (find them in ' +
           "package.json, pyproject.toml, go.mod or the CI configuration; if there are none, choose the usual ones for " +
           `${backend} and ${frontend} and say so). Cover each feature's acceptance criteria from the design: backend unit tests ` +
@@ -198,4 +192,4 @@ export const fullstackDevTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
+});

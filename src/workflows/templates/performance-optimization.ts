@@ -1,6 +1,7 @@
-import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { readIntegerParameter, readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
+import { z } from 'zod';
+import type { TaskInput } from '../../core/index.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText } from './parameter-fields.js';
 
 /** Who analyses each area, and what to look for there. */
 const AREAS = {
@@ -42,7 +43,7 @@ const AREAS = {
 } as const;
 
 type Area = keyof typeof AREAS;
-const AREA_NAMES = Object.keys(AREAS) as Area[];
+const AREA_NAMES = ['backend', 'database', 'frontend', 'network'] as const satisfies readonly Area[];
 const DEFAULT_AREAS: readonly Area[] = ['backend', 'database', 'frontend'];
 
 /**
@@ -50,7 +51,7 @@ const DEFAULT_AREAS: readonly Area[] = ['backend', 'database', 'frontend'];
  * measure again the same way and compare. Measuring needs Bash (`--permissions full`); without
  * it the agents write the benchmark and say the numbers are missing rather than invent them.
  */
-export const performanceOptimizationTemplate: WorkflowTemplate = {
+export const performanceOptimizationTemplate = defineWorkflowTemplate({
   id: 'performance-optimization',
   name: 'Performance Optimization',
   description: 'Measures a baseline, analyses hot spots by area in parallel, implements the top fixes, then re-measures and compares.',
@@ -59,31 +60,23 @@ export const performanceOptimizationTemplate: WorkflowTemplate = {
   // Baseline (120 s), the area analyses side by side (120 s), the fixes (180 s), the re-measure (120 s).
   estimatedDuration: 540,
   complexity: 'complex',
-  parameters: {
-    scenario: {
-      type: 'string',
-      required: true,
-      description: 'What is slow and how it is used: an endpoint, command, page or job, with a typical input and load.',
-    },
-    target: { type: 'string', default: '.', description: 'The part of the workspace to optimise: a file or folder (. for all of it).' },
-    metric: { type: 'string', default: 'p95 latency', description: 'What to improve: p95 latency, throughput, memory, bundle size, …' },
-    goal: { type: 'string', description: 'The number to reach, if there is one, e.g. "p95 under 200 ms".' },
-    areas: {
-      type: 'array',
-      default: [...DEFAULT_AREAS],
-      description: `Areas analysed in parallel, each by its specialist: ${AREA_NAMES.join(', ')}.`,
-    },
-    maxFixes: { type: 'integer', default: 3, description: 'How many of the top fixes to implement (1-10).' },
-  },
+  parameterSchema: z.strictObject({
+    scenario: requiredText('What is slow and how it is used: an endpoint, command, page or job, with a typical input and load.'),
+    target: z.string().trim().min(1).max(1000).default('.').describe('The part of the workspace to optimise: a file or folder (. for all of it).'),
+    metric: z.string().trim().min(1).max(200).default('p95 latency').describe('What to improve: p95 latency, throughput, memory, bundle size, …'),
+    goal: optionalText('The number to reach, if there is one, e.g. "p95 under 200 ms".', 500),
+    areas: z
+      .array(z.enum(AREA_NAMES))
+      .min(1, `at least one area is needed; known areas: ${AREA_NAMES.join(', ')}`)
+      .default(() => [...DEFAULT_AREAS])
+      .describe(`Areas analysed in parallel, each by its specialist: ${AREA_NAMES.join(', ')}.`),
+    maxFixes: z.int().min(1).max(10).default(3).describe('How many of the top fixes to implement (1-10).'),
+  }),
   // Every area analysis at once.
   config: { maxParallelAgents: AREA_NAMES.length },
-  buildTasks(params): TaskInput[] {
-    const scenario = readStringParameter(params, 'scenario');
-    const target = readOptionalStringParameter(params, 'target') ?? '.';
-    const metric = readOptionalStringParameter(params, 'metric') ?? 'p95 latency';
-    const goal = readOptionalStringParameter(params, 'goal');
-    const areas = readAreas(params);
-    const maxFixes = readMaxFixes(params);
+  buildTasks({ scenario, target, metric, goal, areas: listedAreas, maxFixes }): TaskInput[] {
+    // Catalogue order, each area once, whatever order the caller listed them in.
+    const areas = AREA_NAMES.filter((area) => listedAreas.includes(area));
     const where = target === '.' ? 'the whole workspace' : `\`${target}\` in the workspace`;
     const brief = [
       `Slow scenario: ${scenario}`,
@@ -158,7 +151,8 @@ export const performanceOptimizationTemplate: WorkflowTemplate = {
         prompt:
           `${brief}\n\n` +
           'Measure the scenario again after the fixes, exactly as the baseline did: the same benchmark command, input, number ' +
-          'of runs and settings. With Bash (under `--permissions full`), run the benchmark, then the project\'s test suite to ' +
+          'of runs and settings. Read the files the implementer changed (its `path:line` list) so you can relate each number ' +
+          'to a fix. With Bash (under `--permissions full`), run the benchmark, then the project\'s test suite to ' +
           'confirm behaviour did not change, and quote both commands with their output and exit codes. Without Bash, say in ' +
           'your first line that nothing was measured or tested, and give the commands to run; never report numbers you did ' +
           'not see. Do not change any file.\n\n' +
@@ -174,21 +168,4 @@ export const performanceOptimizationTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
-
-/** `areas`, de-duplicated, each one of {@link AREAS}; an unknown or empty list is an INVALID_INPUT naming it (exit 2). */
-function readAreas(params: Readonly<Record<string, unknown>>): Area[] {
-  const given = Object.hasOwn(params, 'areas') ? readListParameter(params, 'areas') : [...DEFAULT_AREAS];
-  const names = [...new Set(given.map((name) => name.trim().toLowerCase()))];
-  const unknown = names.filter((name) => !Object.hasOwn(AREAS, name));
-  if (names.length === 0 || unknown.length > 0) {
-    const problem = names.length === 0 ? 'at least one area is needed' : `unknown area ${unknown.map((name) => `"${name}"`).join(', ')}`;
-    throw new EnsembleError('INVALID_INPUT', `parameters.areas: ${problem}; known areas: ${AREA_NAMES.join(', ')}`, { details: { parameter: 'areas' } });
-  }
-  return AREA_NAMES.filter((area) => names.includes(area));
-}
-
-/** `maxFixes` from 1 to 10; anything else is an INVALID_INPUT naming it (exit 2). */
-function readMaxFixes(params: Readonly<Record<string, unknown>>): number {
-  return readIntegerParameter(params, 'maxFixes', { min: 1, max: 10, fallback: 3 });
-}
+});

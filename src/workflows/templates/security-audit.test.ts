@@ -91,7 +91,8 @@ describe('security-audit template (issue 8)', () => {
     expect(missing.message).toContain('parameters.application: required');
     const severity = resolveError({ application: 'Blog', minimumSeverity: 'severe' });
     expect(severity).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
-    expect(severity.message).toBe('parameters.minimumSeverity: expected one of critical, high, medium, low, got "severe"');
+    expect(severity.message).toMatch(/^parameters\.minimumSeverity: expected one of critical, high, medium, low, got "severe"\nin template "security-audit"/);
+    expect(resolveTemplateWorkflow(securityAuditTemplate, { application: 'Blog', minimumSeverity: 'HIGH' }).parameters['minimumSeverity']).toBe('high');
   });
 
   it('estimates its duration as the critical path of its tasks', () => {

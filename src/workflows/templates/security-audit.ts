@@ -1,6 +1,7 @@
-import { EnsembleError, type TaskInput } from '../../core/index.js';
-import { readListParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
+import { z } from 'zod';
+import type { TaskInput } from '../../core/index.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText, textList } from './parameter-fields.js';
 
 const AUDIT_IDS = ['dependency-audit', 'auth-audit', 'injection-audit', 'secrets-config-audit'];
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -10,7 +11,7 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
  * injection, secrets and configuration), then one prioritised report. The audit changes nothing:
  * every agent reads the workspace, and only the secrets audit runs commands (Bash, `--permissions full`).
  */
-export const securityAuditTemplate: WorkflowTemplate = {
+export const securityAuditTemplate = defineWorkflowTemplate({
   id: 'security-audit',
   name: 'Security Audit',
   description: 'Audits dependencies, auth, input handling and secrets/configuration in parallel, then writes one prioritised security report.',
@@ -19,25 +20,16 @@ export const securityAuditTemplate: WorkflowTemplate = {
   // The four audits run side by side (120 s), then the report (60 s).
   estimatedDuration: 180,
   complexity: 'complex',
-  parameters: {
-    application: {
-      type: 'string',
-      required: true,
-      description: 'What the application does, who uses it and what data it holds: the threat model starts here.',
-    },
-    target: { type: 'string', default: '.', description: 'The part of the workspace to audit: a file or folder (. for all of it).' },
-    stack: { type: 'string', description: 'Languages, frameworks and hosting, if you want to save the auditors from inferring them.' },
-    compliance: { type: 'array', default: [], description: 'Standards the report should map findings to, e.g. PCI-DSS, GDPR, SOC 2.' },
-    minimumSeverity: { type: 'string', default: 'low', description: 'Lowest severity reported: critical, high, medium or low.' },
-  },
+  parameterSchema: z.strictObject({
+    application: requiredText('What the application does, who uses it and what data it holds: the threat model starts here.'),
+    target: z.string().trim().min(1).max(1000).default('.').describe('The part of the workspace to audit: a file or folder (. for all of it).'),
+    stack: optionalText('Languages, frameworks and hosting, if you want to save the auditors from inferring them.', 2000),
+    compliance: textList('Standards the report should map findings to, e.g. PCI-DSS, GDPR, SOC 2.'),
+    minimumSeverity: z.enum(SEVERITIES).default('low').describe('Lowest severity reported: critical, high, medium or low.'),
+  }),
   // All four audits at once; the report waits for them.
   config: { maxParallelAgents: 4 },
-  buildTasks(params): TaskInput[] {
-    const application = readStringParameter(params, 'application');
-    const target = readOptionalStringParameter(params, 'target') ?? '.';
-    const stack = readOptionalStringParameter(params, 'stack');
-    const compliance = readListParameter(params, 'compliance');
-    const minimumSeverity = readSeverity(params);
+  buildTasks({ application, target, stack, compliance, minimumSeverity }): TaskInput[] {
     const reported = SEVERITIES.slice(0, SEVERITIES.indexOf(minimumSeverity) + 1).join(', ');
     const where = target === '.' ? 'the whole workspace' : `\`${target}\` in the workspace (a file, or a folder: Glob it for its files)`;
     const brief = [
@@ -134,14 +126,4 @@ export const securityAuditTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
-
-/** `minimumSeverity`, one of {@link SEVERITIES}; anything else is an INVALID_INPUT naming it (exit 2). */
-function readSeverity(params: Readonly<Record<string, unknown>>): (typeof SEVERITIES)[number] {
-  const value = (readOptionalStringParameter(params, 'minimumSeverity') ?? 'low').toLowerCase();
-  const severity = SEVERITIES.find((candidate) => candidate === value);
-  if (severity !== undefined) return severity;
-  throw new EnsembleError('INVALID_INPUT', `parameters.minimumSeverity: expected one of ${SEVERITIES.join(', ')}, got "${value}"`, {
-    details: { parameter: 'minimumSeverity' },
-  });
-}
+});

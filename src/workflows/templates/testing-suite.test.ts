@@ -92,7 +92,10 @@ describe('testing-suite template (issue 8)', () => {
     expect(resolveError({ target: '.', coverageTarget: 'most' }).message).toContain('parameters.coverageTarget: expected an integer');
     const range = resolveError({ target: '.', coverageTarget: 150 });
     expect(range).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
-    expect(range.message).toBe('parameters.coverageTarget: expected an integer from 1 to 100, got 150');
+    expect(range.message.split('\n')).toEqual([
+      'parameters.coverageTarget: expected an integer from 1 to 100, got 150',
+      'in template "testing-suite" (`ensemble workflows show testing-suite` lists its parameters)',
+    ]);
   });
 
   it('estimates its duration as the critical path of its tasks', () => {

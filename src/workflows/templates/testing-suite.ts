@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { TaskInput } from '../../core/index.js';
-import { readIntegerParameter, readOptionalStringParameter, readStringParameter } from '../read-template-parameter.js';
-import type { WorkflowTemplate } from '../types.js';
+import { defineWorkflowTemplate } from '../define-workflow-template.js';
+import { optionalText, requiredText } from './parameter-fields.js';
 
 const WRITER_IDS = ['unit-tests', 'integration-tests', 'e2e-tests'];
 
@@ -9,7 +10,7 @@ const WRITER_IDS = ['unit-tests', 'integration-tests', 'e2e-tests'];
  * run of the whole suite with a report. Writers share the workspace, so each adds only its own
  * test files; tests run with Bash, which only `--permissions full` offers.
  */
-export const testingSuiteTemplate: WorkflowTemplate = {
+export const testingSuiteTemplate = defineWorkflowTemplate({
   id: 'testing-suite',
   name: 'Testing Suite',
   description: 'Analyses test coverage, writes unit, integration and end-to-end tests in parallel, then runs the suite and reports.',
@@ -18,19 +19,15 @@ export const testingSuiteTemplate: WorkflowTemplate = {
   // Analysis (90 s), the three writers side by side (150 s), then the run and report (90 s).
   estimatedDuration: 330,
   complexity: 'moderate',
-  parameters: {
-    target: { type: 'string', required: true, description: 'The code to test: a file or folder in the workspace (. for all of it).' },
-    framework: { type: 'string', description: "Test framework to use (vitest, jest, pytest, go test, …); by default the project's own." },
-    coverageTarget: { type: 'integer', default: 80, description: 'Line coverage to aim for, in percent (1-100).' },
-    context: { type: 'string', description: 'Notes for the testers: critical flows, known fragile areas, services the tests may or may not start.' },
-  },
+  parameterSchema: z.strictObject({
+    target: requiredText('The code to test: a file or folder in the workspace (. for all of it).', 1000),
+    framework: optionalText("Test framework to use (vitest, jest, pytest, go test, …); by default the project's own.", 200),
+    coverageTarget: z.int().min(1).max(100).default(80).describe('Line coverage to aim for, in percent (1-100).'),
+    context: optionalText('Notes for the testers: critical flows, known fragile areas, services the tests may or may not start.'),
+  }),
   // The three writers at once, after the analysis.
   config: { maxParallelAgents: 3 },
-  buildTasks(params): TaskInput[] {
-    const target = readStringParameter(params, 'target');
-    const framework = readOptionalStringParameter(params, 'framework');
-    const coverageTarget = readCoverageTarget(params);
-    const notes = readOptionalStringParameter(params, 'context');
+  buildTasks({ target, framework, coverageTarget, context: notes }): TaskInput[] {
     const where = target === '.' ? 'the whole workspace' : `\`${target}\` in the workspace`;
     const brief = [
       `Code under test: ${where}.`,
@@ -107,7 +104,8 @@ export const testingSuiteTemplate: WorkflowTemplate = {
         description: 'Run the suite and report',
         prompt:
           `${brief}\n\n` +
-          'Run the whole test suite with the new unit, integration and end-to-end tests, and report. First apply the shared ' +
+          'Run the whole test suite with the new unit, integration and end-to-end tests, and report. Read the three writers\' ' +
+          'reports, and Glob the test folders to check that every file they list exists. Then apply the shared ' +
           'changes the writers asked for (a dependency, a config entry, a fixture) if they are needed, with Edit, and list them. ' +
           'With Bash (under `--permissions full`), run the full test command and then the coverage command the analysis named, ' +
           'and quote both exactly: the command, its exit code, the counts of passed, failed and skipped tests, and the failure ' +
@@ -125,9 +123,4 @@ export const testingSuiteTemplate: WorkflowTemplate = {
       },
     ];
   },
-};
-
-/** `coverageTarget` as a percentage from 1 to 100; anything else is an INVALID_INPUT naming it (exit 2). */
-function readCoverageTarget(params: Readonly<Record<string, unknown>>): number {
-  return readIntegerParameter(params, 'coverageTarget', { min: 1, max: 100, fallback: 80 });
-}
+});

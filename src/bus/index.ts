@@ -1,0 +1,16 @@
+/**
+ * Agent communication: the in-memory message bus (the `MessageBus` port's first implementation),
+ * the `<AGENT_MESSAGE>` tags agents write in their output, and the shared context store's history.
+ * The bus contract suite (`message-bus.contract.ts`) is for tests and is not exported here.
+ */
+export { MemoryMessageBus } from './memory-message-bus.js';
+/** Options of {@link MemoryMessageBus}: the logger a failing subscriber is reported to. */
+export type { MemoryMessageBusOptions } from './memory-message-bus.js';
+/** Finds `<AGENT_MESSAGE to="…" type="…" in-reply-to="…">…</AGENT_MESSAGE>` in an agent's output: the messages, the output without them, the problems. */
+export { parseAgentMessages } from './parse-agent-messages.js';
+/** What {@link parseAgentMessages} found. */
+export type { ParsedAgentMessages } from './parse-agent-messages.js';
+/** Every version of every shared context key, folded from a run's `context:update` events. */
+export { toSharedContextHistory } from './shared-context-history.js';
+/** key → versions (value, version, agentName, taskId, at), oldest first. */
+export type { SharedContextHistory } from './shared-context-history.js';

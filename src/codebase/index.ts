@@ -1,0 +1,22 @@
+/**
+ * The shared codebase: private copies of the workspace (git worktrees) for isolated tasks, the
+ * patches they leave, and the selector of parallel fix attempts.
+ */
+
+/** A dispatcher wrapper that runs `isolation: 'worktree'` tasks in private copies and `fix-selector` tasks itself. */
+export { IsolatingDispatcher } from './isolating-dispatcher.js';
+export type { IsolatingDispatcherOptions } from './isolating-dispatcher.js';
+/** `<dataDir>/patches/<runId>/<taskId>.patch`: where an isolated task's change is kept; and reading it back. */
+export { patchFilePath, readPatchFile } from './patch-store.js';
+/** The agent name of the selector step, which also names the judge it asks when verification cannot decide. */
+export { FIX_SELECTOR_AGENT } from './fix-selection/index.js';
+/** Splits a command line into argv without a shell (`verifyCommand`); INVALID_INPUT naming the parameter for what a shell would be needed for. */
+export { parseCommandLine } from './fix-selection/index.js';
+/** What a `fix-selector` task reads from `context.fixSelection`, and its default verification time limit. */
+export { fixSelectionSettingsSchema, DEFAULT_VERIFY_TIMEOUT_MS } from './schema.js';
+export type { FixSelectionSettings, FixSelectionSettingsInput } from './schema.js';
+/** Removes the workspace copies that killed processes of this host left under a data folder. */
+export { sweepLeftoverCopies } from './workspace-copies/index.js';
+export type { SweepLeftoverCopiesOptions } from './workspace-copies/index.js';
+/** Removes a removed run's patches and leftover workspace copies from the data folder (`runs rm`, `runs prune`). */
+export { removeRunFiles } from './remove-run-files.js';

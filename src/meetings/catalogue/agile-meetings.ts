@@ -1,0 +1,91 @@
+import type { MeetingType } from '../schema.js';
+
+/** The recurring meetings of an agile team. */
+export const AGILE_MEETINGS: readonly MeetingType[] = [
+  {
+    id: 'standup',
+    name: 'Daily standup',
+    category: 'agile',
+    purpose: 'Each member says in turn what they finished, what they will do next and what blocks them, so the team can unblock each other.',
+    defaultParticipants: ['developer', 'frontend-developer', 'tester', 'deployment-engineer'],
+    speakingOrder: 'sequential',
+    rounds: [
+      { name: 'updates', instruction: 'In at most five lines: what you finished, what you will do next, and anything blocking you on this topic.' },
+      { name: 'blockers', instruction: 'Offer help with the blockers raised by the others, or say how yours can be unblocked; keep it short.' },
+    ],
+    facilitator: 'scrum-master',
+    facilitatorPrompt: 'Summarise progress in a few lines. Decisions: anything the team agreed. Action items: every blocker with the person who will remove it.',
+  },
+  {
+    id: 'sprint-planning',
+    name: 'Sprint planning',
+    category: 'agile',
+    purpose: 'Agree on the sprint goal and the work the team commits to, broken into estimated tasks within its capacity.',
+    defaultParticipants: ['product-manager', 'developer', 'frontend-developer', 'tester', 'ux-designer'],
+    speakingOrder: 'parallel',
+    rounds: [
+      { name: 'goal and capacity', instruction: 'For this topic: what should the sprint achieve, and how much can you take on (capacity, leave, other duties)?' },
+      { name: 'breakdown and estimates', instruction: 'Break the work raised so far into tasks from your side, with estimates and dependencies.' },
+      { name: 'commitment', instruction: 'Say what you commit to, what should be left out, and the risks to the commitment.' },
+    ],
+    facilitator: 'scrum-master',
+    facilitatorPrompt: 'State the sprint goal and the committed scope. Decisions: scope in and out. Action items: the tasks with owners and estimates.',
+  },
+  {
+    id: 'backlog-refinement',
+    name: 'Backlog refinement',
+    category: 'agile',
+    purpose: 'Make upcoming backlog items ready: clear, small enough, with acceptance criteria and rough estimates.',
+    defaultParticipants: ['product-manager', 'analyzer', 'developer', 'tester'],
+    speakingOrder: 'parallel',
+    rounds: [
+      { name: 'clarification', instruction: 'For this item: ask your questions, name missing acceptance criteria and the risks you see.' },
+      { name: 'splitting and estimates', instruction: 'Given the answers so far, propose how to split the item and estimate the pieces.' },
+    ],
+    facilitator: 'scrum-master',
+    facilitatorPrompt: 'Summarise the refined item(s) with acceptance criteria and estimates, and say which are ready. Action items: open questions with owners.',
+  },
+  {
+    id: 'sprint-review',
+    name: 'Sprint review',
+    category: 'agile',
+    purpose: 'Inspect what the sprint delivered against its goal, gather feedback and adapt the backlog.',
+    defaultParticipants: ['product-manager', 'developer', 'tester', 'ux-designer'],
+    speakingOrder: 'parallel',
+    rounds: [
+      { name: 'demo', instruction: 'Present what was delivered for this topic from your side, and what was not and why.' },
+      { name: 'feedback', instruction: 'Give feedback on what was shown and say how the backlog should change.' },
+    ],
+    facilitator: 'scrum-master',
+    facilitatorPrompt: 'Summarise what was delivered against the sprint goal and the feedback. Decisions: backlog changes. Action items with owners.',
+  },
+  {
+    id: 'retrospective',
+    name: 'Retrospective',
+    category: 'agile',
+    purpose: 'Look back on how the team worked, blamelessly, and choose a few improvements to try next.',
+    defaultParticipants: ['developer', 'tester', 'product-manager', 'deployment-engineer'],
+    speakingOrder: 'parallel',
+    rounds: [
+      { name: 'what went well', instruction: 'Name what went well for this topic and why it worked.' },
+      { name: 'what did not', instruction: 'Name what did not go well, without blame, and its effect on the team or the product.' },
+      { name: 'improvements', instruction: 'Propose at most two concrete improvements to try next, responding to what the others raised.' },
+    ],
+    facilitator: 'scrum-master',
+    facilitatorPrompt: 'Summarise the themes (went well, did not). Decisions: the improvements the team will try. Action items: each improvement with an owner.',
+  },
+  {
+    id: 'release-planning',
+    name: 'Release planning and go/no-go',
+    category: 'agile',
+    purpose: 'Decide whether a release is ready and how it will be rolled out, monitored and rolled back.',
+    defaultParticipants: ['deployment-engineer', 'tester', 'product-manager', 'security-auditor', 'devops-troubleshooter'],
+    speakingOrder: 'parallel',
+    rounds: [
+      { name: 'readiness', instruction: 'Report readiness for this topic from your side: test results, open defects, security findings, operational preparation.' },
+      { name: 'go/no-go', instruction: 'Given the reports, vote go or no-go with your reasons, and the conditions for a go.' },
+    ],
+    facilitator: 'project-manager',
+    facilitatorPrompt: 'Record the go/no-go decision with its conditions, the rollout and rollback plan. Action items: release tasks with owners.',
+  },
+];

@@ -146,15 +146,7 @@ export class RunScheduler {
       completedTaskCount: prior?.completed.size ?? 0,
     });
     if (prior === undefined) {
-      for (const task of this.tasks) {
-        this.outbox.record('task:added', {
-          taskId: task.id,
-          agentName: task.agentName,
-          description: task.description,
-          dependencies: task.dependencies,
-          priority: task.priority,
-        });
-      }
+      for (const task of this.tasks) this.recordTaskAdded(task, false);
     } else {
       this.table.restore(prior);
       for (const taskId of prior.completed.keys()) {
@@ -241,20 +233,17 @@ export class RunScheduler {
     this.status = this.table.status;
     this.attempts = this.table.attempts;
     this.communication.addRecipients(added);
-    for (const task of added) {
-      this.outbox.record('task:added', {
-        taskId: task.id,
-        agentName: task.agentName,
-        description: task.description,
-        dependencies: task.dependencies,
-        priority: task.priority,
-        task,
-      });
-    }
+    for (const task of added) this.recordTaskAdded(task, true);
     this.table.settleAddedTasks(oldCount);
     this.pump();
     this.finishIfDone();
     this.flush();
+  }
+
+  /** Announces a task of the graph; one added to the running graph is journaled whole (a resume rebuilds it). */
+  private recordTaskAdded(task: TaskSpec, isAddedWhileRunning: boolean): void {
+    const { id: taskId, agentName, description, dependencies, priority } = task;
+    this.outbox.record('task:added', { taskId, agentName, description, dependencies, priority, ...(isAddedWhileRunning ? { task } : {}) });
   }
 
   private sendMessage(index: number, attempt: number, message: OutgoingMessage): SendMessageResult {

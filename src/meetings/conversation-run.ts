@@ -63,6 +63,18 @@ export function requireKnownAgents(registry: AgentRegistry, agentNames: readonly
   }
 }
 
+/** What every conversation's orchestrator takes from its options: the journal, the agents, the logger, where it works. */
+export function conversationWiring(options: ConversationOptions, registry: AgentRegistry) {
+  return {
+    store: options.store ?? options.config?.store ?? defaultStorePath(),
+    registry,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.agentDirs === undefined ? {} : { agentDirs: [...options.agentDirs] }),
+    ...(options.workspaceDir === undefined ? {} : { workspaceDir: options.workspaceDir }),
+    ...(options.simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs: options.simulatedLatencyMs }),
+  };
+}
+
 /**
  * An orchestrator for one conversation run, journaled under `workflowId` with `parameters` kept
  * for a resume. Unless told otherwise, everyone who speaks at once runs at once, and the context
@@ -88,12 +100,7 @@ export function createConversationOrchestrator(
     workflowName: run.workflowName,
     workflowId: run.workflowId,
     parameters: { ...run.parameters },
-    store: options.store ?? options.config?.store ?? defaultStorePath(),
-    registry,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.agentDirs === undefined ? {} : { agentDirs: [...options.agentDirs] }),
-    ...(options.workspaceDir === undefined ? {} : { workspaceDir: options.workspaceDir }),
-    ...(options.simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs: options.simulatedLatencyMs }),
+    ...conversationWiring(options, registry),
     ...(settings.provider === undefined ? {} : { provider: settings.provider }),
     ...(settings.model === undefined ? {} : { model: settings.model }),
     ...(settings.maxParallelAgents === undefined ? {} : { maxParallelAgents: settings.maxParallelAgents }),

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { isOwnerAlive } from '../../host/index.js';
 import {
   continueMeeting,
   isMeetingRun,
@@ -12,14 +11,16 @@ import {
   type MeetingResult,
   type MeetingTranscript,
 } from '../../meetings/index.js';
-import { AgentOrchestrator, type SettingOverride } from '../../orchestrator/index.js';
-import { EnsembleError, type RunStatus } from '../../core/index.js';
-import { openRunStore, type RunStore } from '../../store/index.js';
+import type { AgentOrchestrator, SettingOverride } from '../../orchestrator/index.js';
+import { EnsembleError } from '../../core/index.js';
+import { openRunStore } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_FAILED, EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
-import { formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
+import { formatTimestamp, renderTable, truncate } from '../format.js';
 import { sanitizeTerminalLine, sanitizeTerminalText } from '../terminal/index.js';
-import { addRunShapingOptions, FLAG_OF_SETTING, parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
+import { addRunShapingOptions, type RunShapingFlags } from './run-shaping-flags.js';
+import { createResumeOrchestrator } from './resume-orchestrator.js';
+import { statusColour, withStore } from './runs-command.js';
 import { watchRun } from './watch-run.js';
 
 export function registerMeetingsCommands(program: Command, action: ActionFactory): void {
@@ -50,23 +51,6 @@ export function registerMeetingsCommands(program: Command, action: ActionFactory
   addRunShapingOptions(resumeCommand).action(action((context, runId: string, flags: RunShapingFlags) => resumeMeetingFromFlags(context, runId, flags)));
 }
 
-/** Opens the journal, first marking runs whose process died as `interrupted` (as `runs` does). */
-function withStore<T>(context: CliContext, body: (store: RunStore) => T): T {
-  const store = openRunStore(context.storePath);
-  try {
-    store.reconcileInterrupted(isOwnerAlive);
-    return body(store);
-  } finally {
-    store.close();
-  }
-}
-
-function statusColour(status: RunStatus, palette: Palette): string {
-  if (status === 'succeeded') return palette.green(status);
-  if (status === 'running') return palette.cyan(status);
-  if (status === 'interrupted' || status === 'cancelled') return palette.yellow(status);
-  return palette.red(status);
-}
 
 async function listMeetingRuns(context: CliContext, limitFlag: string): Promise<number> {
   const limit = parseIntegerFlag('--limit', limitFlag, 1, 10_000);
@@ -165,29 +149,8 @@ async function listTypes(context: CliContext, category: string | undefined): Pro
 }
 
 async function resumeMeetingFromFlags(context: CliContext, runId: string, flags: RunShapingFlags): Promise<number> {
-  const shaping = parseRunShapingFlags(flags, context.cwd);
-  const agentDirs = context.options.agentsDir.map((dir) => resolve(context.cwd, dir));
-  // Only what was given here: everything else comes from the run (its workspace, agent folders, provider).
-  const orchestrator = new AgentOrchestrator({
-    ...shaping.config,
-    ...(shaping.runCap === undefined ? {} : { budget: { run: shaping.runCap } }),
-    ...(shaping.provider === undefined ? {} : { provider: shaping.provider }),
-    ...(shaping.model === undefined ? {} : { model: shaping.model }),
-    ...(shaping.workspaceDir === undefined ? {} : { workspaceDir: shaping.workspaceDir }),
-    ...(agentDirs.length === 0 ? {} : { agentDirs }),
-    store: context.storePath,
-  });
-  const onOverrides = (overrides: readonly SettingOverride[]): void => {
-    for (const override of overrides) context.stderr.write(`${describeOverride(override)}\n`);
-  };
+  const { orchestrator, onOverrides } = createResumeOrchestrator(context, flags);
   return resumeMeetingRun(context, runId, orchestrator, onOverrides, 'document');
-}
-
-/** `resume: --concurrency 50 overrides the run's 1`. */
-function describeOverride(override: SettingOverride): string {
-  const show = (value: unknown): string =>
-    value === undefined ? 'none' : Array.isArray(value) ? value.join(', ') || 'none' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return `resume: ${FLAG_OF_SETTING[override.field] ?? override.field} ${show(override.to)} overrides the run's ${show(override.from)}`;
 }
 
 /**

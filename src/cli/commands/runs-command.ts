@@ -43,7 +43,8 @@ export function withStore<T>(context: CliContext, body: (store: RunStore) => T):
   }
 }
 
-function statusColour(status: string, palette: Palette): string {
+/** A run or task status in its colour: green succeeded, cyan running, yellow interrupted or cancelled, red otherwise. */
+export function statusColour(status: string, palette: Palette): string {
   if (status === 'succeeded') return palette.green(status);
   if (status === 'running') return palette.cyan(status);
   if (status === 'interrupted' || status === 'cancelled') return palette.yellow(status);

@@ -2,8 +2,7 @@ import { EnsembleError } from '../../core/index.js';
 import { loadAgentRegistry } from '../../agents/index.js';
 import { stderrLogger } from '../../host/index.js';
 import { AgentOrchestrator, type SettingOverride } from '../../orchestrator/index.js';
-import { defaultStorePath } from '../../store/index.js';
-import { requireKnownAgents, withRunStore, type ConversationOptions } from '../conversation-run.js';
+import { conversationWiring, requireKnownAgents, withRunStore, type ConversationOptions } from '../conversation-run.js';
 import type { MeetingResult } from './conduct-meeting.js';
 import { driveMeeting, readPriorMeetingProgress, type PriorMeetingProgress } from './drive-meeting.js';
 import { buildMeetingTranscript } from './meeting-transcript.js';
@@ -52,12 +51,7 @@ export async function continueMeeting(runId: string, options: ContinueMeetingOpt
     options.orchestrator ??
     new AgentOrchestrator({
       ...options.config,
-      store: options.store ?? options.config?.store ?? defaultStorePath(),
-      registry,
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.agentDirs === undefined ? {} : { agentDirs: [...options.agentDirs] }),
-      ...(options.workspaceDir === undefined ? {} : { workspaceDir: options.workspaceDir }),
-      ...(options.simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs: options.simulatedLatencyMs }),
+      ...conversationWiring(options, registry),
     });
   if (options.onEvent !== undefined) orchestrator.on('*', options.onEvent);
   const { outcome, outputs } = await driveMeeting(orchestrator, plan, prior, () =>

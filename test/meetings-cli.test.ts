@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMemoryStore } from '../src/store/index.js';
 import { runCli } from './helpers/cli.js';
-import { writeMeetingAgents } from './meetings-agents.js';
+import { writeMeetingAgents } from './helpers/meetings-agents.js';
 import { createTempFolder } from './helpers/temp-folder.js';
 
 let folder: string;

@@ -5,8 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isOwnerAlive } from '../src/host/index.js';
 import { openRunStore } from '../src/store/index.js';
 import { cliEnv, repoRoot, runCli, startCli } from './helpers/cli.js';
-import { createTempFolder } from './helpers/temp-folder.js';
-import { writeMeetingAgents } from './meetings-agents.js';
+import { prepareMeetingFolder } from './helpers/meetings-agents.js';
 
 let folder: string;
 let db: string;
@@ -15,11 +14,7 @@ let agentsDir: string;
 let removeFolder: () => void;
 
 beforeEach(() => {
-  ({ folder, remove: removeFolder } = createTempFolder('ensemble-meetings-resume-'));
-  db = join(folder, 'journal.db');
-  log = join(folder, 'speakers.log');
-  writeFileSync(log, '');
-  agentsDir = writeMeetingAgents(folder);
+  ({ folder, db, log, agentsDir, remove: removeFolder } = prepareMeetingFolder('ensemble-meetings-resume-'));
 });
 
 afterEach(() => removeFolder());

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRunStore } from '../src/store/index.js';
 import { parseNdjson, runCli, startCli } from './helpers/cli.js';
-import { createTempFolder } from './helpers/temp-folder.js';
-import { writeMeetingAgents } from './meetings-agents.js';
+import { prepareMeetingFolder } from './helpers/meetings-agents.js';
 
 let folder: string;
 let db: string;
@@ -13,11 +12,7 @@ let agentsDir: string;
 let removeFolder: () => void;
 
 beforeEach(() => {
-  ({ folder, remove: removeFolder } = createTempFolder('ensemble-meetings-dispatch-'));
-  db = join(folder, 'journal.db');
-  log = join(folder, 'speakers.log');
-  writeFileSync(log, '');
-  agentsDir = writeMeetingAgents(folder);
+  ({ folder, db, log, agentsDir, remove: removeFolder } = prepareMeetingFolder('ensemble-meetings-dispatch-'));
 });
 afterEach(() => removeFolder());
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/rejection.js';
 import { loadAgentRegistry } from '../agents/index.js';
 import { exitCodeFor, isEnsembleError, validateGraph } from '../core/index.js';
 import { BUILTIN_TEMPLATES, getTemplate, listTemplates } from './builtin-templates.js';
@@ -24,14 +25,6 @@ const requiredNames = (parameters: Readonly<Record<string, WorkflowParameter>>):
     .filter(([, parameter]) => parameter.required === true && parameter.default === undefined)
     .map(([name]) => name);
 
-function catchError(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('built-in templates', () => {
   it('have unique ids and build valid graphs from their defaults', () => {
@@ -84,7 +77,7 @@ describe('built-in templates', () => {
   });
 
   it('feature: a missing feature parameter is an INVALID_INPUT error naming it', () => {
-    const error = catchError(() => resolveWorkflow('feature', { params: { langauge: 'Go' } }));
+    const error = thrownBy(() => resolveWorkflow('feature', { params: { langauge: 'Go' } }));
     expect(isEnsembleError(error) && error.code).toBe('INVALID_INPUT');
     expect(isEnsembleError(error) && error.message.split('\n')).toEqual([
       'parameters.feature: required (string: The feature to build, as you would describe it in a ticket.)',
@@ -151,7 +144,7 @@ describe('every built-in template (issue 8, item 3)', () => {
       expect(required.length, template.id).toBeGreaterThanOrEqual(template.id.startsWith('code-review') ? 0 : 1);
       for (const missing of required) {
         const params = Object.fromEntries(required.filter((name) => name !== missing).map((name) => [name, 'example']));
-        const error = catchError(() => resolveWorkflow(template.id, { params }));
+        const error = thrownBy(() => resolveWorkflow(template.id, { params }));
         expect(isEnsembleError(error) && error.code, `${template.id} without ${missing}`).toBe('INVALID_INPUT');
         if (!isEnsembleError(error)) continue;
         expect(exitCodeFor(error)).toBe(2);
@@ -166,7 +159,7 @@ describe('every built-in template (issue 8, item 3)', () => {
       if (first === undefined) continue;
       const params = Object.fromEntries(requiredNames(template.parameters).map((name) => [name, 'example']));
       const typo = `${first.slice(0, -2)}${first.at(-1)}${first.at(-2)}`;
-      const error = catchError(() => resolveWorkflow(template.id, { params: { ...params, [typo]: 'x' } }));
+      const error = thrownBy(() => resolveWorkflow(template.id, { params: { ...params, [typo]: 'x' } }));
       expect(isEnsembleError(error) && error.message, template.id).toContain(`parameters.${typo}: unknown parameter (did you mean "${first}"?)`);
     }
   });

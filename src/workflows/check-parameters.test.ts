@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/rejection.js';
 import { exitCodeFor, isEnsembleError } from '../core/index.js';
 import { checkParameters, coerceParameters } from './check-parameters.js';
 import { defineWorkflowTemplate } from './define-workflow-template.js';
@@ -17,14 +18,6 @@ const schema = z.strictObject({
 });
 const parameters = { schema, declarations: toParameterDeclarations(schema) };
 
-function catchError(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('checkParameters: --param strings coerced per the zod schema, then parsed', () => {
   it('coerces integers, numbers, booleans and lists (with typed items), fills defaults and matches allowed values ignoring case', () => {
@@ -81,7 +74,7 @@ describe('checkParameters: --param strings coerced per the zod schema, then pars
   });
 
   it('checks plain declarations (a workflow file) through the same path', () => {
-    const error = catchError(() => coerceParameters({ port: { type: 'integer', required: true }, mode: { type: 'string', default: 'fast' } }, { port: 'eighty' }));
+    const error = thrownBy(() => coerceParameters({ port: { type: 'integer', required: true }, mode: { type: 'string', default: 'fast' } }, { port: 'eighty' }));
     expect(isEnsembleError(error) && error.message).toBe('parameters.port: expected an integer, got "eighty"');
     expect(coerceParameters({ port: { type: 'integer', required: true } }, { port: '80' })).toEqual({ port: 80 });
   });
@@ -113,7 +106,7 @@ describe('templates defined with a zod parameter schema', () => {
   });
 
   it('names the parameter and the template in an INVALID_INPUT error (exit 2)', () => {
-    const error = catchError(() => resolveTemplateWorkflow(template, { count: 'many' }));
+    const error = thrownBy(() => resolveTemplateWorkflow(template, { count: 'many' }));
     expect(isEnsembleError(error) && error.code).toBe('INVALID_INPUT');
     expect(isEnsembleError(error) && exitCodeFor(error)).toBe(2);
     expect(isEnsembleError(error) && error.message.split('\n')).toEqual([
@@ -126,12 +119,12 @@ describe('templates defined with a zod parameter schema', () => {
 
   it('checks what a library caller hands buildTasks directly, with defaults', () => {
     expect(template.buildTasks({ name: 'Ada' })[0]?.prompt).toBe('Greet Ada 2 times.');
-    const error = catchError(() => template.buildTasks({ name: 'Ada', count: 7 }));
+    const error = thrownBy(() => template.buildTasks({ name: 'Ada', count: 7 }));
     expect(isEnsembleError(error) && error.message).toMatch(/^parameters\.count: expected an integer from 1 to 5, got 7\nin template "greet"/);
   });
 
   it('refuses a schema field that --param cannot give (a union), naming it', () => {
-    const error = catchError(() => toParameterDeclarations(z.strictObject({ either: z.union([z.string(), z.int()]) }), 'template "odd"'));
+    const error = thrownBy(() => toParameterDeclarations(z.strictObject({ either: z.union([z.string(), z.int()]) }), 'template "odd"'));
     expect(isEnsembleError(error) && error.code).toBe('INVALID_WORKFLOW');
     expect(isEnsembleError(error) && error.message).toContain('template "odd" parameter "either": its schema has no plain type');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/rejection.js';
 import { isEnsembleError } from '../core/index.js';
 import { coerceParameters } from './check-parameters.js';
 import { coerceParameterValue } from './coerce-parameters.js';
@@ -13,14 +14,6 @@ const schema: Record<string, WorkflowParameter> = {
   options: { type: 'object' },
 };
 
-function catchError(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('coerceParameters', () => {
   it('coerces strings from --param flags to each declared type', () => {
@@ -81,7 +74,7 @@ describe('coerceParameters', () => {
   });
 
   it('reports every problem in one INVALID_INPUT error, one line per problem with its path', () => {
-    const error = catchError(() => coerceParameters(schema, { count: 'many', retries: '2.5', fature: 'typo', verbose: 'perhaps' }));
+    const error = thrownBy(() => coerceParameters(schema, { count: 'many', retries: '2.5', fature: 'typo', verbose: 'perhaps' }));
     expect(isEnsembleError(error)).toBe(true);
     if (!isEnsembleError(error)) return;
     expect(error.code).toBe('INVALID_INPUT');
@@ -97,17 +90,17 @@ describe('coerceParameters', () => {
   });
 
   it('says "required" alone when the parameter has no description', () => {
-    const error = catchError(() => coerceParameters({ feature: { type: 'string', required: true } }, {}));
+    const error = thrownBy(() => coerceParameters({ feature: { type: 'string', required: true } }, {}));
     expect(isEnsembleError(error) && error.message).toBe('parameters.feature: required');
   });
 
   it('rejects any parameter for a workflow that declares none', () => {
-    const error = catchError(() => coerceParameters({}, { anything: 'x' }));
+    const error = thrownBy(() => coerceParameters({}, { anything: 'x' }));
     expect(isEnsembleError(error) && error.message).toBe('parameters.anything: unknown parameter; this workflow takes no parameters');
   });
 
   it('does not mistake inherited object members for declared parameters or given values', () => {
-    const error = catchError(() => coerceParameters({ feature: { type: 'string' } }, { constructor: 'x' }));
+    const error = thrownBy(() => coerceParameters({ feature: { type: 'string' } }, { constructor: 'x' }));
     expect(isEnsembleError(error) && error.message).toContain('parameters.constructor: unknown parameter');
     const declaresToString: Record<string, WorkflowParameter> = { toString: { type: 'string' as const } };
     expect(coerceParameters(declaresToString, {})).toEqual({});

@@ -10,3 +10,13 @@ export async function rejection(promise: Promise<unknown>): Promise<EnsembleErro
   }
   throw new Error('expected a rejection');
 }
+
+/** What `action` throws; throws itself if `action` returns. */
+export function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '../../../test/helpers/rejection.js';
 import { loadAgentRegistry } from '../../agents/index.js';
 import { computeCriticalPath, estimateTaskDurations, exitCodeFor, isEnsembleError, validateGraph } from '../../core/index.js';
 import type { TaskSpec } from '../../core/index.js';
@@ -14,16 +15,8 @@ afterAll(() => rmSync(emptyFolder, { recursive: true, force: true }));
 // The built-in catalogue only: no project or home agents can stand in for a missing one.
 const catalogue = loadAgentRegistry({ cwd: emptyFolder, homeDir: emptyFolder });
 
-function catchError(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
-const resolveError = (params: Record<string, unknown>): unknown => catchError(() => resolveTemplateWorkflow(bugfixTemplate, params));
+const resolveError = (params: Record<string, unknown>): unknown => thrownBy(() => resolveTemplateWorkflow(bugfixTemplate, params));
 
 function criticalPathMs(tasks: readonly TaskSpec[]): number {
   const validation = validateGraph(tasks);
@@ -194,7 +187,7 @@ describe('bugfix template (issue 8)', () => {
     expect(tasks[0]?.prompt).toMatch(/^Bug: Crash\n\nReproduce this bug/);
     expect(tasks.filter((task) => task.id.startsWith('fix-attempt-')).map((task) => task.model)).toEqual(['ollama:sonnet', 'ollama:sonnet']);
     expect(tasks.find((task) => task.id === 'select-fix')?.context).toEqual({ fixSelection: { verifyTimeoutMs: 600_000 } });
-    const direct = catchError(() => bugfixTemplate.buildTasks({ bug: 'x', verifyCommand: 'npm test ; npm run lint' }));
+    const direct = thrownBy(() => bugfixTemplate.buildTasks({ bug: 'x', verifyCommand: 'npm test ; npm run lint' }));
     expect(isEnsembleError(direct) && direct.message.split('\n')[0]).toBe(
       'parameters.verifyCommand: ";" is shell syntax, and the command runs without a shell; put several commands in a script (an npm script, a Makefile target) and name that',
     );

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTempFolder } from './temp-folder.js';
 
 /**
  * A participant program: logs `start`/`end <task>` to WORKER_LOG (when set), waits SPEAK_MS
@@ -54,4 +55,20 @@ export function writeMeetingAgents(folder: string): string {
   write('echo-prompt', [process.execPath, '-e', 'process.stdin.pipe(process.stdout)']);
   write('chair', [process.execPath, chairPath]);
   return agentsDir;
+}
+
+/** A temp folder for a meeting test: its journal path, an empty speakers log, and the participant agents. */
+export interface MeetingFolder {
+  readonly folder: string;
+  readonly db: string;
+  readonly log: string;
+  readonly agentsDir: string;
+  readonly remove: () => void;
+}
+
+export function prepareMeetingFolder(prefix: string): MeetingFolder {
+  const { folder, remove } = createTempFolder(prefix);
+  const log = join(folder, 'speakers.log');
+  writeFileSync(log, '');
+  return { folder, db: join(folder, 'journal.db'), log, agentsDir: writeMeetingAgents(folder), remove };
 }

@@ -13,6 +13,7 @@ import { recordingDispatchContext } from './helpers/dispatch-context.js';
 import { makeGitRepository } from './helpers/git-repository.js';
 import { failureOf, isProcessGone, waitFor } from './helpers/process-agents.js';
 import { createTempFolder, type TempFolder } from './helpers/temp-folder.js';
+import { parseNdjson, runCli } from './helpers/cli.js';
 
 // Issue 8, item 4: bugfix attempts in private copies of the workspace (git worktrees), their changes
 // kept as patches, and the selector that verifies each, applies only the winner and says why.
@@ -409,25 +410,28 @@ describe('the fix selector', () => {
   });
 });
 
+/** Command programs standing in for the catalogue agents of each bugfix step: fix-attempt-2's fix is the right one. */
+const BUGFIX_STEP_PROGRAMS: Readonly<Record<string, string>> = {
+  tester: [
+    "const fs = require('fs');",
+    "if (process.env.ENSEMBLE_TASK_ID === 'reproduce') { fs.writeFileSync('repro.js', " + JSON.stringify(CHECK) + "); console.log('wrote repro.js; node repro.js fails'); }",
+    "else { const run = require('child_process').spawnSync('node', ['repro.js'], { encoding: 'utf8' }); console.log(run.stdout + (run.status === 0 ? 'Fixed: yes' : 'Fixed: no')); process.exit(run.status); }",
+  ].join('\n'),
+  debugger: [
+    "const fs = require('fs');",
+    "if (process.env.ENSEMBLE_TASK_ID === 'analyze') console.log('calc.js:1 subtracts');",
+    "else { fs.writeFileSync('calc.js', 'exports.add = (a, b) => a * b;\\n'); console.log('multiplied'); }",
+  ].join('\n'),
+  developer: "const fs = require('fs'); if (!fs.existsSync('repro.js')) process.exit(3); fs.writeFileSync('calc.js', 'exports.add = (a, b) => a + b;\\n'); console.log('added');",
+  refactorer: "console.log('no change needed');",
+};
+
 describe('a whole bugfix run', () => {
   it('reproduce → analyze → three attempts in worktrees → the selector applies the one the reproduction passes with → verify passes', async () => {
     const workspace = makeGitRepository(join(root, 'repo'), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
     const dataDir = join(root, 'data');
     // Catalogue agents replaced by command agents that act as each step would.
-    const registry = commandAgents({
-      tester: [
-        "const fs = require('fs');",
-        "if (process.env.ENSEMBLE_TASK_ID === 'reproduce') { fs.writeFileSync('repro.js', " + JSON.stringify(CHECK) + "); console.log('wrote repro.js; node repro.js fails'); }",
-        "else { const run = require('child_process').spawnSync('node', ['repro.js'], { encoding: 'utf8' }); console.log(run.stdout + (run.status === 0 ? 'Fixed: yes' : 'Fixed: no')); process.exit(run.status); }",
-      ].join('\n'),
-      debugger: [
-        "const fs = require('fs');",
-        "if (process.env.ENSEMBLE_TASK_ID === 'analyze') console.log('calc.js:1 subtracts');",
-        "else { fs.writeFileSync('calc.js', 'exports.add = (a, b) => a * b;\\n'); console.log('multiplied'); }",
-      ].join('\n'),
-      developer: "const fs = require('fs'); if (!fs.existsSync('repro.js')) process.exit(3); fs.writeFileSync('calc.js', 'exports.add = (a, b) => a + b;\\n'); console.log('added');",
-      refactorer: "console.log('no change needed');",
-    });
+    const registry = commandAgents(BUGFIX_STEP_PROGRAMS);
     const workflow = resolveWorkflow('bugfix', { params: { bug: 'add subtracts', verifyTimeoutMs: 20_000 } });
     const graph = assertValidGraph(validateGraph(workflow.tasks, { isKnownAgent: (name) => registry.has(name) }));
     const events: RunEvent[] = [];
@@ -443,7 +447,7 @@ describe('a whole bugfix run', () => {
     });
     const outcome = await scheduler.start();
 
-    const errors = events.filter((event) => event.type === 'task:error');
+    const errors = events.flatMap((event) => (event.type === 'task:error' ? [`${event.taskId}: ${event.error.code}: ${event.error.message}`] : []));
     expect(errors).toEqual([]);
     expect(outcome.status).toBe('succeeded');
     expect(readFileSync(join(workspace, 'calc.js'), 'utf8')).toBe('exports.add = (a, b) => a + b;\n');
@@ -459,4 +463,24 @@ describe('a whole bugfix run', () => {
     expect(worktreesOf(workspace)).toEqual([workspace]);
     expect(copiesLeft(dataDir)).toEqual([]);
   }, 60_000);
+
+  it('through the CLI: the orchestrator isolates the attempts under the journal folder and applies only the winner', async () => {
+    const workspace = makeGitRepository(join(root, 'repo-cli'), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
+    commandAgents(BUGFIX_STEP_PROGRAMS);
+    const dataDir = join(root, 'cli-data');
+    const result = await runCli(
+      ['run', 'bugfix', '--param', 'bug=add subtracts', '--param', 'verifyTimeoutMs=20000', '--concurrency', '5', '--json', '--db', join(dataDir, 'journal.db'), '--agents-dir', join(root, 'agents'), '--workspace', workspace],
+      { cwd: workspace, timeoutMs: 120_000 },
+    );
+    // The test's agents stand in for catalogue ones, which ensemble says on stderr; nothing else may be there.
+    expect(result.stderr.split('\n').filter((line) => line !== '' && !line.includes('overrides the built-in'))).toEqual([]);
+    expect(result.code).toBe(0);
+    const events = parseNdjson(result.stdout);
+    const selection = events.find((event) => event.type === 'task:complete' && event.taskId === 'select-fix');
+    expect(String(selection?.output)).toContain('Selected: fix-attempt-2');
+    expect(readFileSync(join(workspace, 'calc.js'), 'utf8')).toBe('exports.add = (a, b) => a + b;\n');
+    expect(existsSync(join(dataDir, 'patches', String(events[0]!.runId), 'fix-attempt-2.patch'))).toBe(true);
+    expect(worktreesOf(workspace)).toEqual([workspace]);
+    expect(copiesLeft(dataDir)).toEqual([]);
+  }, 150_000);
 });

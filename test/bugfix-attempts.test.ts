@@ -72,7 +72,9 @@ function isolatingDispatcher(registry: AgentRegistry, dataDir: string, inProcess
 
 function requestFor(task: TaskInput, runId = 'run-bugfix-1', attempt = 1): TaskRequest {
   const spec = taskSpecSchema.parse(task);
-  return { runId, task: spec, attempt, executionId: `${runId}:${spec.id}:${attempt}`, inputs: [], context: [], permissions: 'edit' };
+  // Every dependency succeeded, as the scheduler hands a selector the outputs of those that did.
+  const inputs = spec.dependencies.map((taskId) => ({ taskId, agentName: 'attempt', output: `${taskId} done` }));
+  return { runId, task: spec, attempt, executionId: `${runId}:${spec.id}:${attempt}`, inputs, context: [], permissions: 'edit' };
 }
 
 /** Writes the fix of the attempt whose task id it runs as. */
@@ -462,6 +464,32 @@ describe('a whole bugfix run', () => {
     expect(complete('verify')?.output).toContain('Fixed: yes');
     expect(worktreesOf(workspace)).toEqual([workspace]);
     expect(copiesLeft(dataDir)).toEqual([]);
+  }, 60_000);
+
+  it('an attempt that fails does not sink the others: the selector picks among the attempts that succeeded', async () => {
+    const workspace = makeGitRepository(join(root, 'repo-one-fails'), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
+    const dataDir = join(root, 'data-one-fails');
+    const registry = commandAgents({ ...BUGFIX_STEP_PROGRAMS, refactorer: "console.error('crashed'); process.exit(1);" });
+    const workflow = resolveWorkflow('bugfix', { params: { bug: 'add subtracts', verifyTimeoutMs: 20_000 } });
+    const graph = assertValidGraph(validateGraph(workflow.tasks, { isKnownAgent: (name) => registry.has(name) }));
+    const events: RunEvent[] = [];
+    const scheduler = new RunScheduler({
+      runId: 'run-bugfix-one-fails',
+      workflowName: workflow.name,
+      graph,
+      config: runConfigSchema.parse({ maxParallelAgents: 5 }),
+      dispatcher: isolatingDispatcher(registry, dataDir),
+      workspace,
+      clock: systemClock,
+      emit: (event) => events.push(event),
+    });
+    const outcome = await scheduler.start();
+    const statuses = Object.fromEntries(outcome.results.map((result) => [result.taskId, result.status]));
+    expect(statuses).toMatchObject({ 'fix-attempt-3': 'failed', 'select-fix': 'succeeded', verify: 'succeeded' });
+    const selection = events.find((event) => event.type === 'task:complete' && event.taskId === 'select-fix') as (RunEvent & { output?: string }) | undefined;
+    expect(selection?.output).toContain('Selected: fix-attempt-2');
+    expect(selection?.output).not.toContain('fix-attempt-3');
+    expect(readFileSync(join(workspace, 'calc.js'), 'utf8')).toBe('exports.add = (a, b) => a + b;\n');
   }, 60_000);
 
   it('through the CLI: the orchestrator isolates the attempts under the journal folder and applies only the winner', async () => {

@@ -58,6 +58,27 @@ function swarm(format?: 'markdown' | 'json'): { orchestrator: AgentOrchestrator;
 }
 
 describe('code-review-swarm end to end (issue 8)', () => {
+  it('consolidates the reviewers that answered when one fails, listing the failed one as not heard', async () => {
+    const workflow = resolveWorkflow('code-review-swarm', { params: { reviewers: ['correctness', 'security', 'tests'], format: 'json' } });
+    const orchestrator = new AgentOrchestrator({ ...workflow.config, store: false, agentDirs: [], workspaceDir: makeTempDir() });
+    orchestrator.registerAgent({ name: 'code-reviewer', run: () => CORRECTNESS_REVIEW });
+    orchestrator.registerAgent({ name: 'security-auditor', run: () => SECURITY_REVIEW });
+    orchestrator.registerAgent({
+      name: 'test-automator',
+      run: () => {
+        throw new Error('provider down');
+      },
+    });
+    orchestrator.addTasks(workflow.tasks);
+    const outcome = await orchestrator.execute();
+    const consolidate = outcome.results.find((result) => result.taskId === 'consolidate');
+    expect(consolidate?.status).toBe('succeeded');
+    const report = JSON.parse(consolidate?.output ?? '') as ReviewReport;
+    expect(report.findings[0]).toMatchObject({ severity: 'critical', reviewers: ['correctness', 'security'] });
+    expect(JSON.stringify(report)).toContain('the reviewer failed');
+    expect(report.verdict).toBe('changes-requested');
+  });
+
   it('ships the findings consolidator as a built-in in-process agent, so graph validation and dispatch know it', () => {
     expect(inProcessAgents().get('findings-consolidator')).toBe(findingsConsolidator);
   });

@@ -83,18 +83,33 @@ describe('consult (library, real orchestrator and journal)', () => {
     expect(result.synthesis?.text.startsWith(SIMULATED_LABEL)).toBe(true);
   });
 
-  it('reports a failed answer and writes no synthesis', async () => {
+  it('reports a failed answer and synthesises the answers there are (issue 8: one agent down must not cost the others)', async () => {
     inProcess('c-ok', () => 'fine');
     inProcess('c-down', () => {
       throw new Error('model unavailable');
     });
-    inProcess('c-lead', () => 'never');
+    let heard: readonly string[] = [];
+    inProcess('c-lead', (_task, context) => {
+      heard = context.inputs.map((input) => input.taskId);
+      return 'synthesis of one answer';
+    });
     const result = await consult({ question: 'q?', agents: ['c-ok', 'c-down'], synthesizer: 'c-lead' }, options());
     expect(result.status).toBe('failed');
     expect(result.answers).toMatchObject([
       { agentName: 'c-ok', status: 'succeeded', answer: 'fine' },
       { agentName: 'c-down', status: 'failed', error: { message: expect.stringContaining('model unavailable') } },
     ]);
+    expect(result.synthesis).toMatchObject({ agentName: 'c-lead', text: 'synthesis of one answer' });
+    expect(heard).toHaveLength(1);
+  });
+
+  it('writes no synthesis when no agent answered', async () => {
+    inProcess('c-down', () => {
+      throw new Error('model unavailable');
+    });
+    inProcess('c-lead', () => 'never');
+    const result = await consult({ question: 'q?', agents: ['c-down'], synthesizer: 'c-lead' }, options());
+    expect(result.status).toBe('failed');
     expect(result.synthesis).toBeUndefined();
   });
 

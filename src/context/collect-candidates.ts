@@ -29,15 +29,17 @@ export function collectCandidates(strategy: ContextStrategyName, request: Contex
   // nothing else to offer yet: a walk per task start is most of the cost in runs of silent agents.
   const needsWalk = strategy !== 'isolated' && (options.offersOutputs || hasMessages || sharedEntries.length > 0);
   const walk = needsWalk ? walkAncestors(graph, index, options.maxOtherOutputs, options.marks) : undefined;
-  const dependencies = (walk?.dependencies ?? directDependencies(graph, index)).map((dependency) => {
+  const dependencies = (walk?.dependencies ?? directDependencies(graph, index)).flatMap((dependency) => {
     const dependencyTask = graph.tasks[dependency]!;
     const text = sources.output(dependency);
+    // A task that runs after any of its dependencies succeeded gets the outputs of those that did.
+    if (text === undefined && task.dependencyMode === 'any-succeeded') return [];
     if (text === undefined) {
       throw new EnsembleError('INTERNAL', `task "${task.id}" is starting before its dependency "${dependencyTask.id}" has an output`, {
         details: { taskId: task.id, dependency: dependencyTask.id },
       });
     }
-    return outputCandidate(dependencyTask, 'dependency', text);
+    return [outputCandidate(dependencyTask, 'dependency', text)];
   });
   const context: ContextCandidate[] = [];
   if (hasMessages && (strategy === 'isolated' || walk !== undefined)) {

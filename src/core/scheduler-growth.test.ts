@@ -133,3 +133,49 @@ describe('RunScheduler: tasks added to the running graph', () => {
     expect(second.dispatched.map((request) => request.task.id)).toEqual(['b']);
   });
 });
+
+describe('RunScheduler: dependencyMode any-succeeded (a selector among parallel attempts)', () => {
+  const failing = { failures: [new EnsembleError('AGENT_FAILED', 'attempt broke', { retryable: false })] };
+
+  it('runs once every dependency ended and one succeeded, with the outputs of those that did', async () => {
+    const harness = createHarness(
+      [task('a1'), task('a2'), task('a3', [], { estimatedMs: 50 }), task('pick', ['a1', 'a2', 'a3'], { dependencyMode: 'any-succeeded' }), task('after', ['pick'])],
+      { behaviours: { a1: failing } },
+    );
+    const outcome = await harness.run();
+    const pick = harness.dispatched.find((request) => request.task.id === 'pick')!;
+    expect(pick.inputs.map((input) => input.taskId)).toEqual(['a2', 'a3']);
+    // It waited for the slow attempt too.
+    expect(harness.events.findIndex((event) => event.type === 'task:complete' && event.taskId === 'a3')).toBeLessThan(
+      harness.events.findIndex((event) => event.type === 'task:start' && event.taskId === 'pick'),
+    );
+    expect(outcome.results.find((result) => result.taskId === 'after')?.status).toBe('succeeded');
+    expect(outcome.summary).toMatchObject({ failedTasks: 1, skippedTasks: 0, successfulTasks: 4 });
+  });
+
+  it('is skipped, with everything after it, when no dependency succeeded; an all-succeeded task is skipped at the first failure', async () => {
+    const harness = createHarness(
+      [task('a1'), task('a2'), task('pick', ['a1', 'a2'], { dependencyMode: 'any-succeeded' }), task('after', ['pick']), task('strict', ['a1', 'a2'])],
+      { behaviours: { a1: failing, a2: failing } },
+    );
+    const outcome = await harness.run();
+    expect(Object.fromEntries(outcome.results.map((result) => [result.taskId, result.status]))).toEqual({ a1: 'failed', a2: 'failed', pick: 'skipped', after: 'skipped', strict: 'skipped' });
+    expect(harness.dispatched.map((request) => request.task.id).sort()).toEqual(['a1', 'a2']);
+  });
+
+  it('an any-succeeded task added to a running graph after its dependencies ended runs or is skipped at once', async () => {
+    let release: (() => void) | undefined;
+    const harness = createHarness([task('ok'), task('bad')], {
+      behaviours: { bad: failing },
+      onEvent: (event, scheduler) => {
+        if (event.type === 'workflow:start') release = scheduler.holdOpen();
+        if ((event.type === 'task:complete' || event.type === 'task:error') && scheduler.taskStatus('ok') === 'succeeded' && scheduler.taskStatus('bad') === 'failed') {
+          scheduler.addTasks([spec('runs', ['ok', 'bad'], { dependencyMode: 'any-succeeded' }), spec('skipped', ['bad'], { dependencyMode: 'any-succeeded' }), spec('below', ['skipped'])]);
+          release?.();
+        }
+      },
+    });
+    const outcome = await harness.run();
+    expect(Object.fromEntries(outcome.results.map((result) => [result.taskId, result.status]))).toMatchObject({ runs: 'succeeded', skipped: 'skipped', below: 'skipped' });
+  });
+});

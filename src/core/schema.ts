@@ -43,6 +43,13 @@ export const taskSpecSchema = z.strictObject({
    * and never touches the workspace itself (bugfix attempts).
    */
   isolation: z.enum(['worktree']).optional(),
+  /**
+   * `all-succeeded` (default): the task runs once every dependency succeeded, and is skipped when
+   * one fails. `any-succeeded`: it runs once every dependency has ended and at least one
+   * succeeded, with the outputs of those that did (a selector among parallel attempts); it is
+   * skipped only when none succeeded.
+   */
+  dependencyMode: z.enum(['all-succeeded', 'any-succeeded']).optional(),
   /** `review-findings`: the task answers with structured review findings (see `src/workflows` review findings). @default text */
   responseFormat: z.enum(['text', 'review-findings']).optional(),
 });

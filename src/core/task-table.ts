@@ -74,9 +74,12 @@ export class TaskTable {
     this.errors.length = taskCount;
     this.spend.grow(taskCount);
     for (let index = oldCount; index < taskCount; index++) {
+      // What the task still waits for: dependencies to succeed, or (any-succeeded) to end.
+      const isAny = (graph.tasks[index] as TaskSpec).dependencyMode === 'any-succeeded';
       let waiting = 0;
       for (let edge = graph.dependencyOffsets[index]!; edge < graph.dependencyOffsets[index + 1]!; edge++) {
-        if (this.status[graph.dependencies[edge]!] !== SUCCEEDED) waiting++;
+        const state = this.status[graph.dependencies[edge]!]!;
+        if (isAny ? !isEnded(state) : state !== SUCCEEDED) waiting++;
       }
       this.waitingOn[index] = waiting;
     }
@@ -93,6 +96,10 @@ export class TaskTable {
     const { dependencyOffsets, dependencies } = this.graph;
     for (let index = fromIndex; index < this.tasks.length; index++) {
       if (this.status[index] !== PENDING) continue;
+      if ((this.tasks[index] as TaskSpec).dependencyMode === 'any-succeeded') {
+        if (this.waitingOn[index] === 0 && !this.releaseAnySucceeded(index)) this.skipDependents(index);
+        continue;
+      }
       for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
         const dependency = dependencies[edge]!;
         const state = this.status[dependency]!;
@@ -159,6 +166,8 @@ export class TaskTable {
     const { dependencyOffsets, dependencies } = this.graph;
     for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
       const dependency = dependencies[edge]!;
+      // Only an any-succeeded task starts with dependencies that did not succeed: it gets the others'.
+      if (this.status[dependency] !== SUCCEEDED) continue;
       const task = this.tasks[dependency] as TaskSpec;
       inputs.push({ taskId: task.id, agentName: task.agentName, output: this.outputs[dependency] ?? '' });
     }
@@ -252,6 +261,11 @@ export class TaskTable {
       for (let edge = dependentOffsets[index]!; edge < dependentOffsets[index + 1]!; edge++) {
         const dependent = dependents[edge]!;
         if (this.status[dependent] !== PENDING) continue;
+        if ((this.tasks[dependent] as TaskSpec).dependencyMode === 'any-succeeded') {
+          // One dependency fewer to wait for; skipped only when the last one ended and none succeeded.
+          if (--this.waitingOn[dependent]! === 0 && !this.releaseAnySucceeded(dependent, blockedBy)) stack.push(dependent);
+          continue;
+        }
         this.status[dependent] = SKIPPED;
         const task = this.tasks[dependent] as TaskSpec;
         this.outbox.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: 'dependency-failed', blockedBy });
@@ -259,6 +273,27 @@ export class TaskTable {
         stack.push(dependent);
       }
     }
+  }
+
+  /**
+   * An any-succeeded task whose dependencies have all ended: queued if one of them succeeded (true),
+   * else skipped, blocked by `blockedBy` or its first dependency (false; its dependents are the caller's).
+   */
+  private releaseAnySucceeded(index: number, blockedBy?: string): boolean {
+    const { dependencyOffsets, dependencies } = this.graph;
+    for (let edge = dependencyOffsets[index]!; edge < dependencyOffsets[index + 1]!; edge++) {
+      if (this.status[dependencies[edge]!] === SUCCEEDED) {
+        this.queue.push(index);
+        return true;
+      }
+    }
+    this.status[index] = SKIPPED;
+    const task = this.tasks[index] as TaskSpec;
+    const first = dependencies[dependencyOffsets[index]!];
+    const blocker = blockedBy ?? (first === undefined ? undefined : (this.tasks[first] as TaskSpec).id);
+    this.outbox.record('task:skipped', { taskId: task.id, agentName: task.agentName, reason: 'dependency-failed', ...(blocker === undefined ? {} : { blockedBy: blocker }) });
+    this.markEnded(index);
+    return false;
   }
 
   private markEnded(index: number): void {

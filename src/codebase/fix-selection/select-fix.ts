@@ -156,8 +156,14 @@ async function readCandidates(request: TaskRequest, dataDir: string): Promise<Fi
       details: { taskId: task.id },
     });
   }
-  const patches = await Promise.all(task.dependencies.map((taskId) => readPatchFile(dataDir, runId, taskId)));
-  const missing = task.dependencies.filter((_, index) => patches[index] === undefined);
+  // Attempts that failed are no candidates: the selector runs after any attempt succeeded, with those attempts' outputs as inputs.
+  const succeeded = new Set(request.inputs.map((input) => input.taskId));
+  const attempts = task.dependencies.filter((taskId) => succeeded.has(taskId));
+  if (attempts.length === 0) {
+    throw new EnsembleError('AGENT_FAILED', `${task.id}: none of ${task.dependencies.join(', ')} succeeded, so there is no fix to select`, { details: { taskId: task.id } });
+  }
+  const patches = await Promise.all(attempts.map((taskId) => readPatchFile(dataDir, runId, taskId)));
+  const missing = attempts.filter((_, index) => patches[index] === undefined);
   if (missing.length > 0) {
     throw new EnsembleError(
       'AGENT_FAILED',
@@ -165,9 +171,9 @@ async function readCandidates(request: TaskRequest, dataDir: string): Promise<Fi
       { details: { taskId: task.id, missing } },
     );
   }
-  return task.dependencies.map((taskId, order) => {
-    const patch = patches[order] as Buffer;
-    return { taskId, order, patch, summary: summarizePatch(patch) };
+  return attempts.map((taskId, index) => {
+    const patch = patches[index] as Buffer;
+    return { taskId, order: task.dependencies.indexOf(taskId), patch, summary: summarizePatch(patch) };
   });
 }
 

@@ -29,7 +29,7 @@ export interface ConsultResult {
   readonly question: string;
   /** In the order the agents were named. */
   readonly answers: readonly ConsultAnswer[];
-  /** Absent when an answer failed (the synthesis needs them all) or the run was cancelled. */
+  /** Absent when no agent answered, the synthesis failed, or the run was cancelled; written from the answers there are otherwise. */
   readonly synthesis?: { readonly agentName: string; readonly taskId: string; readonly text: string };
   /** The run's outcome: its summary (tasks, tokens, cost, duration), task results and error. */
   readonly outcome: RunOutcome;
@@ -79,6 +79,8 @@ export function prepareConsultation(request: ConsultRequest, options: Conversati
       description: `synthesis of ${body.agents.length} answer${body.agents.length === 1 ? '' : 's'}`,
       prompt: composeSynthesisPrompt(body.question, body.synthesizer, body.agents),
       dependencies: body.agents.map(answerTaskId),
+      // One agent that fails to answer must not cost the others' synthesis.
+      dependencyMode: 'any-succeeded',
       ...timeout,
     },
   ]);

@@ -39,7 +39,12 @@ export const findingsConsolidator = {
         details: { taskId: task.id },
       });
     }
-    const report = consolidateFindings(context.inputs.map((input) => ({ reviewer: input.taskId, agentName: input.agentName, ...parseReviewFindings(input.output) })));
+    const heard = context.inputs.map((input) => ({ reviewer: input.taskId, agentName: input.agentName, ...parseReviewFindings(input.output) }));
+    // The consolidation runs once any reviewer succeeded: the ones that failed are listed as not heard, not forgotten.
+    const failed = task.dependencies
+      .filter((taskId) => !context.inputs.some((input) => input.taskId === taskId))
+      .map((taskId) => ({ reviewer: taskId, agentName: taskId, findings: [], problems: ['the reviewer failed: it returned no review'], source: 'none' as const }));
+    const report = consolidateFindings([...heard, ...failed]);
     return renderReviewReport(report, parsed.data.format);
   },
 } as const;

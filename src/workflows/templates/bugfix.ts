@@ -217,6 +217,8 @@ export const bugfixTemplate = defineWorkflowTemplate({
           'patch). Read the files a patch touches (Read, Grep) when its diff alone does not show whether it fixes the cause. End ' +
           'your answer with one line `WINNER: <attempt id>`, or `WINNER: none` when no patch should be applied, and say why above it.',
         dependencies: [...attemptIds],
+        // One attempt that fails (a provider error, a crash) must not sink the others: select among those that succeeded.
+        dependencyMode: 'any-succeeded',
         priority: 7,
         maxTokens: 16_000,
         estimatedMs: 60_000,

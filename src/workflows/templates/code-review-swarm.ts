@@ -183,6 +183,8 @@ export const codeReviewSwarmTemplate = defineWorkflowTemplate({
           'that keeps the highest severity and names every reviewer who reported it. Group them as critical, warnings, ' +
           `suggestions and approvals, each with its reviewers, file and line, and answer in ${format === 'json' ? 'JSON' : 'Markdown'}.`,
         dependencies: [...reviewers],
+        // A reviewer that fails is listed as not heard; the others' findings are still consolidated.
+        dependencyMode: 'any-succeeded',
         context: { format },
         priority: 10,
         estimatedMs: 1000,

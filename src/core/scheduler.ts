@@ -8,7 +8,6 @@ import type { ActivityEventType, ActivityPayload, Clock, ContextStrategy, Journa
 import { RunCommunication } from './run-communication.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, type OutgoingMessage, type SharedContextEntry } from './run-messages.js';
 import { ContextAssembler } from './context-assembler.js';
-import { buildTaskGraph } from './task-graph.js';
 import { validateGraph } from './validate-graph.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { SchedulerPrior } from './resume-prior.js';
@@ -103,10 +102,8 @@ export class RunScheduler {
     this.random = options.random ?? Math.random;
     this.toolCalls = options.prior?.toolCalls ?? 0;
 
-    const priorities = new Uint8Array(this.taskCount);
-    for (let i = 0; i < this.taskCount; i++) priorities[i] = (this.tasks[i] as TaskSpec).priority;
-    const estimates = estimateTaskDurations(this.graph, options.agentMedianMs ?? new Map());
-    this.queue = new ReadyQueue(priorities, computeCriticalPath(this.graph, estimates));
+    const order = readyOrderOf(this.graph, options.agentMedianMs);
+    this.queue = new ReadyQueue(order.priorities, order.criticalPaths);
     const { runId, clock, journal, emit } = options;
     this.outbox = new EventOutbox({ runId, clock, emit, nextSeq: options.prior?.nextSeq ?? 1, ...(journal === undefined ? {} : { journal }) });
     this.table = new TaskTable(this.graph, this.outbox, this.queue);
@@ -220,15 +217,12 @@ export class RunScheduler {
       throw new EnsembleError('INVALID_INPUT', `cannot add tasks to run "${this.options.runId}": ${problems.join('; ')}`, { details: { problems } });
     }
     const oldCount = this.taskCount;
-    const indexById = new Map(this.graph.indexById);
-    added.forEach((task, offset) => indexById.set(task.id, oldCount + offset));
-    this.graph = buildTaskGraph(tasks, indexById);
+    // The old tasks keep their indexes: the added ones come after them.
+    this.graph = validation.graph;
     this.tasks = tasks;
     this.taskCount = tasks.length;
-    const estimates = estimateTaskDurations(this.graph, this.options.agentMedianMs ?? new Map());
-    const priorities = new Uint8Array(this.taskCount);
-    for (let i = 0; i < this.taskCount; i++) priorities[i] = (tasks[i] as TaskSpec).priority;
-    this.queue.reorder(priorities, computeCriticalPath(this.graph, estimates));
+    const order = readyOrderOf(this.graph, this.options.agentMedianMs);
+    this.queue.reorder(order.priorities, order.criticalPaths);
     this.table.extend(this.graph);
     this.status = this.table.status;
     this.attempts = this.table.attempts;
@@ -526,3 +520,10 @@ export class RunScheduler {
 }
 
 function noop(): void {}
+
+/** What the ready queue orders by: each task's priority, then its remaining critical path. */
+function readyOrderOf(graph: TaskGraph, agentMedianMs: ReadonlyMap<string, number> | undefined): { priorities: Uint8Array; criticalPaths: ArrayLike<number> } {
+  const priorities = new Uint8Array(graph.tasks.length);
+  for (let i = 0; i < graph.tasks.length; i++) priorities[i] = (graph.tasks[i] as TaskSpec).priority;
+  return { priorities, criticalPaths: computeCriticalPath(graph, estimateTaskDurations(graph, agentMedianMs ?? new Map())) };
+}

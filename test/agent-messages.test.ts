@@ -54,6 +54,18 @@ function writeCommandAgent(name: string, program: string): void {
 }
 
 describe('agent messages through a run (issue 8)', () => {
+  it('journals a malformed <AGENT_MESSAGE> as a run:warning, sends nothing, and the task succeeds without the tag', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { orchestrator } = orchestrate();
+    orchestrator.registerAgent({ name: 'sloppy', run: () => 'answer\n<AGENT_MESSAGE>no recipient</AGENT_MESSAGE>' });
+    orchestrator.addTasks([{ id: 'talk', agentName: 'sloppy' }]);
+    const outcome = await orchestrator.execute();
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.results[0]?.output).toBe('answer');
+    const events = journaled(outcome.runId);
+    expect(ofType(events, 'agent:message')).toHaveLength(0);
+    expect(ofType(events, 'run:warning')).toMatchObject([{ code: 'MESSAGE_MALFORMED', taskId: 'talk', agentName: 'sloppy' }]);
+  });
+
   it('an in-process agent sends; a later task receives it in ctx.context and ctx.bus.messages(); the journal has it', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { orchestrator } = orchestrate();
     let received: { context: readonly ContextEntry[]; messages: string[] } | undefined;

@@ -33,6 +33,7 @@ function runSide() {
   const log: RunMessage[] = [];
   const refused: OutgoingMessage[] = [];
   const shared = new Map<string, SharedContextEntry>();
+  const warnings: string[] = [];
   const contextFor = (spec: TaskSpec, signal: AbortSignal = new AbortController().signal): DispatchContext => ({
     ...recordingDispatchContext(signal, workspace),
     sendMessage: (outgoing) => {
@@ -52,8 +53,9 @@ function runSide() {
       shared.set(key, entry);
       return entry;
     },
+    reportWarning: (code, message) => warnings.push(`${code}: ${message}`),
   });
-  return { log, refused, contextFor };
+  return { log, refused, warnings, contextFor };
 }
 
 function task(id: string, agentName: string, prompt = ''): TaskSpec {
@@ -78,11 +80,10 @@ const TAGGED_OUTPUT = [
 ].join('\n');
 
 describe('LocalDispatcher: agent messages', () => {
-  it('sends the <AGENT_MESSAGE> tags of a successful output in order, and returns the output without them; bad tags and refusals are warnings', async () => {
+  it('sends the <AGENT_MESSAGE> tags of a successful output in order, and returns the output without them; bad tags are journaled warnings', async () => {
     const side = runSide();
-    const warnings: string[] = [];
     const agents = new Map<string, InProcessAgent>([['architect', { name: 'architect', run: () => TAGGED_OUTPUT }]]);
-    const dispatcher = new LocalDispatcher({ registry: new AgentRegistry(), inProcess: agents, bus, onWarning: (text) => warnings.push(text) });
+    const dispatcher = new LocalDispatcher({ registry: new AgentRegistry(), inProcess: agents, bus });
     const spec = task('design', 'architect');
     const outcome = await dispatcher.dispatch(request(spec), side.contextFor(spec));
     expect(outcome.output).toBe('Design done.\nSee design.md.');
@@ -91,7 +92,7 @@ describe('LocalDispatcher: agent messages', () => {
       ['*', 'broadcast', 'Schema frozen.'],
     ]);
     expect(side.refused).toEqual([{ to: 'ghost', messageType: 'data', content: 'hello?' }]);
-    expect(warnings).toEqual(['task design: message 3: missing to="…" (an agent name, a task id, or "*" for every agent)']);
+    expect(side.warnings).toEqual(['MESSAGE_MALFORMED: task design: message 3: missing to="…" (an agent name, a task id, or "*" for every agent)']);
   });
 
   it('sends the tags of process agents too, and none of an attempt that failed', async () => {

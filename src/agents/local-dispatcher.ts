@@ -111,7 +111,8 @@ export class LocalDispatcher implements TaskDispatcher {
     const attempt = this.runAttempt(messaging === undefined ? request : withMessageTypes(request, messaging.received), context, messaging);
     if (messaging === undefined) return attempt;
     // Only a successful attempt's messages go out: a failed one's would be sent again by its retry.
-    return attempt.then((outcome) => sendOutputMessages(outcome, messaging.send, { taskId: request.task.id, warn: this.warn }));
+    // A malformed tag is journaled (`run:warning` MESSAGE_MALFORMED), so the run's views show it.
+    return attempt.then((outcome) => sendOutputMessages(outcome, messaging.send, { taskId: request.task.id, warn: (message) => context.reportWarning('MESSAGE_MALFORMED', message) }));
   }
 
   private runAttempt(request: TaskRequest, context: DispatchContext, messaging: AttemptMessaging | undefined): Promise<TaskOutcome> {

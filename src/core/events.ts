@@ -83,7 +83,7 @@ export interface EventPayloads {
   };
   /** Something went wrong that does not fail a task: a message to an unknown recipient, over a limit. */
   'run:warning': {
-    readonly code: 'MESSAGE_UNKNOWN_RECIPIENT' | 'MESSAGE_LIMIT' | 'MESSAGES_DISABLED' | 'CONTEXT_UPDATE_LIMIT';
+    readonly code: RunWarningCode;
     readonly message: string;
     readonly taskId?: string;
     readonly agentName?: string;
@@ -235,6 +235,9 @@ export interface EventPayloads {
 }
 
 export type RunEventType = keyof EventPayloads;
+
+/** Why a `run:warning` was raised. */
+export type RunWarningCode = 'MESSAGE_UNKNOWN_RECIPIENT' | 'MESSAGE_LIMIT' | 'MESSAGES_DISABLED' | 'MESSAGE_MALFORMED' | 'CONTEXT_UPDATE_LIMIT';
 
 export const RUN_EVENT_TYPES = [
   'workflow:start',

@@ -70,7 +70,7 @@ export type {
   ContextRequest,
   TaskContext,
 } from './task-context.js';
-export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope } from './events.js';
+export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope, RunWarningCode } from './events.js';
 export type {
   Clock,
   TimerHandle,

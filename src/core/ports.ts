@@ -104,6 +104,8 @@ export interface DispatchContext {
   readonly readShared: (key: string) => SharedContextEntry | undefined;
   /** Writes a key of the shared context store (journaled as `context:update`, so the history says who changed what). */
   readonly updateShared: (key: string, value: string) => SharedContextEntry;
+  /** Journals a `run:warning` of this attempt (a malformed `<AGENT_MESSAGE>` in its output): a problem that does not fail the task. */
+  readonly reportWarning: (code: 'MESSAGE_MALFORMED', message: string) => void;
 }
 
 /** What {@link DispatchContext.sendMessage} did. */

@@ -249,6 +249,13 @@ export class RunScheduler {
     return result;
   }
 
+  private reportWarning(index: number, attempt: number, code: 'MESSAGE_MALFORMED', message: string): void {
+    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    const task = this.tasks[index] as TaskSpec;
+    this.outbox.record('run:warning', { code, message, taskId: task.id, agentName: task.agentName });
+    this.flush();
+  }
+
   private updateShared(index: number, attempt: number, key: string, value: string): SharedContextEntry {
     if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || this.controls.isAborted(index)) {
       throw new EnsembleError('INVALID_INPUT', `the attempt that wrote shared context key "${key}" has ended`);
@@ -382,6 +389,7 @@ export class RunScheduler {
           receivedMessages: () => this.communication.receivedBy(task),
           readShared: (key) => this.communication.read(key),
           updateShared: (key, value) => this.updateShared(index, attempt, key, value),
+          reportWarning: (code, message) => this.reportWarning(index, attempt, code, message),
         },
       );
     } catch (error) {

@@ -312,7 +312,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('run:warning'),
     ...envelope,
-    code: z.enum(['MESSAGE_UNKNOWN_RECIPIENT', 'MESSAGE_LIMIT', 'MESSAGES_DISABLED', 'CONTEXT_UPDATE_LIMIT']),
+    code: z.enum(['MESSAGE_UNKNOWN_RECIPIENT', 'MESSAGE_LIMIT', 'MESSAGES_DISABLED', 'MESSAGE_MALFORMED', 'CONTEXT_UPDATE_LIMIT']),
     message: z.string(),
     taskId: z.string().exactOptional(),
     agentName: z.string().exactOptional(),

@@ -24,6 +24,7 @@ export function recordingDispatchContext(
     sendMessage: () => ({ ok: false, reason: 'this test context delivers no messages' }),
     receivedMessages: () => [],
     readShared: () => undefined,
+    reportWarning: () => undefined,
     updateShared: (key, value) => ({ key, value, version: 1, agentName: 'test', taskId: 'test', at: 0 }),
   };
 }

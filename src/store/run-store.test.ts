@@ -431,3 +431,28 @@ describe('RunStore', () => {
     }
   });
 });
+
+describe('RunStore.listRuns by workflow id prefix (issue 8: meetings list)', () => {
+  it('lists only the runs whose workflow id starts with the prefix, literally, newest first, with the status filter', () => {
+    const store = openRunStore(':memory:');
+    try {
+      const spec = { tasks: [taskSpecSchema.parse({ id: 't', agentName: 'a' })], config: runConfigSchema.parse({}), parameters: {} };
+      const add = (runId: string, workflowId: string | undefined, createdAt: number): void => {
+        store.createRun({ runId, workflowName: 'w', ...(workflowId === undefined ? {} : { workflowId }), spec, owner: { pid: 1, host: 'h' }, createdAt });
+      };
+      add('m1', 'meeting:standup', 1);
+      add('other', 'feature', 2);
+      add('m2', 'meeting:retrospective', 3);
+      add('none', undefined, 4);
+      add('like', 'meetingXstandup', 5);
+      expect(store.listRuns({ workflowIdPrefix: 'meeting:' }).map((run) => run.runId)).toEqual(['m2', 'm1']);
+      expect(store.listRuns({ workflowIdPrefix: 'meeting:', limit: 1 }).map((run) => run.runId)).toEqual(['m2']);
+      // `_` would match any character under LIKE: the prefix is matched as it is.
+      expect(store.listRuns({ workflowIdPrefix: 'meeting_' }).map((run) => run.runId)).toEqual([]);
+      store.markRunStatus('m1', 'failed');
+      expect(store.listRuns({ workflowIdPrefix: 'meeting:', status: 'failed' }).map((run) => run.runId)).toEqual(['m1']);
+    } finally {
+      store.close();
+    }
+  });
+});

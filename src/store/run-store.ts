@@ -33,6 +33,8 @@ export interface ListRunsOptions {
   readonly limit?: number;
   /** Only runs in this state. */
   readonly status?: RunStatus;
+  /** Only runs whose workflow id starts with this (`meeting:` lists the meetings). */
+  readonly workflowIdPrefix?: string;
 }
 
 /** Options of {@link RunStore.readEvents}. */
@@ -132,10 +134,15 @@ export class RunStore {
 
   /** Runs, newest first. */
   listRuns(options: ListRunsOptions = {}): RunRecord[] {
-    const { limit, status } = parseOptions(listRunsOptionsSchema, options, 'listRuns');
+    const { limit, status, workflowIdPrefix } = parseOptions(listRunsOptionsSchema, options, 'listRuns');
     return this.guard('list runs', () => {
       const rows: unknown[] =
-        status === undefined ? this.statements.listRuns.all(limit) : this.statements.listRunsByStatus.all(status, limit);
+        workflowIdPrefix !== undefined
+          ? // substr, not LIKE: the prefix is data, and `_`/`%` in it must not match anything.
+            this.statements.listRunsByWorkflowPrefix.all(workflowIdPrefix.length, workflowIdPrefix, status ?? null, status ?? null, limit)
+          : status === undefined
+            ? this.statements.listRuns.all(limit)
+            : this.statements.listRunsByStatus.all(status, limit);
       return rows.map((row) => toRunRecord(row));
     });
   }
@@ -354,6 +361,9 @@ function prepareStatements(database: Database.Database) {
     selectRun: prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`),
     listRuns: prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?`),
     listRunsByStatus: prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = ? ORDER BY created_at DESC, run_id DESC LIMIT ?`),
+    listRunsByWorkflowPrefix: prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE substr(workflow_id, 1, ?) = ? AND (? IS NULL OR status = ?) ORDER BY created_at DESC, run_id DESC LIMIT ?`,
+    ),
     listTasks: prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY ordinal`),
     readEvents: prepare('SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key LIMIT ?'),
     addedTasks: prepare("SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? AND type = 'task:added' AND event_json LIKE '%\"task\":{%' ORDER BY event_key"),

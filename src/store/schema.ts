@@ -188,6 +188,7 @@ export const eventRowSchema = z.object({ seq: z.number(), event_json: z.string()
 export const listRunsOptionsSchema = z.strictObject({
   limit: z.int().min(1).max(100_000).default(50),
   status: runStatusSchema.optional(),
+  workflowIdPrefix: z.string().min(1).max(200).optional(),
 });
 
 /** Options of `RunStore.readEvents`. */

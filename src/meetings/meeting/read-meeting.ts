@@ -31,9 +31,6 @@ export interface MeetingListing {
   readonly finishedAt?: number;
 }
 
-/** Most runs scanned for meetings by {@link listMeetings}: the journal lists runs newest first. */
-const MAX_SCANNED_RUNS = 100_000;
-
 /** Whether a run is a meeting (its `workflowId` is `meeting:<type>`). */
 export function isMeetingRun(run: Pick<RunRecord, 'workflowId'>): boolean {
   return run.workflowId?.startsWith(MEETING_WORKFLOW_PREFIX) === true;
@@ -64,7 +61,7 @@ export function readMeeting(store: RunStore, runId: string): MeetingRecord {
 export function listMeetings(store: RunStore, options: { readonly limit?: number } = {}): MeetingListing[] {
   const limit = options.limit ?? 50;
   const meetings: MeetingListing[] = [];
-  for (const run of store.listRuns({ limit: MAX_SCANNED_RUNS })) {
+  for (const run of store.listRuns({ limit, workflowIdPrefix: MEETING_WORKFLOW_PREFIX })) {
     if (!isMeetingRun(run)) continue;
     let plan: MeetingPlan | undefined;
     try {

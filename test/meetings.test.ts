@@ -143,7 +143,7 @@ describe('meetings (library, real orchestrator and journal)', () => {
     }
   });
 
-  it('runs on simulated catalogue agents when no provider is configured, the facilitator reply taken whole when it is not in the minutes format', async () => {
+  it('runs on simulated catalogue agents when no provider is configured; the simulated facilitator writes minutes in the asked-for format', async () => {
     const result = await conductMeeting({ type: 'standup', title: 'Tuesday standup', topics: ['Checkout release'] }, options());
     expect(result.status).toBe('succeeded');
     const [topic] = result.transcript.topics;
@@ -154,7 +154,13 @@ describe('meetings (library, real orchestrator and journal)', () => {
     ]);
     expect(topic!.rounds[0]!.statements.every((statement) => statement.text.startsWith(SIMULATED_LABEL))).toBe(true);
     expect(topic!.minutes).toMatchObject({ facilitator: 'scrum-master' });
-    expect(topic!.minutes!.summary.length).toBeGreaterThan(0);
+    const minutes = topic!.minutes!;
+    expect(minutes.summary).toContain('"Checkout release"');
+    expect(minutes.summary).toContain('developer, frontend-developer, tester, deployment-engineer');
+    expect(minutes.decisions).toHaveLength(2);
+    expect(minutes.actionItems).toHaveLength(2);
+    // Owners are participants of the meeting.
+    for (const item of minutes.actionItems) expect(['developer', 'frontend-developer', 'tester', 'deployment-engineer']).toContain(item.owner);
   });
 
   it('stops growing when a statement fails, and continueMeeting finishes it without making the finished statements again', async () => {

@@ -3,6 +3,7 @@ import { EnsembleError } from '../../core/index.js';
 import type { BudgetHold, TaskOutcome, TokenUsage } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
 import { composeSimulatedAnswer } from './compose-simulated-answer.js';
+import { asksForMinutes, composeSimulatedMinutes } from './compose-simulated-minutes.js';
 import { composeWorkspaceFindings } from './compose-workspace-findings.js';
 import { exploreWorkspace } from './explore-workspace.js';
 import { estimateTokens } from '../../context/index.js';
@@ -42,7 +43,10 @@ async function runSimulated(invocation: AgentInvocation, signal: AbortSignal, la
   // What the task was handed beyond its inputs changes the answer as a model's would (a task without any keeps its seed).
   const seed = seedOf(agent.name, task.prompt, [...inputs.map((input) => input.output), ...context.map((entry) => `${entry.key}\n${entry.text}`)]);
   const lines = hasReadTools(invocation) ? await exploreWorkspace({ workspaceDir: invocation.workspaceDir, taskId: task.id, signal, reportEvent: invocation.reportEvent }) : [];
-  const output = composeSimulatedAnswer({ agent, task, inputs, context, seed }) + composeWorkspaceFindings(lines, seed);
+  // A facilitator asked for minutes answers in their format, so offline meetings have decisions and action items to show.
+  const output = asksForMinutes(task.prompt)
+    ? composeSimulatedMinutes(agent.name, task.prompt, seed)
+    : composeSimulatedAnswer({ agent, task, inputs, context, seed }) + composeWorkspaceFindings(lines, seed);
   const handed = [...inputs.map((input) => input.output), ...context.map((entry) => entry.text)];
   const inputTokens = estimateTokens(`${agent.prompt}\n${task.prompt}\n${handed.join('\n')}`);
   const outputTokens = estimateTokens(output);

@@ -428,26 +428,31 @@ const BUGFIX_STEP_PROGRAMS: Readonly<Record<string, string>> = {
   refactorer: "console.log('no change needed');",
 };
 
+/** Runs the bugfix template on a buggy calc.js repository with `programs` as its agents, through a scheduler and the isolating dispatcher. */
+async function runBugfix(name: string, programs: Readonly<Record<string, string>>) {
+  const workspace = makeGitRepository(join(root, `repo-${name}`), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
+  const dataDir = join(root, `data-${name}`);
+  const registry = commandAgents(programs);
+  const workflow = resolveWorkflow('bugfix', { params: { bug: 'add subtracts', verifyTimeoutMs: 20_000 } });
+  const graph = assertValidGraph(validateGraph(workflow.tasks, { isKnownAgent: (agentName) => registry.has(agentName) }));
+  const events: RunEvent[] = [];
+  const scheduler = new RunScheduler({
+    runId: `run-bugfix-${name}`,
+    workflowName: workflow.name,
+    graph,
+    config: runConfigSchema.parse({ maxParallelAgents: 5 }),
+    dispatcher: isolatingDispatcher(registry, dataDir),
+    workspace,
+    clock: systemClock,
+    emit: (event) => events.push(event),
+  });
+  return { workspace, dataDir, events, outcome: await scheduler.start() };
+}
+
 describe('a whole bugfix run', () => {
   it('reproduce → analyze → three attempts in worktrees → the selector applies the one the reproduction passes with → verify passes', async () => {
-    const workspace = makeGitRepository(join(root, 'repo'), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
-    const dataDir = join(root, 'data');
     // Catalogue agents replaced by command agents that act as each step would.
-    const registry = commandAgents(BUGFIX_STEP_PROGRAMS);
-    const workflow = resolveWorkflow('bugfix', { params: { bug: 'add subtracts', verifyTimeoutMs: 20_000 } });
-    const graph = assertValidGraph(validateGraph(workflow.tasks, { isKnownAgent: (name) => registry.has(name) }));
-    const events: RunEvent[] = [];
-    const scheduler = new RunScheduler({
-      runId: 'run-bugfix-whole',
-      workflowName: workflow.name,
-      graph,
-      config: runConfigSchema.parse({ maxParallelAgents: 5 }),
-      dispatcher: isolatingDispatcher(registry, dataDir),
-      workspace,
-      clock: systemClock,
-      emit: (event) => events.push(event),
-    });
-    const outcome = await scheduler.start();
+    const { workspace, dataDir, events, outcome } = await runBugfix('whole', BUGFIX_STEP_PROGRAMS);
 
     const errors = events.flatMap((event) => (event.type === 'task:error' ? [`${event.taskId}: ${event.error.code}: ${event.error.message}`] : []));
     expect(errors).toEqual([]);
@@ -467,23 +472,7 @@ describe('a whole bugfix run', () => {
   }, 60_000);
 
   it('an attempt that fails does not sink the others: the selector picks among the attempts that succeeded', async () => {
-    const workspace = makeGitRepository(join(root, 'repo-one-fails'), { 'calc.js': BUGGY, 'package.json': JSON.stringify({ name: 'calc', scripts: { test: 'node repro.js' } }) });
-    const dataDir = join(root, 'data-one-fails');
-    const registry = commandAgents({ ...BUGFIX_STEP_PROGRAMS, refactorer: "console.error('crashed'); process.exit(1);" });
-    const workflow = resolveWorkflow('bugfix', { params: { bug: 'add subtracts', verifyTimeoutMs: 20_000 } });
-    const graph = assertValidGraph(validateGraph(workflow.tasks, { isKnownAgent: (name) => registry.has(name) }));
-    const events: RunEvent[] = [];
-    const scheduler = new RunScheduler({
-      runId: 'run-bugfix-one-fails',
-      workflowName: workflow.name,
-      graph,
-      config: runConfigSchema.parse({ maxParallelAgents: 5 }),
-      dispatcher: isolatingDispatcher(registry, dataDir),
-      workspace,
-      clock: systemClock,
-      emit: (event) => events.push(event),
-    });
-    const outcome = await scheduler.start();
+    const { workspace, events, outcome } = await runBugfix('one-fails', { ...BUGFIX_STEP_PROGRAMS, refactorer: "console.error('crashed'); process.exit(1);" });
     const statuses = Object.fromEntries(outcome.results.map((result) => [result.taskId, result.status]));
     expect(statuses).toMatchObject({ 'fix-attempt-3': 'failed', 'select-fix': 'succeeded', verify: 'succeeded' });
     const selection = events.find((event) => event.type === 'task:complete' && event.taskId === 'select-fix') as (RunEvent & { output?: string }) | undefined;

@@ -2,12 +2,11 @@ import { resolve } from 'node:path';
 import { loadEnsembleConfig } from '../../config/index.js';
 import { prepareConsultation, type ConsultRequest, type ConsultResult } from '../../meetings/index.js';
 import type { ActionFactory, Command } from '../action.js';
-import { EXIT_FAILED, EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { sanitizeTerminalText } from '../terminal/index.js';
 import { splitAgents } from './meeting-command.js';
-import { quietWhenJson } from './meetings-command.js';
+import { watchConversation } from './watch-conversation.js';
 import { addRunShapingOptions, parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
-import { watchRun } from './watch-run.js';
 
 interface ConsultFlags extends RunShapingFlags {
   readonly agents: string;
@@ -49,19 +48,7 @@ async function consultAgents(context: CliContext, question: string, flags: Consu
       onWarning: (message) => context.stderr.write(`ensemble: ${message}\n`),
     },
   });
-  let result: ConsultResult | undefined;
-  const exitCode = await watchRun(quietWhenJson(context), consultation.orchestrator, async () => {
-    result = await consultation.run();
-    return result.outcome;
-  });
-  if (result === undefined) return exitCode;
-  if (context.options.json) {
-    const { outcome, ...rest } = result;
-    context.printJson({ ...rest, summary: outcome.summary, ...(outcome.error === undefined ? {} : { error: outcome.error }) });
-    return exitCode;
-  }
-  printConsultation(context, result);
-  return result.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+  return watchConversation(context, consultation.orchestrator, () => consultation.run(), (result) => printConsultation(context, result));
 }
 
 /** The synthesis (or, without one, which answers are missing), after the run view showed the answers. */

@@ -15,13 +15,14 @@ import type { AgentOrchestrator, SettingOverride } from '../../orchestrator/inde
 import { EnsembleError } from '../../core/index.js';
 import { openRunStore } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
-import { EXIT_FAILED, EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatTimestamp, renderTable, truncate } from '../format.js';
 import { sanitizeTerminalLine, sanitizeTerminalText } from '../terminal/index.js';
 import { addRunShapingOptions, type RunShapingFlags } from './run-shaping-flags.js';
 import { createResumeOrchestrator } from './resume-orchestrator.js';
 import { statusColour, withStore } from './runs-command.js';
 import { watchRun } from './watch-run.js';
+import { watchConversation } from './watch-conversation.js';
 
 export function registerMeetingsCommands(program: Command, action: ActionFactory): void {
   const meetings = program
@@ -191,34 +192,10 @@ export async function resumeMeetingRun(
  * Runs a meeting under the run view (progress on a terminal or as lines; nothing with --json),
  * then prints its minutes, or with --json one document: run id, status, summary and transcript.
  */
-export async function watchMeeting(context: CliContext, orchestrator: AgentOrchestrator, start: () => Promise<MeetingResult>): Promise<number> {
-  let result: MeetingResult | undefined;
-  const exitCode = await watchRun(quietWhenJson(context), orchestrator, async () => {
-    result = await start();
-    return result.outcome;
+export function watchMeeting(context: CliContext, orchestrator: AgentOrchestrator, start: () => Promise<MeetingResult>): Promise<number> {
+  return watchConversation(context, orchestrator, start, (result) => {
+    printMinutes(context, result.transcript);
+    context.print(context.palette.dim(`\nfull transcript: ensemble meetings show ${result.runId}${result.status === 'succeeded' ? '' : ` · continue it: ensemble resume ${result.runId}`}`));
   });
-  if (result === undefined) return exitCode;
-  if (context.options.json) {
-    const { outcome, ...rest } = result;
-    context.printJson({ ...rest, summary: outcome.summary, ...(outcome.error === undefined ? {} : { error: outcome.error }) });
-    return exitCode;
-  }
-  printMinutes(context, result.transcript);
-  context.print(context.palette.dim(`\nfull transcript: ensemble meetings show ${result.runId}${result.status === 'succeeded' ? '' : ` · continue it: ensemble resume ${result.runId}`}`));
-  return result.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
 }
 
-/**
- * With --json a conversation prints one document at the end, not the run's event stream: the
- * run view then writes nowhere (it still handles Ctrl-C).
- */
-export function quietWhenJson(context: CliContext): CliContext {
-  if (!context.options.json) return context;
-  return {
-    ...context,
-    options: { ...context.options, json: false },
-    stdout: { write: () => {}, isTTY: false, columns: undefined, rows: undefined, isClosed: true, onResize: () => () => {} },
-    print: () => {},
-    printJson: () => {},
-  };
-}

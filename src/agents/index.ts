@@ -58,6 +58,6 @@ export { composeLlmMessages } from './llm/index.js';
 /** The two texts a model receives. */
 export type { LlmMessages } from './llm/index.js';
 /** Readies a run's `llm` tasks before it starts: checks their models and prices, fills their default timeout and retry. */
-export { prepareLlmRun } from './llm/index.js';
+export { prepareLlmRun, withLlmTaskDefaults } from './llm/index.js';
 /** What {@link prepareLlmRun} needs, and one task's use of a model. */
 export type { PrepareLlmRunOptions, LlmModelUse } from './llm/index.js';

@@ -36,6 +36,24 @@ describe('AgentOrchestrator with a model provider', () => {
     expect(outcome.summary.totalCost).toBeCloseTo((30 * 2 + 12 * 8) / 1_000_000, 12);
   });
 
+  it('gives llm tasks added to the running graph the same attempt timeout and retry as the first ones (issue 8: meeting rounds)', async () => {
+    const orchestrator = new AgentOrchestrator({ store: false, workspaceDir: workspace(), ensembleConfig: openAiConfig() });
+    orchestrator.addTasks([{ id: 'plan', agentName: 'backend-architect', prompt: 'Plan a todo API' }]);
+    const release = orchestrator.keepOpen();
+    const added: RunEvent[] = [];
+    orchestrator.on('task:added', (event) => added.push(event));
+    orchestrator.on('task:complete', (event) => {
+      if (event.taskId !== 'plan') return release();
+      orchestrator.addTasks([{ id: 'review', agentName: 'code-reviewer', prompt: 'Review the plan', dependencies: ['plan'] }]);
+    });
+    const outcome = await orchestrator.execute();
+    expect(outcome.status).toBe('succeeded');
+    const review = added.find((event) => event.type === 'task:added' && event.taskId === 'review');
+    const task = review !== undefined && 'task' in review ? review.task : undefined;
+    expect(task?.timeoutMs).toBe(600_000);
+    expect(task?.retry).toMatchObject({ max: 3 });
+  });
+
   it('reads ensemble.config.yaml from the workspace, and its provider can be overridden', async () => {
     const folder = workspace();
     writeFileSync(join(folder, 'ensemble.config.yaml'), `provider: openai\nmodel: fast\nproviders:\n  openai: {apiKey: k-1234, baseURL: "${server.url}/v1"}\n`);

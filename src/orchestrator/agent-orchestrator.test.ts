@@ -43,6 +43,27 @@ describe('AgentOrchestrator (library API)', () => {
     );
   });
 
+  it('refuses tasks added to a running run that name an unknown agent or carry a budget of their own, adding nothing', async () => {
+    const orchestrator = new AgentOrchestrator({ store: false, agentDirs: [] });
+    orchestrator.registerAgent({ name: 'worker', run: () => 'done' });
+    orchestrator.addTasks([{ id: 'first', agentName: 'worker' }]);
+    const release = orchestrator.keepOpen();
+    const errors: unknown[] = [];
+    orchestrator.on('task:complete', () => {
+      for (const task of [{ id: 'ghost', agentName: 'nobody-by-this-name' }, { id: 'capped', agentName: 'worker', budget: { tokens: 10 } }]) {
+        try {
+          orchestrator.addTasks([task]);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      release();
+    });
+    const outcome = await orchestrator.execute();
+    expect(outcome.summary.totalTasks).toBe(1);
+    expect(errors).toMatchObject([{ code: 'UNKNOWN_AGENT' }, { code: 'INVALID_INPUT', message: expect.stringContaining('capped') }]);
+  });
+
   it('rejects an unknown agent before anything is journaled', async () => {
     const db = tempDb();
     const orchestrator = new AgentOrchestrator({ store: db, agentDirs: [] });

@@ -23,6 +23,7 @@ import {
   loadAgentRegistry,
   modelReferenceFor,
   prepareLlmRun,
+  withLlmTaskDefaults,
   simulatedLatencyFromEnv,
   type AgentRegistry,
   type InProcessAgent,
@@ -67,6 +68,8 @@ export class AgentOrchestrator {
   private isStarted = false;
   /** Tasks added to the running graph so far (for error paths like `tasks[3]`). */
   private addedCount = 0;
+  /** The config of the run being executed (tasks added while it runs get its llm defaults). */
+  private runConfig: RunConfig | undefined;
   /** Holds taken with {@link keepOpen} before the scheduler existed. */
   private readonly pendingHolds: { isReleased: boolean; release?: () => void }[] = [];
   private cancelReason: string | undefined;
@@ -126,7 +129,14 @@ export class AgentOrchestrator {
     }
     const scheduler = this.scheduler;
     if (scheduler === undefined) throw new EnsembleError('INVALID_INPUT', 'tasks can be added to a started run only once its first event was announced');
-    scheduler.addTasks(withAgentDefaults(parsedTasks, this.agentRegistry(), this.inProcess()));
+    // The run's budget ledger was made with its caps at the start: a cap of its own would not be enforced, so it is refused.
+    const capped = parsedTasks.filter((task) => task.budget !== undefined).map((task) => task.id);
+    if (capped.length > 0) {
+      throw new EnsembleError('INVALID_INPUT', `tasks added to a running run cannot carry a budget of their own (${capped.join(', ')}); the run's and the agents' caps apply to them`, {
+        details: { taskIds: capped },
+      });
+    }
+    scheduler.addTasks(this.withLlmDefaults(withAgentDefaults(parsedTasks, this.agentRegistry(), this.inProcess())));
     this.addedCount += parsedTasks.length;
     return this;
   }
@@ -251,6 +261,24 @@ export class AgentOrchestrator {
     });
   }
 
+  /**
+   * Tasks added to the running graph get what {@link prepareLlm} gives the run's first tasks: an
+   * `llm` task's default attempt timeout and retry (its model is checked when it runs).
+   */
+  private withLlmDefaults(tasks: readonly TaskSpec[]): TaskSpec[] {
+    const config = this.runConfig;
+    if (this.llmRuntime() === undefined || config === undefined) return [...tasks];
+    const policy = this.providerPolicy();
+    const hasRunRetry = this.options.retry !== undefined || config.retry.max > 0;
+    const registry = this.agentRegistry();
+    const inProcess = this.inProcess();
+    return tasks.map((task) => {
+      const agent = inProcess.has(task.agentName) ? undefined : registry.get(task.agentName);
+      if (agent?.runtime !== 'llm') return task;
+      return withLlmTaskDefaults(task, agent, { taskTimeoutMs: policy.taskTimeoutMs, taskRetry: hasRunRetry ? undefined : policy.taskRetry });
+    });
+  }
+
   /** Where the run works and with which provider and model: a resume's are set from the run; a new run's come from the options. */
   private settings(): ResolvedRunSettings {
     this.resolvedSettings ??= resolveNewRunSettings(toExplicitSettings(this.options), process.cwd());
@@ -343,6 +371,7 @@ export class AgentOrchestrator {
   ): Promise<RunOutcome> {
     const { runId, store, claim } = run;
     this.currentRunId = runId;
+    this.runConfig = run.config;
     let scheduler: RunScheduler;
     let mcp: McpToolSource | undefined;
     try {

@@ -22,6 +22,22 @@ export interface PrepareLlmRunOptions {
 }
 
 /**
+ * An `llm` task with the run's default attempt timeout (the agent's, else `taskTimeoutMs`) and
+ * retry policy where it sets none; the task itself when it needs neither. Also for tasks added to
+ * a running graph, whose models are checked only when they run.
+ */
+export function withLlmTaskDefaults(task: TaskSpec, agent: AgentDefinition, options: Pick<PrepareLlmRunOptions, 'taskTimeoutMs' | 'taskRetry'>): TaskSpec {
+  const needsTimeout = task.timeoutMs === undefined;
+  const needsRetry = task.retry === undefined && options.taskRetry !== undefined;
+  if (!needsTimeout && !needsRetry) return task;
+  return {
+    ...task,
+    ...(needsTimeout ? { timeoutMs: agent.timeoutMs ?? options.taskTimeoutMs } : {}),
+    ...(needsRetry && options.taskRetry !== undefined ? { retry: options.taskRetry } : {}),
+  };
+}
+
+/**
  * Readies a run's `llm` tasks before anything is journaled: checks their models (see
  * {@link LlmRuntime.prepare}) and gives tasks without their own a default attempt timeout and
  * retry policy, since a model call can stall or meet a transient 5xx where a process agent would
@@ -36,15 +52,9 @@ export async function prepareLlmRun(graph: TaskGraph, options: PrepareLlmRunOpti
     const agent = options.agentOf(task);
     if (agent?.runtime !== 'llm') return task;
     uses.push({ taskId: task.id, reference: options.modelOf(task, agent), hasCostCap: hasCostCap(options.caps, task.id, task.agentName) });
-    const needsTimeout = task.timeoutMs === undefined;
-    const needsRetry = task.retry === undefined && options.taskRetry !== undefined;
-    if (!needsTimeout && !needsRetry) return task;
-    changed = true;
-    return {
-      ...task,
-      ...(needsTimeout ? { timeoutMs: agent.timeoutMs ?? options.taskTimeoutMs } : {}),
-      ...(needsRetry ? { retry: options.taskRetry } : {}),
-    };
+    const prepared = withLlmTaskDefaults(task, agent, options);
+    if (prepared !== task) changed = true;
+    return prepared;
   });
   await runtime.prepare(uses, options.signal === undefined ? {} : { signal: options.signal });
   return changed ? buildTaskGraph(tasks, graph.indexById) : graph;

@@ -1,5 +1,5 @@
 import { EnsembleError } from '../core/index.js';
-import type { BudgetPort, DispatchContext, InvocationInfo, MessageBus, RunMessage, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
+import type { BudgetPort, DispatchContext, InvocationInfo, MessageBus, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { AgentRegistry } from './registry/index.js';
@@ -108,7 +108,7 @@ export class LocalDispatcher implements TaskDispatcher {
 
   dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome> {
     const messaging = this.isCommunicationOn ? this.messagingOf(request, context) : undefined;
-    const attempt = this.runAttempt(messaging === undefined ? request : withMessageTypes(request, messaging.received), context, messaging);
+    const attempt = this.runAttempt(request, context, messaging);
     if (messaging === undefined) return attempt;
     // Only a successful attempt's messages go out: a failed one's would be sent again by its retry.
     // A malformed tag is journaled (`run:warning` MESSAGE_MALFORMED), so the run's views show it.
@@ -179,21 +179,6 @@ export class LocalDispatcher implements TaskDispatcher {
 /** The model reference of a task: its own, else the run's (`--model`), else its agent's, else the default (`sonnet` when none is configured). */
 export function modelReferenceFor(task: TaskSpec, agent: AgentDefinition, options: { readonly runModel?: string | undefined; readonly defaultModel?: string | undefined }): string {
   return task.model ?? options.runModel ?? agent.model ?? options.defaultModel ?? DEFAULT_MODEL_TIER;
-}
-
-/**
- * The request with each message entry of its context carrying its message's type (`request`,
- * `response`, …), looked up in the run's message log by the entry's key (`message:<messageId>`),
- * so agents can tell a question from information. The same request when no entry lacks it.
- */
-function withMessageTypes(request: TaskRequest, received: () => readonly RunMessage[]): TaskRequest {
-  if (!request.context.some((entry) => entry.relation === 'message' && !('messageType' in entry))) return request;
-  const types = new Map(received().map((message) => [`message:${message.messageId}`, message.messageType]));
-  const context = request.context.map((entry) => {
-    const messageType = entry.relation === 'message' && !('messageType' in entry) ? types.get(entry.key) : undefined;
-    return messageType === undefined ? entry : { ...entry, messageType };
-  });
-  return { ...request, context };
 }
 
 /** `onWarning`, called once per distinct message. */

@@ -1,4 +1,4 @@
-import type { ContextEntry, DependencyOutput, MessageType, TaskSpec } from '../../core/index.js';
+import type { ContextEntry, DependencyOutput, TaskSpec } from '../../core/index.js';
 import type { AgentDefinition } from '../registry/index.js';
 
 /** The two texts a model receives for one task. */
@@ -9,8 +9,6 @@ export interface LlmMessages {
   readonly prompt: string;
 }
 
-/** A context entry, with the type of a message when the context strategy records it. */
-type DescribedEntry = ContextEntry & { readonly messageType?: MessageType };
 
 const RELATION_WORDS: Readonly<Record<Exclude<ContextEntry['relation'], 'message' | 'shared'>, string>> = {
   dependency: 'a task this one depends on',
@@ -46,7 +44,7 @@ export function composeLlmMessages(agent: AgentDefinition, task: TaskSpec, input
   return { system, prompt: sections.join('\n\n') };
 }
 
-function composeContextSection(context: readonly DescribedEntry[]): string {
+function composeContextSection(context: readonly ContextEntry[]): string {
   const entries = context.map((entry) => `### ${headingOf(entry)}\n\n${entry.text.trim()}`);
   const hasMessages = context.some((entry) => entry.relation === 'message');
   const howToAnswer = hasMessages
@@ -60,7 +58,7 @@ function composeContextSection(context: readonly DescribedEntry[]): string {
   return [`## More context from this run\n\n${entries.join('\n\n')}`, ...howToAnswer].join('\n');
 }
 
-function headingOf(entry: DescribedEntry): string {
+function headingOf(entry: ContextEntry): string {
   const treatment = TREATMENT_WORDS[entry.treatment];
   switch (entry.relation) {
     case 'message': {

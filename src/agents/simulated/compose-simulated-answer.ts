@@ -1,4 +1,4 @@
-import type { ContextEntry, DependencyOutput, MessageType } from '../../core/index.js';
+import type { ContextEntry, DependencyOutput } from '../../core/index.js';
 import { createRandom } from '../../core/index.js';
 import { detectSimulatedRole } from './detect-role.js';
 import { extractKeywords } from './extract-keywords.js';
@@ -16,7 +16,7 @@ export interface SimulatedAnswerInput {
   readonly task: { readonly id: string; readonly description: string; readonly prompt: string };
   readonly inputs: readonly DependencyOutput[];
   /** The rest of the task's context (messages for it, other outputs, shared entries). @default none */
-  readonly context?: readonly (ContextEntry & { readonly messageType?: MessageType })[];
+  readonly context?: readonly ContextEntry[];
   /** 32-bit seed; the same seed and input give the same answer. */
   readonly seed: number;
 }

@@ -240,8 +240,13 @@ export class RunScheduler {
     this.outbox.record('task:added', { taskId, agentName, description, dependencies, priority, ...(isAddedWhileRunning ? { task } : {}) });
   }
 
+  /** Whether `attempt` is the task's running attempt: reports of an attempt that ended (or was superseded) are dropped. */
+  private isCurrentAttempt(index: number, attempt: number): boolean {
+    return this.status[index] === RUNNING && this.attempts[index] === attempt;
+  }
+
   private sendMessage(index: number, attempt: number, message: OutgoingMessage): SendMessageResult {
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || this.controls.isAborted(index)) {
+    if (!this.isCurrentAttempt(index, attempt) || this.controls.isAborted(index)) {
       return { ok: false, reason: 'the attempt that sent this message has ended' };
     }
     const result = this.communication.send(this.tasks[index] as TaskSpec, attempt, message);
@@ -250,14 +255,14 @@ export class RunScheduler {
   }
 
   private reportWarning(index: number, attempt: number, code: 'MESSAGE_MALFORMED', message: string): void {
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    if (!this.isCurrentAttempt(index, attempt)) return;
     const task = this.tasks[index] as TaskSpec;
     this.outbox.record('run:warning', { code, message, taskId: task.id, agentName: task.agentName });
     this.flush();
   }
 
   private updateShared(index: number, attempt: number, key: string, value: string): SharedContextEntry {
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || this.controls.isAborted(index)) {
+    if (!this.isCurrentAttempt(index, attempt) || this.controls.isAborted(index)) {
       throw new EnsembleError('INVALID_INPUT', `the attempt that wrote shared context key "${key}" has ended`);
     }
     try {
@@ -403,7 +408,7 @@ export class RunScheduler {
 
   private reportOutput(index: number, attempt: number, delta: string, restart: boolean): void {
     // Late output of an attempt that already ended (or was aborted) is dropped.
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt || (delta === '' && !restart)) return;
+    if (!this.isCurrentAttempt(index, attempt) || (delta === '' && !restart)) return;
     if (this.controls.isAborted(index)) return;
     const task = this.tasks[index] as TaskSpec;
     this.outbox.record('task:output', { taskId: task.id, agentName: task.agentName, attempt, delta, ...(restart ? { restart } : {}) });
@@ -416,13 +421,13 @@ export class RunScheduler {
    * period) has no event left to carry it and is not counted here; budgets still count it.
    */
   private reportUsage(index: number, attempt: number, usage: TokenUsage, costUsd: number): void {
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    if (!this.isCurrentAttempt(index, attempt)) return;
     this.table.spend.addToAttempt(index, usage, costUsd);
   }
 
   private reportActivity<T extends ActivityEventType>(index: number, attempt: number, type: T, payload: ActivityPayload<T>): void {
     // Process exits are recorded even after the attempt ended (and a retry began): a resume must know the group is gone.
-    const isCurrent = this.attempts[index] === attempt && this.status[index] === RUNNING;
+    const isCurrent = this.isCurrentAttempt(index, attempt);
     if (!isCurrent && type !== 'agent:process') return;
     const task = this.tasks[index] as TaskSpec;
     if (type === 'agent:tool' && (payload as ActivityPayload<'agent:tool'>).state === 'end') this.toolCalls++;
@@ -432,7 +437,7 @@ export class RunScheduler {
 
   /** Aborts a running attempt; if the work ignores the signal, it is recorded as stopped after the grace period. */
   private abortAttempt(index: number, attempt: number, reason: EnsembleError): void {
-    if (this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    if (!this.isCurrentAttempt(index, attempt)) return;
     if (!this.controls.abort(index, reason)) return;
     this.controls.setTimer(
       index,
@@ -443,7 +448,7 @@ export class RunScheduler {
   }
 
   private settle(index: number, attempt: number, outcome: TaskOutcome | undefined, thrown: unknown): void {
-    if (this.isBroken || this.status[index] !== RUNNING || this.attempts[index] !== attempt) return;
+    if (this.isBroken || !this.isCurrentAttempt(index, attempt)) return;
     const controller = this.controls.end(index);
     this.inFlight--;
     const duration = this.table.endAttempt(index, this.options.clock.now());

@@ -80,9 +80,8 @@ export class AttemptBus implements InProcessBus {
   }
 
   messages(): readonly RunMessage[] {
-    const messaging = this.messaging;
-    if (messaging === undefined) return [];
-    return messaging.received().filter((message) => isFromOthers(message, messaging.recipient));
+    // The scheduler's log leaves out the task's own messages already.
+    return this.messaging?.received() ?? [];
   }
 
   async request(message: Omit<InProcessMessage, 'type' | 'inReplyTo'>, options: InProcessWaitOptions = {}): Promise<RunMessage> {

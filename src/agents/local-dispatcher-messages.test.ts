@@ -46,7 +46,7 @@ function runSide() {
       void bus.publish(message);
       return { ok: true, message };
     },
-    receivedMessages: () => log.filter((message) => isMessageFor(message, spec)),
+    receivedMessages: () => log.filter((message) => message.taskId !== spec.id && isMessageFor(message, spec)),
     readShared: (key) => shared.get(key),
     updateShared: (key, value) => {
       const entry: SharedContextEntry = { key, value, version: (shared.get(key)?.version ?? 0) + 1, agentName: spec.agentName, taskId: spec.id, at: 0 };

@@ -98,7 +98,7 @@ export interface DispatchContext {
    * as `{ok: false, reason}` for the agent to see; it never fails the task.
    */
   readonly sendMessage: (message: OutgoingMessage) => SendMessageResult;
-  /** Messages of the run this task receives (to its id, its agent, or `*`), journaled so far, in order. */
+  /** Messages of the run this task receives (to its id, its agent, or `*`; none it sent itself), journaled so far, in order. */
   readonly receivedMessages: () => readonly RunMessage[];
   /** The run's shared context store: the latest value of a key, or undefined. */
   readonly readShared: (key: string) => SharedContextEntry | undefined;

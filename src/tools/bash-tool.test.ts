@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../test/helpers/rejection.js';
 import { isProcessGone } from '../../test/helpers/process-agents.js';
 import { buildAgentEnvironment, createShellRunner } from '../agents/process/index.js';
 import { bashTool, formatShellResult } from './bash-tool.js';
@@ -30,15 +31,6 @@ async function call(input: unknown, toolContext: ToolContext = context()) {
   return bashTool.execute(bashTool.inputSchema.parse(input), toolContext);
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<{ code?: unknown; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: unknown; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('Bash tool', () => {
   it('is offered only under the full ceiling and summarises the command on one line', () => {
     expect(bashTool.name).toBe('Bash');
@@ -60,7 +52,7 @@ describe('Bash tool', () => {
   }, 15_000);
 
   it('fails a command that runs past its timeout with what it printed, its processes killed', async () => {
-    const failure = await failureOf(call({ command: 'echo started; sleep 300 & echo $!; sleep 300', timeout: 1500 }));
+    const failure = await rejection(call({ command: 'echo started; sleep 300 & echo $!; sleep 300', timeout: 1500 }));
     expect(failure.code).toBe('TOOL_FAILED');
     expect(failure.message).toMatch(/^Bash: killed after 1500 ms \(timeout\); output until then:\nstarted\n\d+$/);
     const pid = Number(failure.message.split('\n').at(-1));
@@ -75,15 +67,15 @@ describe('Bash tool', () => {
   }, 15_000);
 
   it('is refused without a shell in the run, and for a NUL byte', async () => {
-    const noShell = await failureOf(call({ command: 'echo hi' }, { workspaceDir: workspace, signal: new AbortController().signal }));
+    const noShell = await rejection(call({ command: 'echo hi' }, { workspaceDir: workspace, signal: new AbortController().signal }));
     expect(noShell).toMatchObject({ code: 'TOOL_REFUSED', message: 'Bash: no shell in this run' });
-    const nul = await failureOf(call({ command: 'echo a\0b' }));
+    const nul = await rejection(call({ command: 'echo a\0b' }));
     expect(nul.code).toBe('TOOL_REFUSED');
   });
 
   it('turns a runner failure into a tool error the model reads', async () => {
     const failing = createShellRunner({ agentName: 'bash-test', env: buildAgentEnvironment(process.env, undefined, {}), killGraceMs: 300 });
-    const failure = await failureOf(call({ command: 'echo hi' }, { workspaceDir: join(root, 'missing'), signal: new AbortController().signal, runShell: failing }));
+    const failure = await rejection(call({ command: 'echo hi' }, { workspaceDir: join(root, 'missing'), signal: new AbortController().signal, runShell: failing }));
     expect(failure.code).toBe('TOOL_FAILED');
     expect(failure.message).toContain('does not exist');
   }, 15_000);

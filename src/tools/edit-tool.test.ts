@@ -1,40 +1,24 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEscapeFixture, toolContext } from '../../test/helpers/tool-workspace.js';
+import { rejection } from '../../test/helpers/rejection.js';
 import { editTool } from './edit-tool.js';
-import type { ToolContext } from './workspace-tool.js';
 
 let root: string;
 let workspace: string;
 let outside: string;
 
 beforeAll(() => {
-  root = realpathSync(mkdtempSync(join(tmpdir(), 'ensemble-edit-tool-test-')));
-  workspace = join(root, 'workspace');
-  outside = join(root, 'outside');
-  mkdirSync(join(workspace, '.git'), { recursive: true });
-  mkdirSync(outside);
+  ({ root, workspace, outside } = createEscapeFixture('ensemble-edit-tool-test-'));
+  mkdirSync(join(workspace, '.git'));
   writeFileSync(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n');
-  writeFileSync(join(outside, 'secret.txt'), 'the secret\n');
-  symlinkSync(join(outside, 'secret.txt'), join(workspace, 'link-file'));
-  symlinkSync(outside, join(workspace, 'link-dir'));
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const context = (): ToolContext => ({ workspaceDir: workspace, signal: new AbortController().signal });
-const edit = (input: unknown) => editTool.execute(editTool.inputSchema.parse(input), context());
+const edit = (input: unknown) => editTool.execute(editTool.inputSchema.parse(input), toolContext(workspace));
 const contentOf = (name: string) => readFileSync(join(workspace, name), 'utf8');
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('Edit tool', () => {
   it('is an edit tool with Claude Code\'s name and a one-line summary', () => {
@@ -60,7 +44,7 @@ describe('Edit tool', () => {
 
   it('refuses text that occurs more than once, saying how many times, unless replace_all', async () => {
     writeFileSync(join(workspace, 'many.ts'), 'let x = 1;\nlet x = 1;\nlet x = 1;\n');
-    const failure = await failureOf(edit({ file_path: 'many.ts', old_string: 'let x = 1;', new_string: 'let y = 2;' }));
+    const failure = await rejection(edit({ file_path: 'many.ts', old_string: 'let x = 1;', new_string: 'let y = 2;' }));
     expect(failure.code).toBe('TOOL_REFUSED');
     expect(failure.message).toContain('occurs 3 times');
     expect(failure.message).toContain('more surrounding lines');
@@ -73,8 +57,8 @@ describe('Edit tool', () => {
 
   it('refuses text that is not there, and an edit that changes nothing', async () => {
     writeFileSync(join(workspace, 'same.ts'), 'abc\n');
-    expect((await failureOf(edit({ file_path: 'same.ts', old_string: 'xyz', new_string: 'q' }))).message).toContain('old_string was not found');
-    expect((await failureOf(edit({ file_path: 'same.ts', old_string: 'abc', new_string: 'abc' }))).message).toContain('are the same');
+    expect((await rejection(edit({ file_path: 'same.ts', old_string: 'xyz', new_string: 'q' }))).message).toContain('old_string was not found');
+    expect((await rejection(edit({ file_path: 'same.ts', old_string: 'abc', new_string: 'abc' }))).message).toContain('are the same');
     expect(contentOf('same.ts')).toBe('abc\n');
   });
 
@@ -82,8 +66,8 @@ describe('Edit tool', () => {
     const created = await edit({ file_path: 'fresh/new.md', old_string: '', new_string: '# Title\n' });
     expect(created).toEqual({ output: 'Created fresh/new.md (8 B)', files: ['fresh/new.md'] });
     expect(contentOf('fresh/new.md')).toBe('# Title\n');
-    expect((await failureOf(edit({ file_path: 'fresh/new.md', old_string: '', new_string: 'x' }))).message).toContain('already exists and is not empty');
-    expect((await failureOf(edit({ file_path: 'missing.ts', old_string: 'a', new_string: 'b' }))).message).toContain('does not exist');
+    expect((await rejection(edit({ file_path: 'fresh/new.md', old_string: '', new_string: 'x' }))).message).toContain('already exists and is not empty');
+    expect((await rejection(edit({ file_path: 'missing.ts', old_string: 'a', new_string: 'b' }))).message).toContain('does not exist');
   });
 
   it('keeps CRLF line endings, matching LF text from a Read', async () => {
@@ -95,14 +79,14 @@ describe('Edit tool', () => {
   it('refuses binary and non-UTF-8 files rather than corrupting them', async () => {
     writeFileSync(join(workspace, 'blob.bin'), Buffer.from([0x61, 0x00, 0x62]));
     writeFileSync(join(workspace, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
-    expect((await failureOf(edit({ file_path: 'blob.bin', old_string: 'a', new_string: 'c' }))).message).toContain('binary');
-    expect((await failureOf(edit({ file_path: 'latin1.txt', old_string: 'caf', new_string: 'bar' }))).message).toContain('not valid UTF-8');
+    expect((await rejection(edit({ file_path: 'blob.bin', old_string: 'a', new_string: 'c' }))).message).toContain('binary');
+    expect((await rejection(edit({ file_path: 'latin1.txt', old_string: 'caf', new_string: 'bar' }))).message).toContain('not valid UTF-8');
     expect(readFileSync(join(workspace, 'latin1.txt'))).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
   });
 
   it('refuses every way out and into .git, changing nothing outside', async () => {
     for (const file_path of ['../outside/secret.txt', join(outside, 'secret.txt'), 'link-file', 'link-dir/secret.txt', '.git/HEAD']) {
-      const failure = await failureOf(edit({ file_path, old_string: 'the secret', new_string: 'changed' }));
+      const failure = await rejection(edit({ file_path, old_string: 'the secret', new_string: 'changed' }));
       expect(failure.code, file_path).toBe('TOOL_REFUSED');
     }
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('the secret\n');

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../test/helpers/rejection.js';
 import { globTool, MAX_GLOB_RESULTS } from './glob-tool.js';
 import type { ToolContext } from './workspace-tool.js';
 
@@ -46,15 +47,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const context = (): ToolContext => ({ workspaceDir: workspace, signal: new AbortController().signal });
 const glob = async (input: unknown) => (await globTool.execute(globTool.inputSchema.parse(input), context())).output;
 
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('Glob tool', () => {
   it('is a read tool with Claude Code\'s name and a one-line summary', () => {
     expect(globTool.name).toBe('Glob');
@@ -92,9 +84,9 @@ describe('Glob tool', () => {
     expect(everything).not.toContain('node_modules');
     expect(everything).not.toContain('.git/');
     for (const input of [{ pattern: '../outside/*.ts' }, { pattern: '**/*.ts', path: '..' }, { pattern: '*.ts', path: 'src/dir-out' }, { pattern: 'src/dir-out/**' }, { pattern: join(outside, '*.ts') }]) {
-      expect((await failureOf(glob(input))).code, JSON.stringify(input)).toBe('TOOL_REFUSED');
+      expect((await rejection(glob(input))).code, JSON.stringify(input)).toBe('TOOL_REFUSED');
     }
-    expect((await failureOf(glob({ pattern: '*.ts', path: 'src/old.ts' }))).message).toContain('is a file, not a folder');
+    expect((await rejection(glob({ pattern: '*.ts', path: 'src/old.ts' }))).message).toContain('is a file, not a folder');
   });
 
   it(`caps the list at ${MAX_GLOB_RESULTS}, saying so`, async () => {

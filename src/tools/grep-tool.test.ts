@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../../test/helpers/rejection.js';
 import { grepTool, MAX_GREP_FILE_BYTES } from './grep-tool.js';
 import type { ToolContext } from './workspace-tool.js';
 
@@ -48,15 +49,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const context = (): ToolContext => ({ workspaceDir: workspace, signal: new AbortController().signal });
 const grep = async (input: unknown) => (await grepTool.execute(grepTool.inputSchema.parse(input), context())).output;
 
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('Grep tool', () => {
   it('is a read tool with Claude Code\'s name and a one-line summary', () => {
     expect(grepTool.name).toBe('Grep');
@@ -75,7 +67,7 @@ describe('Grep tool', () => {
     expect(await grep({ pattern: 'TODO', glob: 'src/**/*.{ts,tsx}' })).toBe('Found 2 files\nsrc/view.tsx\nsrc/app.ts');
     expect(await grep({ pattern: 'TODO', type: 'py' })).toBe('Found 1 file\nlib/tool.py');
     expect(await grep({ pattern: 'TODO', path: 'src', type: 'ts' })).toBe('Found 2 files\nsrc/view.tsx\nsrc/app.ts');
-    expect((await failureOf(grep({ pattern: 'TODO', type: 'cobol' }))).message).toContain('type "cobol" is not a known file type');
+    expect((await rejection(grep({ pattern: 'TODO', type: 'cobol' }))).message).toContain('type "cobol" is not a known file type');
   });
 
   it('shows matching lines with numbers in content mode, and context with -A/-B/-C like ripgrep', async () => {
@@ -126,7 +118,7 @@ describe('Grep tool', () => {
   });
 
   it('refuses an invalid regular expression, naming it', async () => {
-    const failure = await failureOf(grep({ pattern: 'foo(' }));
+    const failure = await rejection(grep({ pattern: 'foo(' }));
     expect(failure.code).toBe('TOOL_REFUSED');
     expect(failure.message).toContain('pattern "foo(" is not a valid regular expression');
   });
@@ -140,7 +132,7 @@ describe('Grep tool', () => {
   it('never reads outside: escapes refused, links out skipped', async () => {
     expect(await grep({ pattern: 'secret' })).toBe('No matches for /secret/ in .');
     for (const path of ['..', '../outside', join(outside, 'secret.ts'), 'src/link-out.ts', 'dir-out', 'dir-out/secret.ts']) {
-      expect((await failureOf(grep({ pattern: 'secret', path }))).code, path).toBe('TOOL_REFUSED');
+      expect((await rejection(grep({ pattern: 'secret', path }))).code, path).toBe('TOOL_REFUSED');
     }
   });
 

@@ -1,40 +1,24 @@
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEscapeFixture, toolContext } from '../../test/helpers/tool-workspace.js';
+import { rejection } from '../../test/helpers/rejection.js';
 import { MAX_READ_FILE_BYTES, readTool } from './read-tool.js';
-import type { ToolContext } from './workspace-tool.js';
 
 let root: string;
 let workspace: string;
 let outside: string;
 
 beforeAll(() => {
-  root = realpathSync(mkdtempSync(join(tmpdir(), 'ensemble-read-tool-test-')));
-  workspace = join(root, 'workspace');
-  outside = join(root, 'outside');
-  mkdirSync(join(workspace, 'src'), { recursive: true });
-  mkdirSync(outside);
-  writeFileSync(join(outside, 'secret.txt'), 'the secret\n');
-  symlinkSync(join(outside, 'secret.txt'), join(workspace, 'link-file'));
-  symlinkSync(outside, join(workspace, 'link-dir'));
+  ({ root, workspace, outside } = createEscapeFixture('ensemble-read-tool-test-'));
+  mkdirSync(join(workspace, 'src'));
   symlinkSync(join(root, 'nowhere'), join(workspace, 'dangling'));
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const context = (): ToolContext => ({ workspaceDir: workspace, signal: new AbortController().signal });
-const read = (input: unknown) => readTool.execute(readTool.inputSchema.parse(input), context());
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
+const read = (input: unknown) => readTool.execute(readTool.inputSchema.parse(input), toolContext(workspace));
 
 describe('Read tool', () => {
   it('is a read tool with Claude Code\'s name and a one-line summary', () => {
@@ -85,7 +69,7 @@ describe('Read tool', () => {
   it('says an empty file is empty, and a folder is a folder (suggesting Glob)', async () => {
     writeFileSync(join(workspace, 'empty.txt'), '');
     expect((await read({ file_path: 'empty.txt' })).output).toBe('(empty.txt is empty: 0 lines)');
-    const folder = await failureOf(read({ file_path: 'src' }));
+    const folder = await rejection(read({ file_path: 'src' }));
     expect(folder.code).toBe('TOOL_REFUSED');
     expect(folder.message).toContain('is a folder');
     expect(folder.message).toContain('Glob');
@@ -94,22 +78,22 @@ describe('Read tool', () => {
   it('refuses binary files, images and missing files with a message naming the path', async () => {
     writeFileSync(join(workspace, 'blob.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]));
     writeFileSync(join(workspace, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    const binary = await failureOf(read({ file_path: 'blob.bin' }));
+    const binary = await rejection(read({ file_path: 'blob.bin' }));
     expect(binary).toMatchObject({ code: 'TOOL_REFUSED' });
     expect(binary.message).toContain('"blob.bin" is a binary file');
-    expect((await failureOf(read({ file_path: 'logo.png' }))).message).toContain('is a PNG image');
-    expect((await failureOf(read({ file_path: 'nope.ts' }))).message).toBe('"nope.ts" does not exist; find files with Glob');
+    expect((await rejection(read({ file_path: 'logo.png' }))).message).toContain('is a PNG image');
+    expect((await rejection(read({ file_path: 'nope.ts' }))).message).toBe('"nope.ts" does not exist; find files with Glob');
   });
 
   it('refuses a FIFO instead of blocking on it', async () => {
     execFileSync('mkfifo', [join(workspace, 'pipe')]);
-    expect((await failureOf(read({ file_path: 'pipe' }))).message).toContain('not a regular file');
+    expect((await rejection(read({ file_path: 'pipe' }))).message).toContain('not a regular file');
   });
 
   it('refuses a file over 10 MiB without offset/limit, and streams a window of it with them', async () => {
     const line = `${'z'.repeat(99)}\n`;
     writeFileSync(join(workspace, 'huge.log'), line.repeat(Math.ceil((MAX_READ_FILE_BYTES + 1) / line.length)));
-    const refused = await failureOf(read({ file_path: 'huge.log' }));
+    const refused = await rejection(read({ file_path: 'huge.log' }));
     expect(refused.message).toContain('over Read\'s 10 MB cap; read a part with offset and limit');
     const { output } = await read({ file_path: 'huge.log', offset: 100_000, limit: 2 });
     expect(output).toBe(`100000\t${'z'.repeat(99)}\n100001\t${'z'.repeat(99)}\n(showing lines 100000-100001; the file goes on: continue with offset 100002)`);
@@ -117,7 +101,7 @@ describe('Read tool', () => {
 
   it('refuses every way out: .., an absolute path elsewhere, symbolic links out (file and folder), a dangling link, NUL', async () => {
     for (const file_path of ['../outside/secret.txt', join(outside, 'secret.txt'), 'link-file', 'link-dir/secret.txt', 'dangling', 'src/app.ts\0', '/etc/passwd']) {
-      const failure = await failureOf(read({ file_path }));
+      const failure = await rejection(read({ file_path }));
       expect(failure.code, file_path).toBe('TOOL_REFUSED');
       expect(failure.message).not.toContain('the secret');
     }

@@ -1,41 +1,25 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEscapeFixture, toolContext } from '../../test/helpers/tool-workspace.js';
+import { rejection } from '../../test/helpers/rejection.js';
 import { writeTool } from './write-tool.js';
-import type { ToolContext } from './workspace-tool.js';
 
 let root: string;
 let workspace: string;
 let outside: string;
 
 beforeAll(() => {
-  root = realpathSync(mkdtempSync(join(tmpdir(), 'ensemble-write-tool-test-')));
-  workspace = join(root, 'workspace');
-  outside = join(root, 'outside');
-  mkdirSync(join(workspace, '.git'), { recursive: true });
+  ({ root, workspace, outside } = createEscapeFixture('ensemble-write-tool-test-'));
+  mkdirSync(join(workspace, '.git'));
   mkdirSync(join(workspace, 'sub', '.git'), { recursive: true });
-  mkdirSync(outside);
   writeFileSync(join(workspace, '.git', 'config'), '[core]\n');
-  writeFileSync(join(outside, 'secret.txt'), 'the secret\n');
-  symlinkSync(join(outside, 'secret.txt'), join(workspace, 'link-file'));
-  symlinkSync(outside, join(workspace, 'link-dir'));
   symlinkSync(join(root, 'created-by-link'), join(workspace, 'dangling'));
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const context = (): ToolContext => ({ workspaceDir: workspace, signal: new AbortController().signal });
-const write = (input: unknown) => writeTool.execute(writeTool.inputSchema.parse(input), context());
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
+const write = (input: unknown) => writeTool.execute(writeTool.inputSchema.parse(input), toolContext(workspace));
 
 describe('Write tool', () => {
   it('is an edit tool with Claude Code\'s name and a one-line summary with the size', () => {
@@ -61,13 +45,13 @@ describe('Write tool', () => {
 
   it('refuses to write over a folder', async () => {
     mkdirSync(join(workspace, 'folder'));
-    expect((await failureOf(write({ file_path: 'folder', content: 'x' }))).message).toContain('is a folder');
+    expect((await rejection(write({ file_path: 'folder', content: 'x' }))).message).toContain('is a folder');
   });
 
   it('refuses every way out and into .git, changing nothing outside', async () => {
     const attempts = ['../outside/new.txt', join(outside, 'new.txt'), 'link-file', 'link-dir/new.txt', 'dangling', '.git/config', '.git/hooks/pre-commit', 'sub/.git/x', '.git', 'a\0b'];
     for (const file_path of attempts) {
-      const failure = await failureOf(write({ file_path, content: 'overwritten' }));
+      const failure = await rejection(write({ file_path, content: 'overwritten' }));
       expect(failure.code, file_path).toBe('TOOL_REFUSED');
     }
     expect(readdirSync(outside)).toEqual(['secret.txt']);

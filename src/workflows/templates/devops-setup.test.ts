@@ -2,24 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { criticalPathMs } from '../../../test/helpers/templates.js';
 import { loadAgentRegistry } from '../../agents/index.js';
-import type { TaskSpec } from '../../core/index.js';
 import { isEnsembleError, validateGraph } from '../../core/index.js';
 import { resolveTemplateWorkflow } from '../resolve-workflow.js';
 import { devopsSetupTemplate } from './devops-setup.js';
 
 const emptyHome = mkdtempSync(join(tmpdir(), 'ensemble-devops-'));
 afterAll(() => rmSync(emptyHome, { recursive: true, force: true }));
-
-// Longest chain of estimatedMs, in ms: what the run takes when every phase fits the parallel limit.
-function criticalPathMs(tasks: readonly TaskSpec[]): number {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const finish = (id: string): number => {
-    const task = byId.get(id)!;
-    return (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map(finish));
-  };
-  return Math.max(...tasks.map((task) => finish(task.id)));
-}
 
 function resolveError(params: Record<string, unknown>): string {
   try {

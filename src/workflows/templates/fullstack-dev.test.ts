@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { criticalPathMs } from '../../../test/helpers/templates.js';
 import { loadAgentRegistry } from '../../agents/index.js';
-import type { TaskSpec } from '../../core/index.js';
 import { isEnsembleError, validateGraph } from '../../core/index.js';
 import { resolveTemplateWorkflow } from '../resolve-workflow.js';
 import { fullstackDevTemplate } from './fullstack-dev.js';
@@ -17,16 +17,6 @@ const PARAMS = {
   techStack: '{"frontend":"Next.js + TypeScript","auth":"NextAuth.js"}',
   context: 'Monorepo; the shop lives in apps/shop',
 };
-
-// Longest chain of estimatedMs, in ms: what the run takes when every phase fits the parallel limit.
-function criticalPathMs(tasks: readonly TaskSpec[]): number {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const finish = (id: string): number => {
-    const task = byId.get(id)!;
-    return (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map(finish));
-  };
-  return Math.max(...tasks.map((task) => finish(task.id)));
-}
 
 describe('fullstack-dev template (issue 8)', () => {
   const workflow = resolveTemplateWorkflow(fullstackDevTemplate, PARAMS);

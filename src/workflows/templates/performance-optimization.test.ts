@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { criticalPathMs, templateError } from '../../../test/helpers/templates.js';
 import { loadAgentRegistry } from '../../agents/index.js';
-import { exitCodeFor, isEnsembleError, validateGraph, type TaskSpec } from '../../core/index.js';
+import { validateGraph } from '../../core/index.js';
 import { resolveTemplateWorkflow } from '../resolve-workflow.js';
 import { performanceOptimizationTemplate } from './performance-optimization.js';
 
 const registry = loadAgentRegistry({ cwd: '/nonexistent', homeDir: '/nonexistent' });
-
-function resolveError(params: Readonly<Record<string, unknown>>): { code: string; message: string; exitCode: number } {
-  try {
-    resolveTemplateWorkflow(performanceOptimizationTemplate, params);
-  } catch (error) {
-    if (isEnsembleError(error)) return { code: error.code, message: error.message, exitCode: exitCodeFor(error) };
-    throw error;
-  }
-  throw new Error('expected resolveTemplateWorkflow to throw');
-}
-
-// The longest chain of estimatedMs through the dependencies, in seconds.
-function criticalPathSeconds(tasks: readonly TaskSpec[]): number {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const finish = (task: TaskSpec): number => (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map((id) => finish(byId.get(id) as TaskSpec)));
-  return Math.max(...tasks.map(finish)) / 1000;
-}
 
 describe('performance-optimization template (issue 8)', () => {
   const scenario = 'GET /api/invoices with 10k invoices per tenant, 50 concurrent users';
@@ -88,27 +72,27 @@ describe('performance-optimization template (issue 8)', () => {
   });
 
   it('rejects a missing scenario, unknown or no areas, and maxFixes out of range, naming each (exit 2)', () => {
-    const missing = resolveError({ areas: 'backend' });
+    const missing = templateError(performanceOptimizationTemplate, { areas: 'backend' });
     expect(missing).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(missing.message).toContain('parameters.scenario: required');
-    const area = resolveError({ scenario: 's', areas: 'backend,gpu' });
+    const area = templateError(performanceOptimizationTemplate, { scenario: 's', areas: 'backend,gpu' });
     expect(area).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(area.message.split('\n')).toEqual([
       'parameters.areas[1]: expected one of backend, database, frontend, network, got "gpu"',
       'in template "performance-optimization" (`ensemble workflows show performance-optimization` lists its parameters)',
     ]);
-    expect(resolveError({ scenario: 's', areas: [] }).message).toContain('parameters.areas: at least one area is needed');
-    expect(resolveError({ scenario: 's', maxFixes: 0 }).message).toMatch(/^parameters\.maxFixes: expected an integer from 1 to 10, got 0\n/);
+    expect(templateError(performanceOptimizationTemplate, { scenario: 's', areas: [] }).message).toContain('parameters.areas: at least one area is needed');
+    expect(templateError(performanceOptimizationTemplate, { scenario: 's', maxFixes: 0 }).message).toMatch(/^parameters\.maxFixes: expected an integer from 1 to 10, got 0\n/);
     // The case of an area from a shell is not a mistake; a repeated area runs once.
     const areas = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 's', areas: 'Frontend, backend, frontend' });
     expect(areas.tasks.filter((task) => task.id.startsWith('analyze-')).map((task) => task.id)).toEqual(['analyze-backend', 'analyze-frontend']);
-    expect(resolveError({ scenario: 's', maxFixes: '2.5' }).message).toContain('parameters.maxFixes: expected an integer');
+    expect(templateError(performanceOptimizationTemplate, { scenario: 's', maxFixes: '2.5' }).message).toContain('parameters.maxFixes: expected an integer');
   });
 
   it('estimates its duration as the critical path of its tasks, whatever the areas', () => {
-    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathSeconds(workflow.tasks));
+    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathMs(workflow.tasks) / 1000);
     const single = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 's', areas: 'frontend' });
-    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathSeconds(single.tasks));
+    expect(performanceOptimizationTemplate.estimatedDuration).toBe(criticalPathMs(single.tasks) / 1000);
     const all = resolveTemplateWorkflow(performanceOptimizationTemplate, { scenario: 's', areas: 'backend,database,frontend,network' });
     expect(all.tasks.filter((task) => task.id.startsWith('analyze-')).length).toBeLessThanOrEqual(performanceOptimizationTemplate.config?.maxParallelAgents ?? 0);
   });

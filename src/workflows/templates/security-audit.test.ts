@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { criticalPathMs, templateError } from '../../../test/helpers/templates.js';
 import { loadAgentRegistry } from '../../agents/index.js';
-import { exitCodeFor, isEnsembleError, validateGraph, type TaskSpec } from '../../core/index.js';
+import { validateGraph } from '../../core/index.js';
 import { resolveTemplateWorkflow } from '../resolve-workflow.js';
 import { securityAuditTemplate } from './security-audit.js';
 
 const registry = loadAgentRegistry({ includeBuiltins: true, cwd: '/nonexistent', homeDir: '/nonexistent' });
-
-function resolveError(params: Readonly<Record<string, unknown>>): { code: string; message: string; exitCode: number } {
-  try {
-    resolveTemplateWorkflow(securityAuditTemplate, params);
-  } catch (error) {
-    if (isEnsembleError(error)) return { code: error.code, message: error.message, exitCode: exitCodeFor(error) };
-    throw error;
-  }
-  throw new Error('expected resolveTemplateWorkflow to throw');
-}
-
-// The longest chain of estimatedMs through the dependencies, in seconds.
-function criticalPathSeconds(tasks: readonly TaskSpec[]): number {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const finish = (task: TaskSpec): number => (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map((id) => finish(byId.get(id) as TaskSpec)));
-  return Math.max(...tasks.map(finish)) / 1000;
-}
 
 describe('security-audit template (issue 8)', () => {
   const workflow = resolveTemplateWorkflow(securityAuditTemplate, {
@@ -86,16 +70,16 @@ describe('security-audit template (issue 8)', () => {
   });
 
   it('rejects a missing application and an unknown severity, naming each (exit 2)', () => {
-    const missing = resolveError({ target: 'src' });
+    const missing = templateError(securityAuditTemplate, { target: 'src' });
     expect(missing).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(missing.message).toContain('parameters.application: required');
-    const severity = resolveError({ application: 'Blog', minimumSeverity: 'severe' });
+    const severity = templateError(securityAuditTemplate, { application: 'Blog', minimumSeverity: 'severe' });
     expect(severity).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(severity.message).toMatch(/^parameters\.minimumSeverity: expected one of critical, high, medium, low, got "severe"\nin template "security-audit"/);
     expect(resolveTemplateWorkflow(securityAuditTemplate, { application: 'Blog', minimumSeverity: 'HIGH' }).parameters['minimumSeverity']).toBe('high');
   });
 
   it('estimates its duration as the critical path of its tasks', () => {
-    expect(securityAuditTemplate.estimatedDuration).toBe(criticalPathSeconds(workflow.tasks));
+    expect(securityAuditTemplate.estimatedDuration).toBe(criticalPathMs(workflow.tasks) / 1000);
   });
 });

@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { criticalPathMs, templateError } from '../../../test/helpers/templates.js';
 import { loadAgentRegistry } from '../../agents/index.js';
-import { exitCodeFor, isEnsembleError, validateGraph, type TaskSpec } from '../../core/index.js';
+import { validateGraph } from '../../core/index.js';
 import { resolveTemplateWorkflow } from '../resolve-workflow.js';
 import { testingSuiteTemplate } from './testing-suite.js';
 
 const registry = loadAgentRegistry({ cwd: '/nonexistent', homeDir: '/nonexistent' });
-
-function resolveError(params: Readonly<Record<string, unknown>>): { code: string; message: string; exitCode: number } {
-  try {
-    resolveTemplateWorkflow(testingSuiteTemplate, params);
-  } catch (error) {
-    if (isEnsembleError(error)) return { code: error.code, message: error.message, exitCode: exitCodeFor(error) };
-    throw error;
-  }
-  throw new Error('expected resolveTemplateWorkflow to throw');
-}
-
-// The longest chain of estimatedMs through the dependencies, in seconds.
-function criticalPathSeconds(tasks: readonly TaskSpec[]): number {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const finish = (task: TaskSpec): number => (task.estimatedMs ?? 0) + Math.max(0, ...task.dependencies.map((id) => finish(byId.get(id) as TaskSpec)));
-  return Math.max(...tasks.map(finish)) / 1000;
-}
 
 describe('testing-suite template (issue 8)', () => {
   const workflow = resolveTemplateWorkflow(testingSuiteTemplate, {
@@ -86,11 +70,11 @@ describe('testing-suite template (issue 8)', () => {
   });
 
   it('rejects a missing target, a non-integer and an out-of-range coverage target, naming each (exit 2)', () => {
-    const missing = resolveError({ framework: 'jest' });
+    const missing = templateError(testingSuiteTemplate, { framework: 'jest' });
     expect(missing).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(missing.message).toContain('parameters.target: required');
-    expect(resolveError({ target: '.', coverageTarget: 'most' }).message).toContain('parameters.coverageTarget: expected an integer');
-    const range = resolveError({ target: '.', coverageTarget: 150 });
+    expect(templateError(testingSuiteTemplate, { target: '.', coverageTarget: 'most' }).message).toContain('parameters.coverageTarget: expected an integer');
+    const range = templateError(testingSuiteTemplate, { target: '.', coverageTarget: 150 });
     expect(range).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect(range.message.split('\n')).toEqual([
       'parameters.coverageTarget: expected an integer from 1 to 100, got 150',
@@ -99,7 +83,7 @@ describe('testing-suite template (issue 8)', () => {
   });
 
   it('estimates its duration as the critical path of its tasks', () => {
-    expect(testingSuiteTemplate.estimatedDuration).toBe(criticalPathSeconds(workflow.tasks));
+    expect(testingSuiteTemplate.estimatedDuration).toBe(criticalPathMs(workflow.tasks) / 1000);
     expect(testingSuiteTemplate.config?.maxParallelAgents).toBeGreaterThanOrEqual(writers.length);
   });
 });

@@ -105,4 +105,21 @@ describe('a closed stdout (issue 6: `| head` printed an EPIPE stack trace and le
     }
     expect(existsSync(f.log)).toBe(true);
   });
+
+  it('ends consult, meeting, route and meetings types quietly with exit code 0, the runs journaled to their end (issue 8)', async () => {
+    const f = fixture();
+    const env = { ENSEMBLE_SIMULATED_LATENCY_MS: '0' };
+    for (const args of [
+      ['consult', 'Postgres or SQLite for the queue?', '--agents', 'backend-architect,security-auditor', '--db', f.db],
+      ['meeting', 'standup', '--title', 'Tuesday', '--topic', 'Release', '--db', f.db],
+      ['route', 'testing', 'add tests for the parser', '--db', f.db],
+      ['meetings', 'types'],
+    ]) {
+      const result = await runWithClosedStdout(args, { cwd: f.folder, env });
+      expect(result.stderr, args.join(' ')).not.toMatch(/EPIPE|Error|at /);
+      expect(result.code, args.join(' ')).toBe(0);
+    }
+    const listed = JSON.parse((await runCli(['runs', '--json', '--db', f.db], { cwd: f.folder })).stdout) as { runs: { status: string }[] };
+    expect(listed.runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
 });

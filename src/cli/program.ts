@@ -11,6 +11,7 @@ import {
   registerRouteCommand,
   registerRunCommand,
   registerRunsCommands,
+  registerServeCommand,
   registerWorkflowsCommands,
 } from './commands/index.js';
 import { createCliContext, EXIT_INVALID_INPUT, guardIo, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
@@ -57,6 +58,7 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()):
   registerAgentsCommands(program, action);
   registerChatCommand(program, action);
   registerConsultCommand(program, action);
+  registerServeCommand(program, action);
   registerMeetingCommand(program, action);
   registerMeetingsCommands(program, action);
   registerMemoryCommands(program, action);

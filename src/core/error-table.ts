@@ -37,6 +37,8 @@ export const ERROR_SURFACES = {
   // A run still running under a live owner cannot be removed: cancel it first.
   RUN_ACTIVE: { exitCode: 2, httpStatus: 409 },
   RUN_CANCELLED: { exitCode: 1, httpStatus: 409 },
+  // Its process stopped it to shut down (`ensemble serve` on SIGTERM): the run is resumable, and the server resumes it on its next start.
+  RUN_INTERRUPTED: UNAVAILABLE,
   TASK_TIMEOUT: TIMEOUT,
   RUN_TIMEOUT: TIMEOUT,
   AGENT_FAILED: AGENT_FAILURE,
@@ -58,6 +60,12 @@ export const ERROR_SURFACES = {
   PROVIDER_CIRCUIT_OPEN: UNAVAILABLE,
   PROVIDER_ERROR: AGENT_FAILURE,
   JOURNAL_ERROR: INTERNAL,
+  NOT_FOUND,
+  METHOD_NOT_ALLOWED: { exitCode: 2, httpStatus: 405 },
+  PAYLOAD_TOO_LARGE: { exitCode: 2, httpStatus: 413 },
+  UNAUTHORIZED: { exitCode: 2, httpStatus: 401 },
+  // The server's own per-client limit on starting runs (a provider's 429 is PROVIDER_RATE_LIMITED).
+  RATE_LIMITED: { exitCode: 1, httpStatus: 429 },
   INTERNAL,
 } as const satisfies Record<ErrorCode, ErrorSurface>;
 

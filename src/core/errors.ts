@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'TASK_TIMEOUT',
   'RUN_TIMEOUT',
   'RUN_CANCELLED',
+  'RUN_INTERRUPTED',
   'RUN_NOT_RESUMABLE',
   'RUN_ACTIVE',
   'AGENT_FAILED',
@@ -34,6 +35,12 @@ export const ERROR_CODES = [
   'PROVIDER_NOT_CONFIGURED',
   'INVALID_CONFIG',
   'JOURNAL_ERROR',
+  // The HTTP API's own refusals (a route, a method, a body, a token, a rate limit).
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'RATE_LIMITED',
   'INTERNAL',
 ] as const;
 

@@ -11,7 +11,7 @@ export type RetryDecision = { readonly retry: false } | { readonly retry: true; 
  * @param random a number in [0, 1).
  */
 export function decideRetry(error: EnsembleError, attempt: number, policy: RetryPolicy, random: number): RetryDecision {
-  if (!error.retryable || error.code === 'RUN_CANCELLED' || error.code === 'RUN_TIMEOUT') return { retry: false };
+  if (!error.retryable || error.code === 'RUN_CANCELLED' || error.code === 'RUN_INTERRUPTED' || error.code === 'RUN_TIMEOUT') return { retry: false };
   if (attempt > policy.max) return { retry: false };
   const exponential = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
   const jittered = exponential / 2 + (random * exponential) / 2;

@@ -27,7 +27,7 @@ export interface FinishedTasks {
 /**
  * The outcome of a run whose tasks have all ended: each task's result and the summary (counts,
  * spend, wall time, the tasks a spending cap stopped). A run stopped by `stopReason` is cancelled
- * (a cancel) or failed (its global timeout) and carries the reason; otherwise it failed if a task
+ * (a cancel), interrupted (its process shut down) or failed (its global timeout) and carries the reason; otherwise it failed if a task
  * failed or was skipped, and succeeded if not.
  */
 export function buildRunOutcome(
@@ -77,7 +77,7 @@ export function buildRunOutcome(
     ...(budgetStops.length === 0 ? {} : { budgetStops }),
   };
   if (stopReason !== undefined) {
-    const runStatus: RunStatus = stopReason.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
+    const runStatus: RunStatus = stopReason.code === 'RUN_CANCELLED' ? 'cancelled' : stopReason.code === 'RUN_INTERRUPTED' ? 'interrupted' : 'failed';
     return { runId, status: runStatus, summary, results, error: serializeError(stopReason) };
   }
   const runStatus: RunStatus = summary.failedTasks > 0 || summary.skippedTasks > 0 ? 'failed' : 'succeeded';

@@ -175,6 +175,14 @@ export class RunScheduler {
     this.stop(new EnsembleError('RUN_CANCELLED', reason ?? 'run cancelled'));
   }
 
+  /**
+   * Stops the run promptly as a cancel does, but leaves it `interrupted`, to be resumed: its process
+   * is shutting down (a server on SIGTERM). `details` go into the `workflow:error` the run ends with.
+   */
+  interrupt(reason: string, details?: Readonly<Record<string, unknown>>): void {
+    this.stop(new EnsembleError('RUN_INTERRUPTED', reason, details === undefined ? {} : { details: { ...details } }));
+  }
+
   /** Current state of one task, for observers. */
   taskStatus(taskId: string): TaskStatus | undefined {
     const index = this.graph.indexById.get(taskId);

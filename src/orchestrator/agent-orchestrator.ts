@@ -73,6 +73,8 @@ export class AgentOrchestrator {
   /** Holds taken with {@link keepOpen} before the scheduler existed. */
   private readonly pendingHolds: { isReleased: boolean; release?: () => void }[] = [];
   private cancelReason: string | undefined;
+  /** Set by {@link interrupt}, for a scheduler made after the call. */
+  private interruption: { readonly reason: string; readonly details?: Readonly<Record<string, unknown>> } | undefined;
   private currentRunId: string | undefined;
   /** Where the run works and with which provider and model: from the options, or from the run for a resume. */
   private resolvedSettings: ResolvedRunSettings | undefined;
@@ -182,6 +184,16 @@ export class AgentOrchestrator {
   cancel(reason?: string): void {
     this.cancelReason = reason ?? 'run cancelled';
     this.scheduler?.cancel(this.cancelReason);
+  }
+
+  /**
+   * Stops the run promptly and leaves it `interrupted`, resumable with `resume(runId)`: for a process
+   * that shuts down with runs in flight (`ensemble serve` on SIGTERM). `execute()` then resolves with
+   * status `interrupted`; the run's `workflow:error` carries RUN_INTERRUPTED with `details`.
+   */
+  interrupt(reason: string, details?: Readonly<Record<string, unknown>>): void {
+    this.interruption = { reason, ...(details === undefined ? {} : { details }) };
+    this.scheduler?.interrupt(reason, details);
   }
 
   /**
@@ -410,6 +422,7 @@ export class AgentOrchestrator {
       const outcome = scheduler.start();
       if (signal?.aborted === true) onAbort();
       if (this.cancelReason !== undefined) scheduler.cancel(this.cancelReason);
+      if (this.interruption !== undefined) scheduler.interrupt(this.interruption.reason, this.interruption.details);
       return await outcome;
     } finally {
       stopWatching?.();

@@ -7,3 +7,5 @@ export type { OrchestratorOptions } from './schema.js';
 /** One stored setting of a run that a resume's options replaced (`maxParallelAgents`, `budget.run.tokens`, `workspaceDir`, `model`, …), old → new. */
 export type { SettingOverride } from './resolve-run-settings.js';
 export { createRunId } from './run-id.js';
+/** Cancels a run another process runs (through the journal) or nobody runs (interrupted → cancelled). */
+export { requestRunCancel } from './request-run-cancel.js';

@@ -9,3 +9,4 @@ export { registerRouteCommand } from './route-command.js';
 export { registerRunCommand } from './run-command.js';
 export { registerRunsCommands } from './runs-command.js';
 export { registerWorkflowsCommands } from './workflows-command.js';
+export { registerServeCommand } from './serve-command.js';

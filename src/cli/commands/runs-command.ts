@@ -3,6 +3,7 @@ import { describeTaskWork, type TaskToolActivity } from './describe-task-work.js
 import { isOwnerAlive } from '../../host/index.js';
 import { registerRunsRemoveCommands } from './runs-remove-command.js';
 import { openRunStore, type RunRecord, type RunStore, type TaskRecord } from '../../store/index.js';
+import { requestRunCancel } from '../../orchestrator/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatCost, formatDuration, formatNumber, formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
@@ -194,24 +195,7 @@ export function usageByAgent(tasks: readonly TaskRecord[]): { agentName: string;
 }
 
 async function cancelRun(context: CliContext, runId: string): Promise<number> {
-  const result = withStore(context, (store) => {
-    const run = store.getRun(runId);
-    if (run === undefined) throw new EnsembleError('UNKNOWN_RUN', `no run "${runId}" in ${context.storePath}`, { details: { runId } });
-    if (run.status === 'interrupted') {
-      // Nobody is running it (its owner died or its heartbeat went stale): record the decision so it is not
-      // mistaken for a crash. A compare-and-set, so a resume that claimed it meanwhile is cancelled through the journal instead.
-      if (store.cancelInterrupted(runId)) return 'cancelled (it was interrupted; nothing was running)';
-      store.requestCancel(runId);
-      return undefined;
-    }
-    if (run.status !== 'running') {
-      throw new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" is not running (status ${run.status}); there is nothing to cancel`, {
-        details: { runId, status: run.status },
-      });
-    }
-    store.requestCancel(runId);
-    return undefined;
-  });
+  const result = withStore(context, (store) => (requestRunCancel(store, runId) === 'cancelled' ? 'cancelled (it was interrupted; nothing was running)' : undefined));
   if (result !== undefined) {
     context.print(`${runId}: ${result}`);
     return EXIT_OK;

@@ -1,51 +1,69 @@
 import type { ChildProcess } from 'node:child_process';
 import { startCli } from './cli.js';
 
-/** An `ensemble serve` child process and its address. */
+/** An `ensemble serve` child process and the address it listens on. */
 export interface ServeProcess {
+  /** `http://127.0.0.1:PORT`, from its first stdout line. */
   readonly url: string;
   readonly child: ChildProcess;
-  /** Everything it wrote so far. */
-  output(): string;
-  /** Sends `signal` and resolves with the exit code once it has exited (SIGKILL after `timeoutMs`). */
-  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** Everything it wrote so far, for failure messages. */
+  readonly output: () => string;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves once it exited. */
+  readonly stop: () => Promise<void>;
 }
 
-const LISTENING = /^ensemble serve: listening on (http:\/\/\S+)$/m;
+export interface StartServeOptions {
+  readonly cwd: string;
+  readonly dbPath: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly extraArgs?: readonly string[];
+  /** @default 20000 */
+  readonly startTimeoutMs?: number;
+}
 
-/** Starts `ensemble serve --port 0 --db <db> …` in `cwd` and waits (bounded) for its listening line. */
-export function startServeProcess(options: { readonly cwd: string; readonly db: string; readonly args?: readonly string[]; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number }): Promise<ServeProcess> {
-  const child = startCli(['serve', '--port', '0', '--db', options.db, ...(options.args ?? [])], { cwd: options.cwd, ...(options.env === undefined ? {} : { env: options.env }) });
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 20_000): Promise<number | null> => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+const LISTENING_LINE = /^ensemble serve: listening on (http:\/\/\S+)$/;
+
+/** Starts `ensemble serve --port 0 --db PATH` on loopback and waits for its first stdout line. */
+export function startServeProcess(options: StartServeOptions): Promise<ServeProcess> {
+  const child = startCli(['serve', '--host', '127.0.0.1', '--port', '0', '--db', options.dbPath, ...(options.extraArgs ?? [])], {
+    cwd: options.cwd,
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const output = (): string => `stdout:\n${stdout}\nstderr:\n${stderr}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ensemble serve did not start within ${options.timeoutMs ?? 15_000} ms:\n${text}`));
-    }, options.timeoutMs ?? 15_000);
-    const onData = (): void => {
-      const match = LISTENING.exec(text);
-      if (match === null) return;
+      reject(new Error(`ensemble serve did not announce its address within ${options.startTimeoutMs ?? 20_000} ms\n${output()}`));
+    }, options.startTimeoutMs ?? 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const before = stdout;
+      stdout += chunk.toString();
+      if (before.includes('\n')) return;
+      const newline = stdout.indexOf('\n');
+      if (newline < 0) return;
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ url: match[1]!, child, output: () => text, stop });
-    };
-    child.stdout!.on('data', onData);
-    void exited.then((code) => {
+      const match = LISTENING_LINE.exec(stdout.slice(0, newline).trim());
+      if (match === null) {
+        child.kill('SIGKILL');
+        reject(new Error(`ensemble serve's first line is not its address\n${output()}`));
+      } else {
+        resolve({ url: match[1]!, child, output, stop });
+      }
+    });
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`ensemble serve exited with ${code} before listening:\n${text}`));
+      reject(new Error(`ensemble serve exited (code ${code}, signal ${signal}) before announcing its address\n${output()}`));
     });
   });
 }

@@ -38,7 +38,7 @@ describe('ensemble serve shutdown', () => {
   let db: string;
   const servers: ServeProcess[] = [];
   const serve = async (latencyMs: number): Promise<ServeProcess> => {
-    const server = await startServeProcess({ cwd: temp.folder, db, env: { ENSEMBLE_SIMULATED_LATENCY_MS: String(latencyMs) } });
+    const server = await startServeProcess({ cwd: temp.folder, dbPath: db, env: { ENSEMBLE_SIMULATED_LATENCY_MS: String(latencyMs) } });
     servers.push(server);
     return server;
   };

@@ -94,7 +94,7 @@ export function createEnsembleServer(input: EnsembleServerOptions = {}): Ensembl
   const simulatedLatencyMs = options.simulatedLatencyMs ?? simulatedLatencyFromEnv(env);
 
   // Asked at scrape time only, by when `runs` exists.
-  const metrics = createServerMetrics({ store, liveRuns: () => runs.liveStates() });
+  const metrics = createServerMetrics({ store, liveRuns: () => runs.liveStates(), logger });
   const feeds = new RunEventFeeds({
     store,
     pollIntervalMs: options.pollIntervalMs,

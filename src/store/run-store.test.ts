@@ -356,6 +356,38 @@ describe('RunStore', () => {
     expect(() => store.listRuns({ limit: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('listRuns.limit') }));
   });
 
+  it('counts runs and tasks per status over the whole journal, other connections\' runs included, runs from their status index (issue 9)', () => {
+    const zeroRuns = { running: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0 };
+    const zeroTasks = { pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    expect(store.countRunsByStatus()).toEqual(zeroRuns);
+    expect(store.countTasksByStatus()).toEqual(zeroTasks);
+    createRun('whole', THREE_TASKS);
+    store.journalFor('whole').append(wholeRun('whole'));
+    const elsewhere = openRunStore(path);
+    try {
+      elsewhere.createRun({ runId: 'other', workflowName: 'w', spec: { tasks: [], config: runConfigSchema.parse({}), parameters: {} }, owner: OWNER, createdAt: 2_000 });
+      const event = eventWriter('other');
+      elsewhere.journalFor('other').append([
+        event('workflow:start', { workflowName: 'w', taskCount: 2, maxParallelAgents: 2, resumed: false, completedTaskCount: 0 }),
+        event('task:added', added('a', 'writer')),
+        event('task:added', added('b', 'writer')),
+        event('task:start', { taskId: 'a', agentName: 'writer', description: 'do a', attempt: 1 }),
+      ]);
+      elsewhere.markRunStatus('other', 'interrupted');
+    } finally {
+      elsewhere.close();
+    }
+    expect(store.countRunsByStatus()).toEqual({ ...zeroRuns, failed: 1, interrupted: 1 });
+    expect(store.countTasksByStatus()).toEqual({ ...zeroTasks, pending: 1, running: 1, succeeded: 1, failed: 1, skipped: 1 });
+    const database = new Database(path, { readonly: true });
+    try {
+      const plan = JSON.stringify(database.prepare('EXPLAIN QUERY PLAN SELECT status, COUNT(*) AS count FROM runs GROUP BY status').all());
+      expect(plan).toContain('COVERING INDEX runs_by_status');
+    } finally {
+      database.close();
+    }
+  });
+
   it('restores task rows on claim when the first execution died before task:added was journaled', () => {
     createRun('run-1', THREE_TASKS);
     store.claimRun('run-1', OWNER);

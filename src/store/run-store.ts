@@ -7,6 +7,7 @@ import {
   DEFAULT_STALE_AFTER_MS,
   EnsembleError,
   median,
+  TASK_STATUSES,
   TERMINAL_RUN_STATUSES,
   toInputIssues,
   type Journal,
@@ -14,6 +15,7 @@ import {
   type RunEvent,
   type RunStatus,
   type TaskSpec,
+  type TaskStatus,
 } from '../core/index.js';
 import { EventAppender } from './event-appender.js';
 import { eventKeyRange } from './event-key.js';
@@ -23,7 +25,15 @@ import { parseStoredValue } from './parse-stored-json.js';
 import { RunRemover, type PruneCriteria, type RemovedRun, type SpaceReport } from './remove-runs.js';
 import { RunClaims, type ClaimOptions, type HeartbeatResult, type OwnerJudge } from './run-claims.js';
 import { RUN_COLUMNS, toRunRecord, type CreateRunInput, type RunClaim, type RunOwner, type RunRecord, type RunSpec } from './run-record.js';
-import { completedTaskRowSchema, listRunsOptionsSchema, readEventsOptionsSchema, runStatusSchema, sampleSizeSchema } from './schema.js';
+import {
+  completedTaskRowSchema,
+  listRunsOptionsSchema,
+  readEventsOptionsSchema,
+  runStatusCountRowSchema,
+  runStatusSchema,
+  sampleSizeSchema,
+  taskStatusCountRowSchema,
+} from './schema.js';
 import { TASK_COLUMNS, TASK_OUTPUT_COLUMN, toTaskRecord, type TaskRecord } from './task-record.js';
 import { toRunEvent } from './to-run-event.js';
 
@@ -144,6 +154,30 @@ export class RunStore {
             ? this.statements.listRuns.all(limit)
             : this.statements.listRunsByStatus.all(status, limit);
       return rows.map((row) => toRunRecord(row));
+    });
+  }
+
+  /** Runs per status over the whole journal (every process's runs), counted on the index `runs_by_status`. */
+  countRunsByStatus(): Record<RunStatus, number> {
+    return this.guard('count runs by status', () => {
+      const counts = zeroCounts(runStatusSchema.options);
+      for (const value of this.statements.countRunsByStatus.all()) {
+        const row = parseStoredValue(runStatusCountRowSchema, value, { runId: '*', field: 'status count' });
+        counts[row.status] = row.count;
+      }
+      return counts;
+    });
+  }
+
+  /** Tasks per status over every run in the journal: a scan of the task rows (no index: see the v4 migration), outputs not read. */
+  countTasksByStatus(): Record<TaskStatus, number> {
+    return this.guard('count tasks by status', () => {
+      const counts = zeroCounts(TASK_STATUSES);
+      for (const value of this.statements.countTasksByStatus.all()) {
+        const row = parseStoredValue(taskStatusCountRowSchema, value, { runId: '*', field: 'task status count' });
+        counts[row.status] = row.count;
+      }
+      return counts;
     });
   }
 
@@ -365,6 +399,8 @@ function prepareStatements(database: Database.Database) {
       `SELECT ${RUN_COLUMNS} FROM runs WHERE substr(workflow_id, 1, ?) = ? AND (? IS NULL OR status = ?) ORDER BY created_at DESC, run_id DESC LIMIT ?`,
     ),
     listTasks: prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY ordinal`),
+    countRunsByStatus: prepare('SELECT status, COUNT(*) AS count FROM runs GROUP BY status'),
+    countTasksByStatus: prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status'),
     readEvents: prepare('SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key LIMIT ?'),
     addedTasks: prepare("SELECT seq, event_json FROM events WHERE event_key BETWEEN ? AND ? AND type = 'task:added' AND event_json LIKE '%\"task\":{%' ORDER BY event_key"),
     lastSeq: prepare('SELECT seq FROM events WHERE event_key BETWEEN ? AND ? ORDER BY event_key DESC LIMIT 1').pluck(),
@@ -390,6 +426,10 @@ function prepareStatements(database: Database.Database) {
     selectRunningIds: prepare("SELECT run_id FROM runs WHERE status = 'running'").pluck(),
     updateSpec: prepare('UPDATE runs SET spec_json = ?, updated_at = ? WHERE run_id = ?'),
   };
+}
+
+function zeroCounts<Status extends string>(statuses: readonly Status[]): Record<Status, number> {
+  return Object.fromEntries(statuses.map((status) => [status, 0])) as Record<Status, number>;
 }
 
 function unknownRun(runId: string, path: string): EnsembleError {

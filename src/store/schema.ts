@@ -181,6 +181,12 @@ export const prunableRunRowSchema = z.object({
   created_at: z.number(),
 });
 
+/** A row of `RunStore.countRunsByStatus`. */
+export const runStatusCountRowSchema = z.object({ status: runStatusSchema, count: z.int().min(0) });
+
+/** A row of `RunStore.countTasksByStatus`. */
+export const taskStatusCountRowSchema = z.object({ status: taskStatusSchema, count: z.int().min(0) });
+
 /** An `events` row as selected for reading back. */
 export const eventRowSchema = z.object({ seq: z.number(), event_json: z.string() });
 

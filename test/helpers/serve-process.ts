@@ -8,8 +8,8 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   /** Everything it wrote so far, for failure messages. */
   readonly output: () => string;
-  /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves once it exited. */
-  readonly stop: () => Promise<void>;
+  /** Sends `signal` (SIGTERM), then SIGKILL if it has not exited within `timeoutMs` (10 s); resolves with its exit code once it exited. */
+  readonly stop: (signal?: NodeJS.Signals, timeoutMs?: number) => Promise<number | null>;
 }
 
 export interface StartServeOptions {
@@ -33,13 +33,16 @@ export function startServeProcess(options: StartServeOptions): Promise<ServeProc
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const output = (): string => `stdout:\n${stdout}\nstderr:\n${stderr}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

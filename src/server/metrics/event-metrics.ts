@@ -81,11 +81,6 @@ export class EventMetrics {
     this.toolCalls = new Counter({ name: 'ensemble_tool_calls_total', help: 'Tool calls of agents that ended, by tool and success.', labelNames: ['tool', 'ok'], registers });
   }
 
-  /** Attempts whose model is remembered now (for tests of the memory bound). */
-  get rememberedAttempts(): number {
-    return this.attemptModels.count;
-  }
-
   /** Folds one event into the metrics. */
   record(event: RunEvent): void {
     this.events.inc({ type: event.type });

@@ -1,5 +1,5 @@
 // `npm run bench`: measures the scheduler and journal and writes BENCHMARKS.md.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAgentRegistryLoad } from './agent-registry-load.js';
@@ -8,6 +8,8 @@ import { benchMakespan, type MakespanSample } from './makespan.js';
 import { benchOverhead } from './overhead.js';
 import { benchScale } from './scale.js';
 import { benchToolLoop } from './tool-loop.js';
+import { SERVER_LOAD_HEADING } from './server-load-section.js';
+import { readMarkdownSection, replaceMarkdownSection } from './write-benchmarks-section.js';
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const max = (values: number[]) => Math.max(...values);
@@ -98,7 +100,10 @@ async function main(): Promise<void> {
   log('');
   for (const line of formatContextTokens(await benchContextTokens())) log(line);
   const benchmarksPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-  writeFileSync(benchmarksPath, `${lines.join('\n')}\n`);
+  // `npm run bench:server` owns its section: keep what it last wrote.
+  const serverLoad = existsSync(benchmarksPath) ? readMarkdownSection(readFileSync(benchmarksPath, 'utf8'), SERVER_LOAD_HEADING) : undefined;
+  const text = `${lines.join('\n')}\n`;
+  writeFileSync(benchmarksPath, serverLoad === undefined ? text : replaceMarkdownSection(text, SERVER_LOAD_HEADING, serverLoad));
   process.stdout.write(`\nwrote ${benchmarksPath}\n`);
 }
 

@@ -25,6 +25,8 @@ export interface ReceivedEvent {
 /** Everything one follower saw of its run's stream. */
 export interface FollowerRecord {
   readonly runId: string;
+  /** When the request was sent, epoch ms. */
+  readonly requestedAt: number;
   /** When the response headers arrived, epoch ms: the server had subscribed it to the run's feed by then. */
   readonly connectedAt: number;
   readonly events: readonly ReceivedEvent[];
@@ -39,6 +41,7 @@ export interface FollowerRecord {
  * being repaired. Returns when the server closes the stream.
  */
 export async function recordRunStream(baseUrl: string, runId: string, signal: AbortSignal): Promise<FollowerRecord> {
+  const requestedAt = Date.now();
   const response = await fetch(new URL(`/api/runs/${encodeURIComponent(runId)}/events`, baseUrl), {
     headers: { accept: 'text/event-stream', 'last-event-id': '0' },
     signal,
@@ -55,5 +58,5 @@ export async function recordRunStream(baseUrl: string, runId: string, signal: Ab
     const { type, seq, at } = parsed.data;
     events.push({ type, runId: parsed.data.runId, seq, at, frameId: message.id, receivedAt });
   }
-  return { runId, connectedAt, events, closedAt: Date.now() };
+  return { runId, requestedAt, connectedAt, events, closedAt: Date.now() };
 }

@@ -10,6 +10,11 @@ export interface LatencySummary {
   readonly p95Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** From a follower's request to its response headers (the server subscribes it before it answers), in ms. */
+  readonly openWaitP50Ms: number;
+  readonly openWaitMaxMs: number;
+  /** Followers whose response headers came after their run's last event was journaled: they only replayed. */
+  readonly openedAfterEndCount: number;
 }
 
 /**
@@ -26,6 +31,8 @@ export function summarizeLatency(followers: readonly FollowerRecord[]): LatencyS
     for (const event of follower.events) if (event.at >= follower.connectedAt) latenciesMs.push(event.receivedAt - event.at);
   }
   latenciesMs.sort((left, right) => left - right);
+  const openedAfterEndCount = followers.filter((follower) => follower.connectedAt > (follower.events.at(-1)?.at ?? Number.POSITIVE_INFINITY)).length;
+  const openWaitsMs = followers.map((follower) => follower.connectedAt - follower.requestedAt).sort((left, right) => left - right);
   return {
     deliveredEventCount,
     liveEventCount: latenciesMs.length,
@@ -33,6 +40,9 @@ export function summarizeLatency(followers: readonly FollowerRecord[]): LatencyS
     p95Ms: percentile(latenciesMs, 95),
     p99Ms: percentile(latenciesMs, 99),
     maxMs: latenciesMs.at(-1) ?? Number.NaN,
+    openWaitP50Ms: percentile(openWaitsMs, 50),
+    openWaitMaxMs: openWaitsMs.at(-1) ?? Number.NaN,
+    openedAfterEndCount,
   };
 }
 

@@ -13,6 +13,8 @@ import { createLayeredTasks } from './server-load-workload.js';
 export interface LoadRoundOptions {
   readonly runCount: number;
   readonly followersPerRun: number;
+  /** Each simulated task's wait, in ms (0: no-op tasks). */
+  readonly simulatedLatencyMs: number;
   /** Ends everything the round waits on: the bench's overall deadline. */
   readonly signal: AbortSignal;
   /** Told what the round is doing, so a deadline names the phase it stopped in. */
@@ -67,7 +69,7 @@ export async function runLoadRound(options: LoadRoundOptions): Promise<LoadRound
   let server: ServerProcess | undefined;
   try {
     onPhase('starting the server');
-    server = await startServerProcess({ dbPath, cwd: workspaceDir, signal });
+    server = await startServerProcess({ dbPath, cwd: workspaceDir, signal, simulatedLatencyMs: options.simulatedLatencyMs });
     const { url } = server;
     const idleMemory = server.readMemory();
 

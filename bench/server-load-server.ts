@@ -29,6 +29,8 @@ export interface StartServerProcessOptions {
   /** The server's cwd: its workspace, where simulated agents Glob and Read. */
   readonly cwd: string;
   readonly signal: AbortSignal;
+  /** ENSEMBLE_SIMULATED_LATENCY_MS: each simulated task's wait, in ms (0: no-op tasks). */
+  readonly simulatedLatencyMs: number;
   /** How long to wait for the `listening on` line, in ms. @default 20000 */
   readonly startTimeoutMs?: number;
 }
@@ -40,13 +42,13 @@ const STDERR_TAIL_CHARS = 4000;
 
 /**
  * Starts `ensemble serve --port 0` as its own process (so its RSS is its own, not the client's),
- * with no rate limit and no-op simulated agents: a minimal environment without provider keys or
+ * with no rate limit and simulated agents of a fixed latency: a minimal environment without provider keys or
  * a token, so every agent runs simulated and no request needs auth.
  */
 export async function startServerProcess(options: StartServerProcessOptions): Promise<ServerProcess> {
   const child = spawn(process.execPath, [cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0', '--db', options.dbPath], {
     cwd: options.cwd,
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: options.cwd, ENSEMBLE_HOME: options.cwd, ENSEMBLE_SIMULATED_LATENCY_MS: '0', NO_COLOR: '1' },
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: options.cwd, ENSEMBLE_HOME: options.cwd, ENSEMBLE_SIMULATED_LATENCY_MS: String(options.simulatedLatencyMs), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -24,6 +24,21 @@ export function replaceMarkdownSection(markdown: string, heading: string, sectio
   return [...before, body, ...(after.length === 0 ? [] : ['', ...after])].join('\n') + '\n';
 }
 
+/**
+ * The lines of the section that starts at the line `heading`, up to the next `## ` heading or the
+ * end, trailing blank lines dropped; undefined when the heading is absent. What a bench that
+ * rewrites the whole file (`run-all.ts`) keeps of a section another bench owns.
+ */
+export function readMarkdownSection(markdown: string, heading: string): string[] | undefined {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => line.trimEnd() === heading);
+  if (start === -1) return undefined;
+  const nextHeading = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  const section = lines.slice(start, nextHeading === -1 ? lines.length : nextHeading);
+  while (section.length > 1 && section.at(-1)?.trim() === '') section.pop();
+  return section;
+}
+
 /** Rewrites one section of the file at `path` (created with only that section if missing). */
 export function writeBenchmarksSection(path: string, heading: string, sectionLines: readonly string[]): void {
   const markdown = existsSync(path) ? readFileSync(path, 'utf8') : '';

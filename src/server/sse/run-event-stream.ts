@@ -1,7 +1,7 @@
 import type { RunEvent } from '../../core/index.js';
 import type { RunStore } from '../../store/index.js';
 import type { RunEventFeeds } from './run-event-feeds.js';
-import { SSE_PING_FRAME, SSE_RETRY_FRAME, toSseFrame } from './sse-frame.js';
+import { encodeSseFrame, SSE_PING_FRAME, SSE_RETRY_FRAME } from './sse-frame.js';
 
 export interface RunEventStreamOptions {
   readonly store: RunStore;
@@ -58,7 +58,7 @@ export function createRunEventStream(options: RunEventStreamOptions): ReadableSt
   const enqueueEvents = (events: readonly RunEvent[]): void => {
     for (const event of events) {
       if (event.seq <= cursor) continue;
-      enqueue(toSseFrame(event));
+      if (!isEnded) streamController?.enqueue(encodeSseFrame(event));
       cursor = event.seq;
     }
   };

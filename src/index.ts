@@ -10,6 +10,8 @@ export type { InProcessAgent, InProcessAgentContext, AgentDefinition, InProcessB
 export { MemoryMessageBus, parseAgentMessages, toSharedContextHistory } from './bus/index.js';
 export { createContextStrategy, countTokens, tokenizerFor } from './context/index.js';
 export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
+export { createEnsembleServer, followRunEvents, readSseEvents } from './server/index.js';
+export type { EnsembleServer, EnsembleServerOptions, FollowRunEventsOptions, SseMessage, RunListItem, RunTaskView } from './server/index.js';
 export type { RunRecord, TaskRecord } from './store/index.js';
 export {
   chat,

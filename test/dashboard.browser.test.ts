@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/browser.js';
 import { repoRoot, startCli } from './helpers/cli.js';
+import { openAiChunk, openAiErrorReply, openAiModelsReply, startProviderServer, type Reply } from './helpers/provider-servers.js';
 import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
 import { createTempFolder, type TempFolder } from './helpers/temp-folder.js';
 
@@ -32,6 +33,8 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
   let context: BrowserContext;
   let page: Page;
   const requestedUrls: string[] = [];
+  /** Every `ensemble serve` the page was pointed at. */
+  const servers: ServeProcess[] = [];
   const pageErrors: string[] = [];
 
   async function getJson<T>(path: string): Promise<T> {
@@ -76,8 +79,10 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
     writeFileSync(join(workspace, 'src', 'cart.ts'), 'export function total(prices: number[]): number {\n  return prices.reduce((sum, price) => sum + price, 0);\n}\n');
     dbPath = join(temp.folder, 'ensemble.db');
     mkdirSync(artifactsDir, { recursive: true });
-    server = await startServeProcess({ cwd: workspace, dbPath, env: { ENSEMBLE_SIMULATED_LATENCY_MS: String(LATENCY_MS) } });
+    // The browser first: without one, the suite fails before starting anything.
     browser = await launchChromium();
+    server = await startServeProcess({ cwd: workspace, dbPath, env: { ENSEMBLE_SIMULATED_LATENCY_MS: String(LATENCY_MS) } });
+    servers.push(server);
     context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     context.setDefaultTimeout(WAIT_MS);
     context.setDefaultNavigationTimeout(WAIT_MS);
@@ -161,7 +166,10 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
     await taskNode('design').click();
     await page.getByTestId('task-output').filter({ hasText: 'simulated output' }).waitFor();
     const midRun = await screenshot('mid-run');
-    if (shouldUpdateDocs) copyFileSync(midRun, join(repoRoot, 'docs', 'dashboard.png'));
+    if (shouldUpdateDocs) {
+      mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+      copyFileSync(midRun, join(repoRoot, 'docs', 'dashboard.png'));
+    }
 
     await page.locator('[data-testid="run-status"][data-status="running"]').waitFor();
     await page.getByTestId('cancel-run').click();
@@ -250,9 +258,102 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
     await screenshot('form-error');
   });
 
+  it('shows an open circuit holding a task up, then streams its output into the panel live', async () => {
+    const model = 'qwen2.5-coder';
+    const provider = await startProviderServer();
+    let releaseStream!: () => void;
+    const streamReleased = new Promise<void>((resolve) => (releaseStream = resolve));
+    // A model that streams a first line, then waits for the test before finishing its answer.
+    const heldStream: Reply = async (_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      response.write(openAiChunk(model, { role: 'assistant', content: '' }, null));
+      response.write(openAiChunk(model, { content: 'First streamed line of the review.\n' }, null));
+      await Promise.race([streamReleased, new Promise((resolve) => setTimeout(resolve, WAIT_MS))]);
+      response.write(openAiChunk(model, { content: 'Second line, after the wait.' }, null));
+      response.write(openAiChunk(model, {}, 'stop'));
+      const usage = { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 };
+      response.write(`data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage })}\n\n`);
+      response.end('data: [DONE]\n\n');
+    };
+    provider.route('/v1/models', openAiModelsReply([model]));
+    // One 503 opens the circuit (threshold 1); the retry then waits out the cool-down, and the probe call streams.
+    provider.enqueue(openAiErrorReply(503, 'Service unavailable'), heldStream);
+    const llmFolder = join(temp!.folder, 'llm');
+    mkdirSync(llmFolder, { recursive: true });
+    writeFileSync(
+      join(llmFolder, 'ensemble.config.yaml'),
+      'providerPolicy:\n  breakerThreshold: 1\n  breakerCooldownMs: 6000\n  taskRetry: { max: 2, backoffMs: 100 }\n',
+    );
+    const llmServer = await startServeProcess({
+      cwd: llmFolder,
+      dbPath: join(llmFolder, 'ensemble.db'),
+      env: { OPENAI_BASE_URL: `${provider.url}/v1`, ENSEMBLE_MODEL: model },
+    });
+    servers.push(llmServer);
+    try {
+      const started = await fetch(`${llmServer.url}/api/workflows/execute`, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ workflowName: 'Streamed review', tasks: [{ id: 'review', agentName: 'code-reviewer', description: 'Review the cart', prompt: 'Review the cart module.' }] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(started.status).toBe(202);
+      const { runId } = (await started.json()) as { runId: string };
+      await page.goto(`${llmServer.url}/#/runs/${runId}`);
+      await taskNode('review').click();
+
+      // The wait for the open circuit is drawn on the box it holds up, and told in full in the panel.
+      await page.locator('[data-testid="task-node"][data-task-id="review"][data-status="running"].is-held .node-hold', { hasText: 'circuit open' }).waitFor();
+      await page.getByTestId('task-panel').locator('.hold-text', { hasText: 'openai-compatible circuit open' }).waitFor();
+      await screenshot('circuit-open');
+
+      // The first streamed line shows while the task still runs, before the model has finished.
+      await page.getByTestId('task-output').filter({ hasText: 'First streamed line of the review.' }).waitFor();
+      expect(await taskNode('review').getAttribute('data-status')).toBe('running');
+      expect(await page.getByTestId('task-output').textContent()).not.toContain('Second line');
+      await screenshot('streaming-output');
+
+      releaseStream();
+      await taskNode('review', 'succeeded').waitFor();
+      await page.getByTestId('task-output').filter({ hasText: 'Second line, after the wait.' }).waitFor();
+      expect(await page.getByTestId('task-output').textContent()).toContain('First streamed line of the review.');
+      expect(await page.getByTestId('task-panel').locator('.hold-text').count()).toBe(0);
+      expect(provider.requests.filter((request) => request.url.startsWith('/v1/chat/completions')).length).toBe(2);
+    } finally {
+      releaseStream();
+      await llmServer.stop();
+      await provider.close();
+    }
+  });
+
+  it('works against a server that needs a token, given once in the address', async () => {
+    expect(reviewRunId).toBeDefined();
+    const token = 'dashboard-test-token-0123456789';
+    const guarded = await startServeProcess({ cwd: workspace, dbPath, extraArgs: ['--token', token] });
+    servers.push(guarded);
+    try {
+      // Without the token the API refuses, and the page says so (the token prompt is dismissed).
+      page.once('dialog', (dialog) => void dialog.dismiss());
+      await page.goto(`${guarded.url}/#/runs`);
+      await page.locator('.notice-error', { hasText: 'Could not read the runs' }).waitFor();
+
+      await page.goto(`${guarded.url}/#token=${token}`);
+      // The token leaves the address bar at once, and every call carries it: the list, then a run's event stream.
+      await page.locator(`[data-testid="run-row"][data-run-id="${reviewRunId}"]`).waitFor();
+      expect(page.url()).not.toContain(token);
+      await page.locator(`[data-testid="run-row"][data-run-id="${reviewRunId}"] a`).click();
+      await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor();
+      expect(await page.locator('[data-testid="task-node"][data-status="succeeded"]').count()).toBe(6);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('asks nothing of any host but its own server, and throws no page errors', () => {
     expect(requestedUrls.length).toBeGreaterThan(0);
-    expect(requestedUrls.filter((url) => !url.startsWith(`${server!.url}/`) && !url.startsWith('data:'))).toEqual([]);
+    // Two servers ran (the simulated one, and one with a model provider on loopback): the page asked only them.
+    const ownOrigins = servers.map((serve) => `${serve.url}/`);
+    expect(requestedUrls.filter((url) => !ownOrigins.some((origin) => url.startsWith(origin)) && !url.startsWith('data:'))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -11,9 +11,15 @@ export interface AuthToken {
   save(token: string): void;
   /** Asks the person for the token after a 401; undefined when they decline. */
   ask(): string | undefined;
+  /**
+   * Keeps a token given in the address (`#token=…`) and takes it out of the address bar and the
+   * history, so a shared screenshot or link does not leak it. Called on load and on every hash change
+   * (a link pasted into an open tab only changes the hash).
+   */
+  captureFromHash(): void;
 }
 
-/** Reads the token from `location.hash` (`#token=…`, then removed from the address) or sessionStorage. */
+/** The token of this tab: from `location.hash` (`#token=…`, then removed from the address) or sessionStorage. */
 export function createAuthToken(): AuthToken {
   const token: AuthToken = {
     read: () => sessionStorage.getItem(STORAGE_KEY) ?? undefined,
@@ -24,12 +30,13 @@ export function createAuthToken(): AuthToken {
       token.save(answer);
       return answer;
     },
+    captureFromHash: () => {
+      if (!location.hash.startsWith(HASH_PREFIX)) return;
+      const given = decodeURIComponent(location.hash.slice(HASH_PREFIX.length)).trim();
+      if (given !== '') token.save(given);
+      history.replaceState(null, '', `${location.pathname}${location.search}#/runs`);
+    },
   };
-  if (location.hash.startsWith(HASH_PREFIX)) {
-    const given = decodeURIComponent(location.hash.slice(HASH_PREFIX.length)).trim();
-    if (given !== '') token.save(given);
-    // Out of the address bar and the history, so a shared screenshot or link does not leak it.
-    history.replaceState(null, '', `${location.pathname}${location.search}#/runs`);
-  }
+  token.captureFromHash();
   return token;
 }

@@ -21,6 +21,7 @@ function startDashboard(): void {
 
   const show = (): void => {
     unmount?.();
+    token.captureFromHash();
     const route = parseRoute(location.hash);
     for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
       link.toggleAttribute('aria-current', link.dataset.nav === route.view || (link.dataset.nav === 'runs' && route.view === 'run'));

@@ -23,9 +23,13 @@ export function mountNewRunView(container: HTMLElement, context: ViewContext): U
     min: '1',
     max: String(MAX_PARALLEL_AGENTS),
     step: '1',
-    placeholder: "the template's default",
+    placeholder: 'template default',
     'data-testid': 'concurrency',
   });
+  const concurrencyField = createElement('div', { class: 'form-field' }, [
+    createElement('label', { for: 'concurrency', class: 'field-label' }, ['Concurrency', createElement('span', { class: 'field-type' }, [` agents at once, 1–${MAX_PARALLEL_AGENTS}`])]),
+    concurrency,
+  ]);
   const error = createElement('p', { class: 'form-error', role: 'alert', 'data-testid': 'form-error', hidden: '' });
   const start = createElement('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'start-run' }, ['Start run']);
   // The server is the judge of the input (its 400 names the field), so the browser's own checks are off.
@@ -33,12 +37,9 @@ export function mountNewRunView(container: HTMLElement, context: ViewContext): U
     createElement('div', { class: 'form-field' }, [createElement('label', { for: 'template', class: 'field-label' }, ['Workflow template']), select]),
     about,
     parameterBox,
-    createElement('div', { class: 'form-field' }, [
-      createElement('label', { for: 'concurrency', class: 'field-label' }, ['Concurrency', createElement('span', { class: 'field-type' }, [` agents at once, 1–${MAX_PARALLEL_AGENTS}`])]),
-      concurrency,
-    ]),
-    createElement('div', { class: 'form-actions' }, [start]),
+    concurrencyField,
     error,
+    createElement('div', { class: 'form-actions' }, [start]),
   ]);
   container.replaceChildren(createElement('section', { class: 'new-run-view' }, [createElement('div', { class: 'view-heading' }, [createElement('h1', {}, ['New run'])]), form]));
 
@@ -50,11 +51,22 @@ export function mountNewRunView(container: HTMLElement, context: ViewContext): U
     if (code === undefined) error.removeAttribute('data-code');
     else error.setAttribute('data-code', code);
     error.hidden = false;
+    // The server's message names the field by its path (`parameters.target: required`): mark that input.
+    const named = [...fields.keys()].filter((name) => [':', '.', '['].some((next) => message.includes(`parameters.${name}${next}`)));
+    for (const [name, field] of fields) field.element.classList.toggle('is-invalid', named.includes(name));
+    concurrencyField.classList.toggle('is-invalid', message.includes('maxParallelAgents'));
+    error.scrollIntoView({ block: 'nearest' });
+  }
+
+  function clearError(): void {
+    error.hidden = true;
+    for (const field of fields.values()) field.element.classList.remove('is-invalid');
+    concurrencyField.classList.remove('is-invalid');
   }
 
   function showTemplate(): void {
     const workflow = workflows.find((candidate) => candidate.id === select.value);
-    error.hidden = true;
+    clearError();
     if (workflow === undefined) {
       replaceChildren(about, []);
       replaceChildren(parameterBox, []);
@@ -89,7 +101,7 @@ export function mountNewRunView(container: HTMLElement, context: ViewContext): U
       ...(concurrencyText === '' ? {} : { config: { maxParallelAgents: Number.isFinite(Number(concurrencyText)) ? Number(concurrencyText) : concurrencyText } }),
     };
     start.disabled = true;
-    error.hidden = true;
+    clearError();
     try {
       const accepted = await context.api.post('api/workflows/execute', body, executeAcceptedSchema, { signal: aborter.signal });
       context.navigate({ view: 'run', runId: accepted.runId });

@@ -26,6 +26,7 @@ export class RunFollower {
   readonly activity = new TaskActivityLog();
   private source: EventSource | undefined;
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  private isReplayOnly = false;
 
   constructor(private readonly options: RunFollowerOptions) {}
 
@@ -34,14 +35,22 @@ export class RunFollower {
     return this.source !== undefined || this.reopenTimer !== undefined;
   }
 
-  /** Opens the stream after the last applied event, unless it is open already. */
+  /** Opens the stream after the last applied event (unless it is open already) and follows it live. */
   open(): void {
+    this.isReplayOnly = false;
     if (this.isFollowing) return;
     const source = new EventSource(this.options.api.eventsUrl(this.options.runId, this.state.lastSeq));
     source.onmessage = (message: MessageEvent<unknown>) => this.receive(message.data);
     source.onerror = () => {
+      if (this.source !== source) return;
+      // The server closes the stream of a run that stopped without an end event once it has replayed it.
+      if (this.isReplayOnly) {
+        this.close();
+        this.options.onEnd();
+        return;
+      }
       // CONNECTING: the browser retries by itself. CLOSED: it gave up (an HTTP error), so we try again later.
-      if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
+      if (source.readyState !== EventSource.CLOSED) return;
       this.source = undefined;
       this.reopenTimer = setTimeout(() => {
         this.reopenTimer = undefined;
@@ -49,6 +58,14 @@ export class RunFollower {
       }, REOPEN_DELAY_MS);
     };
     this.source = source;
+  }
+
+  /**
+   * The run is not running (ended, or interrupted: its owner died without an end event): take what
+   * the server replays, then stop instead of reconnecting every second. `open()` follows live again.
+   */
+  stopAfterReplay(): void {
+    this.isReplayOnly = true;
   }
 
   close(): void {

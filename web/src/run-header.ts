@@ -6,6 +6,9 @@ import { formatCostUsd, formatTokens } from './format-spend.js';
 /** The run statuses a resume may continue (a succeeded run has nothing left; a running one is owned). */
 const RESUMABLE_STATUSES: ReadonlySet<string> = new Set(['failed', 'cancelled', 'interrupted']);
 
+/** How long an action's confirmation stays, in ms; the header's status says the rest. */
+const INFO_NOTICE_MS = 5000;
+
 export interface RunHeaderActions {
   readonly cancel: () => void;
   readonly resume: () => void;
@@ -33,6 +36,7 @@ export class RunHeader {
   private readonly resumeButton = createElement('button', { type: 'button', class: 'button', 'data-testid': 'resume-run' }, ['Resume run']);
   private readonly notice = createElement('p', { class: 'notice', role: 'status', 'aria-live': 'polite', hidden: '' });
   private isBusy = false;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private lastLegendKey = '';
 
   constructor(actions: RunHeaderActions) {
@@ -61,11 +65,13 @@ export class RunHeader {
     this.isBusy = isBusy;
   }
 
-  /** A line under the header: what an action did, or why it failed. */
+  /** A line under the header: what an action did (for a few seconds), or why it failed (until the next action). */
   showNotice(text: string, tone: 'info' | 'error'): void {
     setText(this.notice, text);
     this.notice.className = `notice notice-${tone}`;
     this.notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    if (tone === 'info') this.noticeTimer = setTimeout(() => (this.notice.hidden = true), INFO_NOTICE_MS);
   }
 
   update(state: RunState, status: string, fallback: { readonly workflowName?: string; readonly startedAt?: number }, nowMs: number): void {

@@ -26,6 +26,7 @@ export function mountRunView(container: HTMLElement, context: ViewContext, runId
   let renderFrame: number | undefined;
   let isUnmounted = false;
   let isLoadingDetail = false;
+  let isUnknownRun = false;
   const aborter = new AbortController();
 
   const follower = new RunFollower({ runId, api, onEvent: () => scheduleRender(), onEnd: () => scheduleRender() });
@@ -75,16 +76,19 @@ export function mountRunView(container: HTMLElement, context: ViewContext, runId
   }
 
   async function loadDetail(): Promise<void> {
-    if (isLoadingDetail) return;
+    if (isLoadingDetail || isUnknownRun) return;
     isLoadingDetail = true;
     try {
       detail = await api.get(`api/runs/${encodeURIComponent(runId)}`, runDetailResponseSchema, { signal: aborter.signal });
       specs = new Map(detail.tasks.map((task) => [task.id, task]));
-      // Running again (a resume from the CLI or another tab) while we are not following: follow it.
-      if (detail.run.status === 'running' && !follower.isFollowing) follower.open();
+      // Running again (a resume from the CLI or another tab), perhaps while we were not following: follow it live.
+      // Not running (ended, or interrupted without an end event): a stream still open is only a replay.
+      if (detail.run.status === 'running') follower.open();
+      else follower.stopAfterReplay();
     } catch (error) {
       if (aborter.signal.aborted) return;
       if (isEnsembleError(error) && error.code === 'UNKNOWN_RUN') {
+        isUnknownRun = true;
         follower.close();
         header.showNotice(`No run "${runId}" in this server's journal.`, 'error');
       } else {

@@ -2,11 +2,10 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES, RUN_EVENT_TYPES } from '../../src/core/index.js';
 
-/**
- * What the dashboard reads from the server (docs of the API in src/server). Objects are loose and
- * unknown codes fall back, so a newer server's extra fields do not break an older page.
- */
+// What the dashboard reads from its server (the API of src/server). Objects are loose and unknown
+// codes fall back, so a newer server's extra fields do not break an older page.
 
+/** The body of every failed call: `{error: {code, message}}`. */
 export const apiErrorSchema = z.looseObject({
   error: z.looseObject({
     code: z.catch(z.enum(ERROR_CODES), 'INTERNAL'),

@@ -1,8 +1,9 @@
 import type { RunState, TaskState } from '../../src/core/index.js';
 import { createElement, createSvgElement, setAttribute, setText } from './create-element.js';
-import { describeTaskHold } from './describe-task-hold.js';
+import { describeTaskHold, describeTaskHoldBriefly } from './describe-task-hold.js';
 import { formatDurationMs } from './format-duration.js';
-import { layoutTaskGraph, NODE_HEIGHT_PX, NODE_WIDTH_PX, pickLayout, type GraphPoint, type TaskGraphLayout, type TaskGraphLayouts } from './layout-task-graph.js';
+import { layoutTaskGraph, pickLayout, type TaskGraphLayouts } from './layout-task-graph.js';
+import { NODE_HEIGHT_PX, NODE_WIDTH_PX, type GraphPoint, type TaskGraphLayout } from './task-graph-geometry.js';
 
 /** The SVG pieces of one task's box, updated in place as its state changes. */
 interface NodeParts {
@@ -31,7 +32,8 @@ export class TaskGraphView {
   private readonly svg: SVGSVGElement;
   private readonly nodes = new Map<string, NodeParts>();
   private readonly edges: { readonly from: string; readonly to: string; readonly path: SVGPathElement }[] = [];
-  private layoutKey = '';
+  /** The dependencies array of each task laid out: the reducer replaces it only when `task:added` changes the graph. */
+  private laidOut = new Map<string, readonly string[]>();
   private layouts: TaskGraphLayouts | undefined;
   private shown: TaskGraphLayout | undefined;
   private lastUpdate: { readonly state: RunState; readonly nowMs: number; readonly selectedTaskId: string | undefined } | undefined;
@@ -47,9 +49,8 @@ export class TaskGraphView {
   update(state: RunState, nowMs: number, selectedTaskId: string | undefined): void {
     this.lastUpdate = { state, nowMs, selectedTaskId };
     const tasks = [...state.tasks.values()];
-    const key = tasks.map((task) => `${task.taskId}<${task.dependencies.join(',')}`).join('\n');
-    if (key !== this.layoutKey) {
-      this.layoutKey = key;
+    if (tasks.length !== this.laidOut.size || tasks.some((task) => this.laidOut.get(task.taskId) !== task.dependencies)) {
+      this.laidOut = new Map(tasks.map((task) => [task.taskId, task.dependencies]));
       this.layouts = layoutTaskGraph(tasks);
       this.shown = undefined;
       this.fit();
@@ -115,14 +116,14 @@ function createNode(task: TaskState, corner: GraphPoint, select: () => void): No
   const text = (className: string, y: number, content: string): SVGTextElement =>
     createSvgElement('text', { class: className, x: String(corner.x + 12), y: String(corner.y + y) }, [content]);
   const tooltip = createSvgElement('title');
-  const agent = text('node-agent', 40, '');
-  const status = text('node-status', 58, '');
-  const hold = text('node-hold', 72, '');
+  const agent = text('node-agent', 38, '');
+  const status = text('node-status', 55, '');
+  const hold = text('node-hold', 71, '');
   const group = createSvgElement('g', { 'data-testid': 'task-node', 'data-task-id': task.taskId, tabindex: '0', role: 'button' }, [
     tooltip,
     createSvgElement('rect', { class: 'node-box', x: String(corner.x), y: String(corner.y), width: String(NODE_WIDTH_PX), height: String(NODE_HEIGHT_PX), rx: '8' }),
     createSvgElement('rect', { class: 'node-stripe', x: String(corner.x), y: String(corner.y), width: '5', height: String(NODE_HEIGHT_PX), rx: '2' }),
-    text('node-title', 22, fitText(task.taskId, TITLE_CHARS)),
+    text('node-title', 21, fitText(task.taskId, TITLE_CHARS)),
     agent,
     status,
     hold,
@@ -144,12 +145,14 @@ function updateNode(parts: NodeParts, task: TaskState, nowMs: number, isSelected
     parts.task = task;
     setAttribute(parts.group, 'data-status', task.status);
     setAttribute(parts.group, 'aria-label', `${task.taskId}, ${task.agentName}, ${task.status}`);
-    setText(parts.tooltip, `${task.taskId} · ${task.agentName}\n${task.description}`);
+    const hold = describeTaskHold(task, nowMs);
+    setText(parts.tooltip, `${task.taskId} · ${task.agentName}\n${task.description}${hold === undefined ? '' : `\n${hold}`}`);
     setText(parts.agent, fitText(task.agentName, LINE_CHARS));
     setText(parts.status, fitText(describeStatus(task, nowMs), LINE_CHARS));
-    setText(parts.hold, fitText(describeTaskHold(task, nowMs) ?? '', LINE_CHARS));
+    setText(parts.hold, fitText(describeTaskHoldBriefly(task, nowMs) ?? '', LINE_CHARS));
   }
-  setAttribute(parts.group, 'class', `task-node status-${task.status}${isSelected ? ' is-selected' : ''}${task.pause !== undefined || task.circuit !== undefined ? ' is-held' : ''}`);
+  const isHeld = isLive && describeTaskHoldBriefly(task, nowMs) !== undefined;
+  setAttribute(parts.group, 'class', `task-node status-${task.status}${isSelected ? ' is-selected' : ''}${isHeld ? ' is-held' : ''}`);
 }
 
 /** The status line of a box: state, attempt and duration (ticking while it runs). */

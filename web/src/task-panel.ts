@@ -17,25 +17,27 @@ export interface TaskPanelContent {
   readonly nowMs: number;
 }
 
-/** A part of the panel redrawn only when its key changes, so a reader's selection and scroll survive live updates. */
+/** A part of the panel redrawn only when one of its keys changes, so a reader's selection and scroll survive live updates. */
 class PanelSection {
   readonly element: HTMLElement;
   private readonly body: HTMLDivElement;
-  private key: unknown = {};
+  private keys: readonly unknown[] | undefined;
 
   constructor(title: string, className: string) {
     this.body = createElement('div', { class: 'section-body' });
     this.element = createElement('section', { class: `panel-section ${className}` }, [createElement('h3', {}, [title]), this.body]);
   }
 
-  render(key: unknown, draw: () => readonly ElementChild[]): void {
-    if (Object.is(key, this.key)) return;
-    this.key = key;
+  /** Draws the section again unless every key is the same (`Object.is`) as last time. */
+  render(keys: readonly unknown[], draw: () => readonly ElementChild[]): void {
+    const previous = this.keys;
+    if (previous !== undefined && previous.length === keys.length && keys.every((key, index) => Object.is(key, previous[index]))) return;
+    this.keys = keys;
     replaceChildren(this.body, draw());
   }
 
   reset(): void {
-    this.key = {};
+    this.keys = undefined;
   }
 }
 
@@ -100,13 +102,14 @@ export class TaskPanel {
     setText(this.heading, task.taskId);
     setText(this.subheading, `${task.agentName}${task.description === '' ? '' : ` · ${task.description}`}`);
     const isLive = task.status === 'running' || task.status === 'retrying';
-    this.facts.render(isLive ? `${Math.floor(nowMs / 1000)}:${task.attempts}:${String(task.usage.totalTokens)}:${task.status}` : task, () => renderFacts(task, nowMs));
-    this.prompt.render(spec, () => [createElement('pre', { class: 'task-prompt' }, [spec?.prompt ?? 'Loading…'])]);
+    // A live task's facts tick every second (its running time, what holds it up); others change with the task.
+    this.facts.render(isLive ? [task, Math.floor(nowMs / 1000)] : [task], () => renderFacts(task, nowMs));
+    this.prompt.render([spec], () => [createElement('pre', { class: 'task-prompt' }, [spec?.prompt ?? 'Loading…'])]);
     this.renderOutput(task, activity);
-    this.tools.render(`${activity.toolCalls.length}:${task.activeToolCalls.length}`, () => renderToolCalls(task, activity));
-    this.files.render(task.filesWritten.length + (task.evidence?.diff === undefined ? 0 : 0.5), () => renderFiles(task));
+    this.tools.render([activity.toolCalls, task.activeToolCalls, task.toolUsage], () => renderToolCalls(task, activity));
+    this.files.render([task.filesWritten, task.evidence], () => renderFiles(task));
     const relevant = content.messages.filter((message) => message.taskId === task.taskId || isMessageFor(message, { id: task.taskId, agentName: task.agentName }));
-    this.messages.render(relevant.length, () => renderMessages(task, relevant));
+    this.messages.render([relevant.length], () => renderMessages(task, relevant));
   }
 
   private renderOutput(task: TaskState, activity: TaskActivity): void {

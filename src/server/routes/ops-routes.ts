@@ -35,5 +35,5 @@ export function addOpsRoutes(app: Hono, server: ServerContext, assets: ReadonlyM
     });
   };
   app.get('/', () => serveAsset('index.html'));
-  app.get('/:file{[A-Za-z0-9_.-]+\\.(?:js|css|svg|png|ico|map)}', (context) => serveAsset(context.req.param('file')));
+  app.get('/:file{[A-Za-z0-9_.-]+\\.(?:js|css|svg|png|ico|map|txt)}', (context) => serveAsset(context.req.param('file')));
 }

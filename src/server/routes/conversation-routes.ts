@@ -1,4 +1,6 @@
 import type { Hono } from 'hono';
+import type { z } from 'zod';
+import type { AgentOrchestrator } from '../../orchestrator/index.js';
 import { consultRequestSchema, meetingRequestSchema, prepareConsultation, prepareMeeting, type ConversationOptions } from '../../meetings/index.js';
 import { checkingBody, parseRequest } from '../error-response.js';
 import { readJsonBody, respondToStart, takeStart, type ServerContext } from '../server-context.js';
@@ -18,20 +20,16 @@ export function addConversationRoutes(app: Hono, server: ServerContext): void {
     };
   };
 
-  app.post('/api/consultations', async (context) => {
-    const body = parseRequest(consultRequestSchema, await readJsonBody(context), '');
-    // The request is checked (unknown agents, bad fields: 400) before the client's allowance is taken.
-    const prepared = await checkingBody(() => prepareConsultation(body, options()));
-    takeStart(server, context);
-    const started = await checkingBody(() => server.runs.launch(prepared.orchestrator, () => prepared.run()));
-    return respondToStart(server, context, started);
-  });
-
-  app.post('/api/meetings', async (context) => {
-    const body = parseRequest(meetingRequestSchema, await readJsonBody(context), '');
-    const prepared = await checkingBody(() => prepareMeeting(body, options()));
-    takeStart(server, context);
-    const started = await checkingBody(() => server.runs.launch(prepared.orchestrator, () => prepared.run()));
-    return respondToStart(server, context, started);
-  });
+  // The request is checked (bad fields, unknown agents: 400) before the client's allowance is taken.
+  const addRoute = <Body>(path: string, schema: z.ZodType<Body>, prepare: (body: Body, options: ConversationOptions) => { readonly orchestrator: AgentOrchestrator; run(): Promise<unknown> }): void => {
+    app.post(path, async (context) => {
+      const body = parseRequest(schema, await readJsonBody(context), '');
+      const prepared = await checkingBody(() => prepare(body, options()));
+      takeStart(server, context);
+      const started = await checkingBody(() => server.runs.launch(prepared.orchestrator, () => prepared.run()));
+      return respondToStart(server, context, started);
+    });
+  };
+  addRoute('/api/consultations', consultRequestSchema, prepareConsultation);
+  addRoute('/api/meetings', meetingRequestSchema, prepareMeeting);
 }

@@ -343,7 +343,8 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
       expect(page.url()).not.toContain(token);
       await page.locator(`[data-testid="run-row"][data-run-id="${reviewRunId}"] a`).click();
       await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor();
-      expect(await page.locator('[data-testid="task-node"][data-status="succeeded"]').count()).toBe(6);
+      // The header may show the recorded status before the stream's replay has drawn the tasks: wait for them.
+      await expect.poll(() => page.locator('[data-testid="task-node"][data-status="succeeded"]').count(), { timeout: 15_000 }).toBe(6);
     } finally {
       await guarded.stop();
     }

@@ -46,7 +46,10 @@ const STDERR_TAIL_CHARS = 4000;
  * a token, so every agent runs simulated and no request needs auth.
  */
 export async function startServerProcess(options: StartServerProcessOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0', '--db', options.dbPath], {
+  // BENCH_SERVER_PROF=<dir> writes the server's CPU profile there (open it in Chrome's DevTools) to see where its time goes.
+  const profileDir = process.env['BENCH_SERVER_PROF'];
+  const profileArgs = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  const child = spawn(process.execPath, [...profileArgs, cliPath, 'serve', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0', '--db', options.dbPath], {
     cwd: options.cwd,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: options.cwd, ENSEMBLE_HOME: options.cwd, ENSEMBLE_SIMULATED_LATENCY_MS: String(options.simulatedLatencyMs), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { isRunEndEvent, type RunEvent } from '../../core/index.js';
 import type { RunStore } from '../../store/index.js';
+import { ReplayCache } from './replay-cache.js';
 
 /** One client following a run: the feed hands it live events; it keeps its own cursor. */
 export interface FeedFollower {
@@ -19,6 +20,8 @@ export interface RunEventFeedsOptions {
   readonly heartbeatIntervalMs?: number;
   /** Told every event read from the journal for a run of another process (metrics). */
   readonly onForeignEvent?: (event: RunEvent) => void;
+  /** Encoded frames of followed runs kept for replays, in bytes. @default 64 MiB */
+  readonly replayCacheBytes?: number;
 }
 
 interface RunFeed {
@@ -43,8 +46,11 @@ export class RunEventFeeds {
   private readonly pollTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private isClosed = false;
+  /** Frames of followed runs, shared by the clients that replay them. */
+  readonly replayCache: ReplayCache;
 
   constructor(private readonly options: RunEventFeedsOptions) {
+    this.replayCache = new ReplayCache(options.replayCacheBytes ?? 64 * 1024 * 1024);
     this.pollTimer = setInterval(() => this.pollForeignRuns(), options.pollIntervalMs ?? 100);
     this.heartbeatTimer = setInterval(() => this.pingAll(), options.heartbeatIntervalMs ?? 15_000);
     // Neither timer may keep a process alive that is otherwise done (a library user's tests).
@@ -119,6 +125,7 @@ export class RunEventFeeds {
   }
 
   private handOut(feed: RunFeed, events: readonly RunEvent[]): void {
+    this.replayCache.append(events[0]!.runId, events);
     for (const event of events) {
       if (event.seq > feed.lastSeq) feed.lastSeq = event.seq;
       for (const follower of [...feed.followers]) follower.deliver(event);

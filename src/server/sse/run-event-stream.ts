@@ -22,11 +22,11 @@ export interface RunEventStreamOptions {
 /** Events read from the journal per pull while replaying: replay advances as fast as the client reads. */
 const REPLAY_PAGE = 500;
 /**
- * Frames a client may fall behind before it is dropped. A client that reads slower than the run
- * writes would otherwise hold an ever-growing queue; dropped, it reconnects with Last-Event-ID and
- * replays from the journal at its own pace.
+ * Chunks (a live event, or a replay page) a client may fall behind before it is dropped. A client
+ * that reads slower than the run writes would otherwise hold an ever-growing queue; dropped, it
+ * reconnects with Last-Event-ID and replays from the journal at its own pace.
  */
-const MAX_QUEUED_FRAMES = 20_000;
+const MAX_QUEUED_CHUNKS = 20_000;
 
 const encoder = new TextEncoder();
 
@@ -55,12 +55,19 @@ export function createRunEventStream(options: RunEventStreamOptions): ReadableSt
     if (isEnded || streamController === undefined) return;
     streamController.enqueue(encoder.encode(frame));
   };
+  /** Frames as one chunk: the HTTP layer pays per chunk (a read, a write), so a replay page goes out in one. */
+  const enqueueFrames = (frames: readonly Uint8Array[]): void => {
+    if (isEnded || streamController === undefined || frames.length === 0) return;
+    streamController.enqueue(frames.length === 1 ? frames[0]! : concatenate(frames));
+  };
   const enqueueEvents = (events: readonly RunEvent[]): void => {
+    const frames: Uint8Array[] = [];
     for (const event of events) {
       if (event.seq <= cursor) continue;
-      if (!isEnded) streamController?.enqueue(encodeSseFrame(event));
+      frames.push(encodeSseFrame(event));
       cursor = event.seq;
     }
+    enqueueFrames(frames);
   };
   const close = (): void => {
     if (isEnded) return;
@@ -75,7 +82,7 @@ export function createRunEventStream(options: RunEventStreamOptions): ReadableSt
       if (event.seq > cursor + 1) enqueueEvents(store.readEvents(runId, { afterSeq: cursor, limit: event.seq - cursor - 1 }));
       enqueueEvents([event]);
       const queued = streamController === undefined ? 0 : -(streamController.desiredSize ?? 0);
-      if (queued > MAX_QUEUED_FRAMES) close();
+      if (queued > MAX_QUEUED_CHUNKS) close();
     },
     ping(): void {
       enqueue(SSE_PING_FRAME);
@@ -94,7 +101,13 @@ export function createRunEventStream(options: RunEventStreamOptions): ReadableSt
       },
       pull() {
         if (!isReplaying || isEnded) return;
+        // Frames another client's replay or the live feed already encoded, then the journal for the rest.
+        const cached = feeds.replayCache.framesAfter(runId, cursor, REPLAY_PAGE);
+        enqueueFrames(cached);
+        cursor += cached.length;
+        if (cached.length === REPLAY_PAGE) return;
         const page = store.readEvents(runId, { afterSeq: cursor, limit: REPLAY_PAGE });
+        feeds.replayCache.append(runId, page);
         enqueueEvents(page);
         if (page.length === REPLAY_PAGE) return;
         // Caught up with the journal: in this same tick, follow live or end.
@@ -112,4 +125,16 @@ export function createRunEventStream(options: RunEventStreamOptions): ReadableSt
     },
     { highWaterMark: 64 },
   );
+}
+
+function concatenate(frames: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const frame of frames) length += frame.byteLength;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const frame of frames) {
+    joined.set(frame, offset);
+    offset += frame.byteLength;
+  }
+  return joined;
 }

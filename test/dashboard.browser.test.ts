@@ -197,6 +197,13 @@ describe('the dashboard, in Chromium, against `ensemble serve`', { timeout: 120_
     const detail = await getJson<{ run: { totalTokens: number; status: string } }>(`/api/runs/${cancelledRunId}`);
     expect(detail.run.status).toBe('succeeded');
     expect(Number(await page.getByTestId('run-tokens').getAttribute('data-value'))).toBe(detail.run.totalTokens);
+
+    // Opened afresh, the replay holds both executions: the cancelled one's end must not stop it before the resumed one's.
+    await page.goto(`${server!.url}/#/runs`);
+    await page.goto(`${server!.url}/#/runs/${cancelledRunId}`);
+    await expect.poll(() => page.locator('[data-testid="task-node"][data-status="succeeded"]').count(), { timeout: 15_000 }).toBe(6);
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor();
+    expect(Number(await page.getByTestId('run-tokens').getAttribute('data-value'))).toBe(detail.run.totalTokens);
   });
 
   it('lists, live, a run the CLI starts in another process on the same journal', async () => {

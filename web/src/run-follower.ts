@@ -8,7 +8,7 @@ export interface RunFollowerOptions {
   readonly api: ApiClient;
   /** Called after each applied event with the task it changed, if any. */
   readonly onEvent: (event: RunEvent) => void;
-  /** Called when the stream ends: the run's end event arrived, so there is nothing more to follow. */
+  /** Called when the stream ends after the run's end event (or after the replay of a run that is not running): nothing more to follow. */
   readonly onEnd: () => void;
 }
 
@@ -27,6 +27,8 @@ export class RunFollower {
   private source: EventSource | undefined;
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
   private isReplayOnly = false;
+  /** Whether the last event applied ended an execution of the run (more may follow in a replay: a resume). */
+  private hasReachedEnd = false;
 
   constructor(private readonly options: RunFollowerOptions) {}
 
@@ -39,12 +41,15 @@ export class RunFollower {
   open(): void {
     this.isReplayOnly = false;
     if (this.isFollowing) return;
+    this.hasReachedEnd = false;
     const source = new EventSource(this.options.api.eventsUrl(this.options.runId, this.state.lastSeq));
     source.onmessage = (message: MessageEvent<unknown>) => this.receive(message.data);
     source.onerror = () => {
       if (this.source !== source) return;
-      // The server closes the stream of a run that stopped without an end event once it has replayed it.
-      if (this.isReplayOnly) {
+      // The server ends a stream after the run's end event (the browser would reconnect: stop it here), and
+      // the stream of a run that stopped without an end event once it has replayed it. A replay may hold
+      // several executions (cancelled, then resumed): only an end event that is the last one received counts.
+      if (this.isReplayOnly || this.hasReachedEnd) {
         this.close();
         this.options.onEnd();
         return;
@@ -81,11 +86,7 @@ export class RunFollower {
     applyRunEvent(this.state, event);
     this.activity.record(event);
     this.options.onEvent(event);
-    if (isRunEndEvent(event)) {
-      // The server closes the stream of a run that ended; closing first keeps the browser from reconnecting to it.
-      this.close();
-      this.options.onEnd();
-    }
+    this.hasReachedEnd = isRunEndEvent(event);
   }
 }
 

@@ -36,7 +36,7 @@ export type {
   RunConfig,
   InputIssue,
 } from './schema.js';
-export { TERMINAL_RUN_STATUSES, TASK_STATUSES, ZERO_USAGE } from './types.js';
+export { RUN_STATUSES, TERMINAL_RUN_STATUSES, TASK_STATUSES, ZERO_USAGE } from './types.js';
 export type {
   RunStatus,
   TaskStatus,

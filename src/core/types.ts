@@ -2,6 +2,8 @@ import type { SerializedError } from './errors.js';
 import type { PermissionCeiling } from './schema.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+/** Every run status, in a stable order (for counts, listings and `--status` checks). */
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contextStrategySchema, retryPolicySchema } from '../core/index.js';
+import { contextStrategySchema, retryPolicySchema, RUN_STATUSES } from '../core/index.js';
 
 /** Most bytes a request body may have (a workflow of many tasks fits; a runaway upload does not). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -52,7 +52,7 @@ export const chatBodySchema = z.strictObject({
 /** `GET /api/runs` query. */
 export const runListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
 });
 
 /** `GET /api/workflows/list` query. */

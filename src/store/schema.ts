@@ -5,6 +5,7 @@ import {
   MESSAGE_TYPES,
   contextStrategySchema,
   PERMISSION_CEILINGS,
+  RUN_STATUSES,
   runConfigSchema,
   taskSpecSchema,
   type RunEvent,
@@ -19,7 +20,7 @@ import {
 
 // Journal rows read back are a boundary: every JSON column and row goes through these schemas.
 
-export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export const runStatusSchema = z.enum(RUN_STATUSES);
 export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled']);
 
 export const serializedErrorSchema = z.object({

@@ -1,4 +1,4 @@
-import { EnsembleError, foldRunEvents, type RunState, type RunStatus } from '../../core/index.js';
+import { EnsembleError, foldRunEvents, RUN_STATUSES, type RunState, type RunStatus } from '../../core/index.js';
 import { describeTaskWork, type TaskToolActivity } from './describe-task-work.js';
 import { isOwnerAlive } from '../../host/index.js';
 import { registerRunsRemoveCommands } from './runs-remove-command.js';
@@ -8,8 +8,6 @@ import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatCost, formatDuration, formatNumber, formatTimestamp, renderTable, truncate, type Palette } from '../format.js';
 import { sanitizeTerminalLine, sanitizeTerminalText } from '../terminal/index.js';
-
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 
 export function registerRunsCommands(program: Command, action: ActionFactory): void {
   const runs = program

@@ -1,4 +1,4 @@
-import { EnsembleError, isEnsembleError, type RunStatus } from '../../core/index.js';
+import { EnsembleError, isEnsembleError, RUN_STATUSES, type RunStatus } from '../../core/index.js';
 import { isOwnerAlive } from '../../host/index.js';
 import { openRunStore, type RemovedRun, type SpaceReport } from '../../store/index.js';
 import type { ActionFactory, Command } from '../action.js';
@@ -6,8 +6,6 @@ import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { formatTimestamp } from '../format.js';
 import { removeRunFiles } from '../../codebase/index.js';
 import { dirname } from 'node:path';
-
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
 
 interface PruneFlags {
   readonly olderThan?: string;

@@ -1,9 +1,6 @@
 import type { RunStatus, TaskStatus } from '../../core/index.js';
 import type { RunStore } from '../../store/index.js';
 
-/** Every run status, in the order the exposition lists them. */
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
-
 /** Runs and tasks per status over the whole journal: every run, also those other processes execute. */
 export interface JournalStatusCounts {
   readonly runs: Readonly<Record<RunStatus, number>>;

@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
-import { TASK_STATUSES, type RunState } from '../../core/index.js';
+import { RUN_STATUSES, TASK_STATUSES, type RunState } from '../../core/index.js';
 import type { RunStore } from '../../store/index.js';
-import { countJournalStatuses, RUN_STATUSES, type JournalStatusCounts } from './count-journal-statuses.js';
+import { countJournalStatuses, type JournalStatusCounts } from './count-journal-statuses.js';
 import { countLiveWork, type LiveWork } from './count-live-work.js';
 
 /** Options of {@link registerScrapeGauges}. */

@@ -15,16 +15,14 @@ export function addRunRoutes(app: Hono, server: ServerContext): void {
     const query = parseRequest(runListQuerySchema, context.req.query(), 'query');
     // Runs whose process died show as interrupted, not running forever.
     store.reconcileInterrupted(isOwnerAlive);
-    const live = new Map([...runs.liveStates()].map((state) => [state.runId, state]));
     const records = store.listRuns({ limit: query.limit, ...(query.status === undefined ? {} : { status: query.status }) });
-    return context.json({ runs: records.map((record) => toRunListItem(record, store, live.get(record.runId))) });
+    return context.json({ runs: records.map((record) => toRunListItem(record, store, runs.liveState(record.runId))) });
   });
 
   app.get('/api/runs/:id', (context) => {
     const record = findRun(server, context.req.param('id'));
-    const live = [...runs.liveStates()].find((state) => state.runId === record.runId);
     const error = toRunError(record);
-    return context.json({ run: toRunListItem(record, store, live), tasks: toRunTaskViews(record, store), ...(error === undefined ? {} : { error }) });
+    return context.json({ run: toRunListItem(record, store, runs.liveState(record.runId)), tasks: toRunTaskViews(record, store), ...(error === undefined ? {} : { error }) });
   });
 
   app.get('/api/runs/:id/events', (context) => {

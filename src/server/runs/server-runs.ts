@@ -69,12 +69,13 @@ export class ServerRuns {
   }
 
   /** The state of every run executing in this process, as the core reducer folds it. */
-  liveStates(): Iterable<RunState> {
-    return [...this.active.values()].map((run) => run.state);
+  *liveStates(): Iterable<RunState> {
+    for (const run of this.active.values()) yield run.state;
   }
 
-  isActive(runId: string): boolean {
-    return this.active.has(runId);
+  /** The state of one run if this process executes it now. */
+  liveState(runId: string): RunState | undefined {
+    return this.active.get(runId)?.state;
   }
 
   /**

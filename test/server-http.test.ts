@@ -136,6 +136,8 @@ describe('ensemble serve over loopback HTTP', () => {
       { body: '{"tasks": [', code: 'INVALID_INPUT', message: /not valid JSON/ },
       { body: '', code: 'INVALID_INPUT', message: /body is empty/ },
       { body: { workflowId: 'code-reveiw' }, code: 'UNKNOWN_WORKFLOW', message: /did you mean "code-review"/ },
+      // A workflow file on the server's disk is never read: only template ids are workflowIds here.
+      { body: { workflowId: '../../../etc/passwd.yaml' }, code: 'UNKNOWN_WORKFLOW', message: /unknown template "\.\.\/\.\.\/\.\.\/etc\/passwd\.yaml"/ },
       { body: { workflowId: 'fullstack-dev' }, code: 'INVALID_INPUT', message: /parameters\.projectType: required/ },
       { body: { tasks: [{ id: 'a', agentName: 'no-such-agent', prompt: 'x' }] }, code: 'UNKNOWN_AGENT', message: /tasks\[0\]\.agentName/ },
       { body: { tasks: [{ id: 'a', agentName: 'code-reviewer', prompt: 'x', dependencies: ['b'] }, { id: 'b', agentName: 'code-reviewer', prompt: 'y', dependencies: ['a'] }] }, code: 'GRAPH_CYCLE', message: /a/ },

@@ -79,6 +79,28 @@ describe('ensemble serve shutdown', () => {
     expect(starts('step-6')).toBe(1);
   });
 
+  it('two servers starting at once on the journal: exactly one resumes the interrupted run, and no task runs twice', async () => {
+    const first = await serve(300);
+    const runId = await startRun(first.url, 5);
+    const follower = follow(first.url, runId, (event) => event.type === 'task:complete' && event.taskId === 'step-1');
+    await follower.seen;
+    expect(await first.stop('SIGTERM')).toBe(0);
+    await follower.ended;
+
+    const [second, third] = await Promise.all([serve(50), serve(50)]);
+    await expect.poll(() => [second, third].filter((server) => server.output().includes(`resumed run ${runId}`)).length, { timeout: 15_000 }).toBe(1);
+    const events: RunEvent[] = [];
+    for await (const event of followRunEvents(second.url, runId)) events.push(event);
+    expect(events.at(-1)).toMatchObject({ type: 'workflow:complete', status: 'succeeded' });
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    for (let step = 1; step <= 5; step++) {
+      const starts = events.filter((event) => event.type === 'task:start' && event.taskId === `step-${step}`).length;
+      // step-1 finished before the shutdown; the others ran at most once before it and once after.
+      expect(starts, `step-${step}`).toBeLessThanOrEqual(step === 1 ? 1 : 2);
+    }
+    expect(events.filter((event) => event.type === 'workflow:start')).toHaveLength(2);
+  });
+
   it('after kill -9 the run is shown interrupted (not running forever), is not resumed on its own, and resumes on request', async () => {
     const first = await serve(300);
     const runId = await startRun(first.url, 4);

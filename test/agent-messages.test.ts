@@ -239,8 +239,8 @@ describe('SendMessage, the tool of llm agents, at the wire (issue 8)', () => {
     expect(heard.filter((entry) => entry.relation === 'message').map((entry) => entry.text)).toEqual(['use port 8080']);
     // Offered to the agent that names it; not to one whose explicit list leaves it out.
     const offered = server.chatRequests().map((body) => ({ isTalker: isTalker(body), tools: body.tools }));
-    expect(offered.find((request) => request.isTalker)?.tools).toEqual(['Read', 'SendMessage']);
-    expect(offered.find((request) => !request.isTalker)?.tools).toEqual(['Read']);
+    expect(offered.find((request) => request.isTalker)?.tools).toEqual(['Read', 'SendMessage', 'Escalate']);
+    expect(offered.find((request) => !request.isTalker)?.tools).toEqual(['Read', 'Escalate']);
     expect(ofType(events, 'agent:tool').filter((event) => event.tool === 'SendMessage' && event.state === 'end')).toEqual([
       expect.objectContaining({ taskId: 'talk', ok: true, input: 'listener: use port 8080' }),
     ]);

@@ -69,7 +69,7 @@ describe('MCP servers in a run (issue 7)', () => {
     expect(events.find((event) => event.type === 'agent:tool' && event.state === 'end')).toMatchObject({ tool: 'mcp__fs__read_text_file', ok: true });
     expect(server.toolResults().find((call) => call.toolCallId === 'mcp-read')?.content).toContain('The release is on Friday.');
     // Only the tool the agent named was offered.
-    expect(server.chatRequests()[0]?.tools).toEqual(['mcp__fs__read_text_file']);
+    expect(server.chatRequests()[0]?.tools).toEqual(['mcp__fs__read_text_file', 'Escalate']);
     expect(serverProcesses()).toEqual([]);
   }, 90_000);
 

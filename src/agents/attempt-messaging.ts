@@ -1,4 +1,4 @@
-import type { DispatchContext, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
+import type { DispatchContext, LeaseGuard, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
 import type { AgentInvocation } from './agent-runtime.js';
 
 /**
@@ -20,6 +20,14 @@ export interface AttemptMessaging {
 /** The attempt's messaging, when the dispatcher gave it one. */
 export function messagingOf(invocation: AgentInvocation): AttemptMessaging | undefined {
   return invocation.messaging;
+}
+
+/** An invocation that may carry the task's file leases (`DispatchContext.leases`, `locks` mode). */
+export type LeasedInvocation = AgentInvocation & { readonly leases?: LeaseGuard };
+
+/** The attempt's file leases, when the dispatcher was given some: tools check writes against them. */
+export function leasesOf(invocation: AgentInvocation): LeaseGuard | undefined {
+  return (invocation as LeasedInvocation).leases;
 }
 
 /**

@@ -36,6 +36,12 @@ export { createSimulatedRuntime } from './simulated/index.js';
 export type { SimulatedRuntimeOptions } from './simulated/index.js';
 export { SIMULATED_LABEL } from './simulated/index.js';
 export { LocalDispatcher } from './local-dispatcher.js';
+/**
+ * An `<ESCALATE reason="…">` block in an agent's output (the way agents without the Escalate tool ask
+ * a person), and the `AGENT_ESCALATED` error an escalated attempt rejects with (details: the request).
+ */
+export { parseEscalation, toEscalatedError } from './parse-escalation.js';
+export type { ParsedEscalation } from './parse-escalation.js';
 /** The model reference of a task: its own, else the run's, else its agent's, else the default. */
 export { modelReferenceFor } from './local-dispatcher.js';
 export type { LocalDispatcherOptions } from './local-dispatcher.js';

@@ -3,14 +3,15 @@ import type { BudgetPort, DispatchContext, InvocationInfo, MessageBus, TaskDispa
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { AgentRegistry } from './registry/index.js';
-import type { AgentInvocation, AgentRuntime } from './agent-runtime.js';
+import type { AgentRuntime } from './agent-runtime.js';
 import { createCommandRuntime } from './process/index.js';
 import type { LlmRuntime } from './llm/index.js';
 import { inProcessAgents, runInProcessAgent } from './in-process-agents.js';
 import type { InProcessAgent } from './in-process-agents.js';
 import type { AgentDefinition } from './registry/index.js';
 import { createSimulatedRuntime } from './simulated/index.js';
-import type { AttemptMessaging } from './attempt-messaging.js';
+import type { AttemptMessaging, LeasedInvocation } from './attempt-messaging.js';
+import { parseEscalation, toEscalatedError } from './parse-escalation.js';
 import { sendOutputMessages } from './send-output-messages.js';
 
 /** Model tier used when neither the task, the run, the agent nor the configuration names one. */
@@ -108,11 +109,15 @@ export class LocalDispatcher implements TaskDispatcher {
 
   dispatch(request: TaskRequest, context: DispatchContext): Promise<TaskOutcome> {
     const messaging = this.isCommunicationOn ? this.messagingOf(request, context) : undefined;
-    const attempt = this.runAttempt(request, context, messaging);
-    if (messaging === undefined) return attempt;
-    // Only a successful attempt's messages go out: a failed one's would be sent again by its retry.
-    // A malformed tag is journaled (`run:warning` MESSAGE_MALFORMED), so the run's views show it.
-    return attempt.then((outcome) => sendOutputMessages(outcome, messaging.send, { taskId: request.task.id, warn: (message) => context.reportWarning('MESSAGE_MALFORMED', message) }));
+    const warn = (message: string): void => context.reportWarning('MESSAGE_MALFORMED', message);
+    return this.runAttempt(request, context, messaging).then((outcome) => {
+      // An `<ESCALATE>` block, from any runtime, turns the attempt into a question for a person.
+      rejectEscalated(outcome, request, context, warn);
+      if (messaging === undefined) return outcome;
+      // Only a successful attempt's messages go out: a failed one's would be sent again by its retry.
+      // A malformed tag is journaled (`run:warning` MESSAGE_MALFORMED), so the run's views show it.
+      return sendOutputMessages(outcome, messaging.send, { taskId: request.task.id, warn });
+    });
   }
 
   private runAttempt(request: TaskRequest, context: DispatchContext, messaging: AttemptMessaging | undefined): Promise<TaskOutcome> {
@@ -133,7 +138,7 @@ export class LocalDispatcher implements TaskDispatcher {
       : agent.runtime === 'llm' && this.llmRuntime !== undefined
         ? this.llmRuntime
         : this.simulatedRuntime;
-    const invocation: AgentInvocation = {
+    const invocation: LeasedInvocation = {
       request,
       agent,
       workspaceDir: context.workspace,
@@ -147,6 +152,7 @@ export class LocalDispatcher implements TaskDispatcher {
       ...(this.mcp === undefined ? {} : { mcp: this.mcp }),
       ...(this.warn === undefined ? {} : { warn: this.warn }),
       ...(messaging === undefined ? {} : { messaging }),
+      ...(context.leases === undefined ? {} : { leases: context.leases }),
     };
     return runtime.run(invocation, signal);
   }
@@ -179,6 +185,20 @@ export class LocalDispatcher implements TaskDispatcher {
 /** The model reference of a task: its own, else the run's (`--model`), else its agent's, else the default (`sonnet` when none is configured). */
 export function modelReferenceFor(task: TaskSpec, agent: AgentDefinition, options: { readonly runModel?: string | undefined; readonly defaultModel?: string | undefined }): string {
   return task.model ?? options.runModel ?? agent.model ?? options.defaultModel ?? DEFAULT_MODEL_TIER;
+}
+
+/**
+ * Throws `AGENT_ESCALATED` when the attempt's output holds a well-formed `<ESCALATE>` block (its
+ * messages are then not sent: the attempt did not finish, and its next one runs after the answer).
+ * Spend the outcome carries is reported first, so the escalated attempt's cost still counts. A
+ * malformed block is a `run:warning` and the attempt succeeds as written.
+ */
+function rejectEscalated(outcome: TaskOutcome, request: TaskRequest, context: DispatchContext, warn: (message: string) => void): void {
+  const parsed = parseEscalation(outcome.output);
+  for (const problem of parsed.problems) warn(`task ${request.task.id}: ${problem}`);
+  if (parsed.escalation === undefined) return;
+  if (outcome.usage !== undefined) context.reportUsage(outcome.usage, outcome.costUsd ?? 0);
+  throw toEscalatedError(request.task.agentName, parsed.escalation);
 }
 
 /** `onWarning`, called once per distinct message. */

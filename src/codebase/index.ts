@@ -20,3 +20,21 @@ export { sweepLeftoverCopies } from './workspace-copies/index.js';
 export type { SweepLeftoverCopiesOptions } from './workspace-copies/index.js';
 /** Removes a removed run's patches and leftover workspace copies from the data folder (`runs rm`, `runs prune`). */
 export { removeRunFiles } from './remove-run-files.js';
+/** Tickets worked by a team of agents: run options, the admission check (assignment, leases), the failure policy and the dispatcher around each attempt. */
+export {
+  ISOLATION_MODES,
+  ticketRunOptionsSchema,
+  parseTeam,
+  TicketAdmission,
+  TicketDispatcher,
+  createTicketFailurePolicy,
+  composeTicketPrompt,
+  leaseOwnerOf,
+  describeHolder,
+  pickAssignment,
+} from './tickets/index.js';
+export type { IsolationMode, TeamMember, TicketRunOptions, TicketRunOptionsInput, TicketFailureNotes, FailedTicket } from './tickets/index.js';
+/** The review queue of mode `branches`. */
+export { ReviewQueue } from './review/index.js';
+/** The branch checked out in a repository's main worktree. */
+export { resolveMainBranch } from './git/index.js';

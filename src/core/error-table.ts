@@ -60,6 +60,20 @@ export const ERROR_SURFACES = {
   PROVIDER_CIRCUIT_OPEN: UNAVAILABLE,
   PROVIDER_ERROR: AGENT_FAILURE,
   JOURNAL_ERROR: INTERNAL,
+  // An agent asked a person: the task waits for the answer (it reaches a caller only when nobody can answer).
+  AGENT_ESCALATED: { exitCode: 1, httpStatus: 409 },
+  ESCALATION_EXPIRED: TIMEOUT,
+  // Answering an escalation that was already answered, expired or cancelled.
+  ESCALATION_CLOSED: { exitCode: 2, httpStatus: 409 },
+  // A path another agent holds a lease on: wait for it, or ask for the lease.
+  LEASE_CONFLICT: { exitCode: 1, httpStatus: 409 },
+  LEASE_VIOLATION: AGENT_FAILURE,
+  VERIFICATION_FAILED: AGENT_FAILURE,
+  // A branch that no longer merges cleanly: the ticket is re-queued or a person resolves it.
+  MERGE_CONFLICT: { exitCode: 1, httpStatus: 409 },
+  GIT_FAILED: INTERNAL,
+  // tmux is missing or refused a command (`apt-get install tmux`).
+  TMUX_FAILED: INTERNAL,
   NOT_FOUND,
   METHOD_NOT_ALLOWED: { exitCode: 2, httpStatus: 405 },
   PAYLOAD_TOO_LARGE: { exitCode: 2, httpStatus: 413 },

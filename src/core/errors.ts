@@ -35,6 +35,16 @@ export const ERROR_CODES = [
   'PROVIDER_NOT_CONFIGURED',
   'INVALID_CONFIG',
   'JOURNAL_ERROR',
+  // The shared codebase: escalations, leases, verification, reviews, git and tmux.
+  'AGENT_ESCALATED',
+  'ESCALATION_EXPIRED',
+  'ESCALATION_CLOSED',
+  'LEASE_CONFLICT',
+  'LEASE_VIOLATION',
+  'VERIFICATION_FAILED',
+  'MERGE_CONFLICT',
+  'GIT_FAILED',
+  'TMUX_FAILED',
   // The HTTP API's own refusals (a route, a method, a body, a token, a rate limit).
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

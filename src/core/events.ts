@@ -4,6 +4,14 @@ import type { PermissionCeiling, TaskSpec } from './schema.js';
 import type { MessageType } from './run-messages.js';
 import type { ContextReceipt, PruneReport } from './task-context.js';
 
+/** A merge check's verdict for one branch against `against` (`main` or another open branch). */
+export interface ConflictPrediction {
+  readonly against: string;
+  readonly clean: boolean;
+  /** Files that would conflict (empty when clean). */
+  readonly files: readonly string[];
+}
+
 /** Payload of each event type; the envelope (`type`, `runId`, `seq`, `at`) is added by {@link RunEvent}. */
 export interface EventPayloads {
   'workflow:start': {
@@ -227,6 +235,119 @@ export interface EventPayloads {
     /** cgroup path of the agent when one was created. */
     readonly cgroup?: string;
   };
+  /** The task escalated to a person and waits (status `waiting`, no slot held) for the answer. */
+  'escalation:open': {
+    readonly taskId: string;
+    readonly agentName: string;
+    /** The attempt that escalated. */
+    readonly attempt: number;
+    /** Unique in the journal file: the id `escalations answer` takes. */
+    readonly escalationId: string;
+    readonly ticketId?: string;
+    /** The team member that worked the ticket. */
+    readonly member?: string;
+    readonly triggerType: string;
+    readonly reason: string;
+    readonly context: string;
+    readonly options: readonly string[];
+    /** 1-10, from the ticket's (or task's) priority; raised while it waits. */
+    readonly priority: number;
+    /** Epoch ms the deadline passes, when there is one. */
+    readonly deadlineAt?: number;
+    /** Guidance taken when the deadline passes unanswered. */
+    readonly defaultAction?: string;
+    /** How long the escalating attempt ran, in ms, and what it spent. */
+    readonly duration: number;
+    readonly usage: TokenUsage;
+    readonly costUsd: number;
+  };
+  /** A person answered: the task is queued again and its next attempt gets the guidance. */
+  'escalation:answered': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly escalationId: string;
+    readonly guidance: string;
+    readonly answeredBy?: string;
+  };
+  /** Nobody answered in time: the default action is taken as guidance, or the task fails. */
+  'escalation:expired': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly escalationId: string;
+    readonly action: 'guidance' | 'fail';
+    readonly guidance?: string;
+  };
+  /** A ticket's task was admitted and given to a team member; `reason` names each criterion of the choice. */
+  'ticket:assigned': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly member: string;
+    readonly attempt: number;
+    readonly reason: string;
+  };
+  /** A ready ticket could not start yet (overlap with work in progress, a leased file, no free member). */
+  'ticket:deferred': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly reason: string;
+  };
+  /** The ticket's change was committed (`queue`/`locks` on the workspace's branch, `branches` on its own). */
+  'ticket:committed': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly commit: string;
+    readonly files: readonly string[];
+  };
+  /** The ticket's branch entered the review queue, with its predicted conflicts. */
+  'ticket:review': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly reviewId: string;
+    readonly branch: string;
+    readonly conflicts: readonly ConflictPrediction[];
+  };
+  /** The ticket was flagged (escalated repeatedly: `complex`, a person must look). */
+  'ticket:flagged': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly flag: 'complex';
+    readonly reason: string;
+  };
+  /** Leases on paths or globs were granted to a ticket's task (`locks` mode). */
+  'lease:acquired': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId?: string;
+    readonly owner: string;
+    readonly paths: readonly string[];
+    /** Epoch ms; renewed while the agent runs. */
+    readonly expiresAt: number;
+  };
+  'lease:released': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId?: string;
+    readonly owner: string;
+    readonly paths: readonly string[];
+    readonly reason: 'commit' | 'failed' | 'cancelled' | 'review' | 'waiting';
+  };
+  /** A tool call (or a process agent's change) touched a path the task holds no lease on, and was refused. */
+  'lease:refused': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly attempt: number;
+    readonly ticketId?: string;
+    /** `Write`, `Edit`, `Bash`, or `commit` for a process agent's change. */
+    readonly tool: string;
+    readonly path: string;
+    /** The owner holding it, when another one does. */
+    readonly holder?: string;
+  };
   'wave:start': { readonly wave: number; readonly taskCount: number };
   'wave:complete': { readonly wave: number; readonly taskCount: number };
   'workflow:results': { readonly results: readonly TaskResult[] };
@@ -259,6 +380,17 @@ export const RUN_EVENT_TYPES = [
   'task:error',
   'task:skipped',
   'task:cancelled',
+  'escalation:open',
+  'escalation:answered',
+  'escalation:expired',
+  'ticket:assigned',
+  'ticket:deferred',
+  'ticket:committed',
+  'ticket:review',
+  'ticket:flagged',
+  'lease:acquired',
+  'lease:released',
+  'lease:refused',
   'wave:start',
   'wave:complete',
   'workflow:results',

@@ -70,7 +70,7 @@ export type {
   ContextRequest,
   TaskContext,
 } from './task-context.js';
-export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope, RunWarningCode } from './events.js';
+export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope, RunWarningCode, ConflictPrediction } from './events.js';
 export type {
   Clock,
   TimerHandle,
@@ -90,7 +90,24 @@ export type {
   ContextStrategy as ContextStrategyPort,
   MessageBus,
   MessageRecipient,
+  LeaseGuard,
+  LeaseCheck,
+  TaskEventRecorder,
+  TaskEventType,
+  AdmissionCheck,
+  AdmissionCandidate,
+  AdmissionDecision,
+  TerminalPolicy,
+  TaskFailure,
+  TerminalDecision,
 } from './ports.js';
+/** Escalations: what an agent asks a person, its place in the human queue, and the answer handed to the next attempt. */
+export { toEscalationRequest, escalationPriority, composeGuidanceText, toGuidanceEntry } from './escalation.js';
+export type { EscalationRequest, OpenEscalation, EscalationGuidance } from './escalation.js';
+/** The default terminal policy: retry per the task's policy; wait for a person on what an agent escalated. */
+export { defaultTerminalPolicy } from './default-terminal-policy.js';
+/** Whether two workspace globs may name a common path (conservative), and whether a path matches a glob: file leases use them. */
+export { globsOverlap, matchesGlob } from './globs-overlap.js';
 /** A run journal in memory, and the order every journal keeps (one run, seq increasing, whole batches). */
 export { MemoryJournal, openMemoryJournal } from './memory-journal.js';
 export { assertJournalOrder } from './assert-journal-order.js';
@@ -106,7 +123,7 @@ export { RunScheduler } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 /** The one reducer of run state (`applyRunEvent`) that every view derives from, and its state. */
 export { applyRunEvent, createRunState, foldRunEvents, runElapsedMs, STREAMED_TAIL_CHARS } from './run-state.js';
-export type { RunState, TaskState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup, ActiveToolCall, ToolUsage } from './run-state.js';
+export type { RunState, TaskState, TaskEscalationState, ProviderPauseState, ProviderCircuitState, LiveProcessGroup, ActiveToolCall, ToolUsage } from './run-state.js';
 /** What a resume hands the scheduler, derived from the run's events. */
 export { toResumePrior, resumePriorFromEvents } from './resume-prior.js';
 export type { ReapedProcessGroup, SchedulerPrior } from './resume-prior.js';

@@ -1,6 +1,8 @@
 import type { BudgetCharge, BudgetScope } from './budget-ledger.js';
 import type { EventPayloads, RunEvent } from './events.js';
-import type { PermissionCeiling, TaskSpec } from './schema.js';
+import type { PermissionCeiling, RetryPolicy, TaskSpec } from './schema.js';
+import type { EnsembleError } from './errors.js';
+import type { EscalationRequest } from './escalation.js';
 import type { DependencyOutput, TaskOutcome, TokenUsage } from './types.js';
 import type { OutgoingMessage, RunMessage, SharedContextEntry } from './run-messages.js';
 import type { ContextEntry, ContextRequest, TaskContext } from './task-context.js';
@@ -61,7 +63,7 @@ export interface InvocationInfo {
 }
 
 /** Events an attempt may announce while it runs; the scheduler adds `taskId`, `agentName` and `attempt`. */
-export type ActivityEventType = 'provider:pause' | 'provider:circuit' | 'agent:process' | 'agent:tool';
+export type ActivityEventType = 'provider:pause' | 'provider:circuit' | 'agent:process' | 'agent:tool' | 'lease:refused';
 
 /** Announces one activity event of the running attempt (journaled before it is emitted). */
 export type ActivityReporter = <T extends ActivityEventType>(type: T, payload: ActivityPayload<T>) => void;
@@ -106,7 +108,90 @@ export interface DispatchContext {
   readonly updateShared: (key: string, value: string) => SharedContextEntry;
   /** Journals a `run:warning` of this attempt (a malformed `<AGENT_MESSAGE>` in its output): a problem that does not fail the task. */
   readonly reportWarning: (code: 'MESSAGE_MALFORMED', message: string) => void;
+  /**
+   * The task's file leases (`locks` mode of a ticket run): file tools check a write against them and
+   * refuse it, with a message the model sees, when the task does not hold the path. Absent: no leases apply.
+   */
+  readonly leases?: LeaseGuard;
 }
+
+/** What a running task may write under file leases, and how it asks for more. */
+export interface LeaseGuard {
+  /**
+   * Whether the task may write these workspace-relative POSIX paths: ok, or a refusal naming the
+   * path and (when another task holds it) the holder, for the model to read.
+   */
+  checkWrite(paths: readonly string[]): LeaseCheck;
+  /** Asks for leases on more paths or globs: granted unless another owner holds an overlapping one. */
+  request(patterns: readonly string[]): LeaseCheck;
+  /** The paths and globs the task holds. */
+  held(): readonly string[];
+}
+
+/** A lease check's answer. */
+export type LeaseCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly path?: string; readonly holder?: string };
+
+/** Journals a ticket or lease event of one task (the scheduler adds the envelope). */
+export type TaskEventRecorder = <T extends TaskEventType>(type: T, payload: Omit<EventPayloads[T], 'taskId' | 'agentName'>) => void;
+
+/** Events a codebase driver records about a task outside its attempts. */
+export type TaskEventType = 'ticket:assigned' | 'ticket:deferred' | 'ticket:committed' | 'ticket:review' | 'ticket:flagged' | 'lease:acquired' | 'lease:released';
+
+/**
+ * Decides, just before a ready task would start, whether it may start now (file leases, a free team
+ * member, quotas). A refused task stays ready and is asked again whenever a slot frees or
+ * `recheckAdmission()` is called. Synchronous: it runs inside the scheduler's step.
+ */
+export interface AdmissionCheck {
+  admit(candidate: AdmissionCandidate): AdmissionDecision;
+}
+
+export interface AdmissionCandidate {
+  readonly task: TaskSpec;
+  /** The attempt it would start (attempts count across resumes). */
+  readonly attempt: number;
+  /** Journals ticket/lease events of this task (a `ticket:assigned` with its reason, `lease:acquired`). */
+  readonly record: TaskEventRecorder;
+}
+
+export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly reason: string };
+
+/**
+ * Decides what happens to a task whose attempt failed: retry it (after a delay), fail it, or escalate
+ * it to the human queue (the task waits, holding no slot). The default retries per the task's retry
+ * policy and escalates what an agent escalated itself.
+ */
+export interface TerminalPolicy {
+  decide(failure: TaskFailure): TerminalDecision;
+}
+
+export interface TaskFailure {
+  readonly task: TaskSpec;
+  readonly error: EnsembleError;
+  /** The attempt that failed (counting across resumes). */
+  readonly attempt: number;
+  /** Attempts of this execution so far (a resume starts the retry policy afresh). */
+  readonly attemptThisExecution: number;
+  /** Escalations the task opened so far, over every execution. */
+  readonly escalations: number;
+  /** The retry policy that applies to the task (its own, else the run's). */
+  readonly retry: RetryPolicy;
+  /** In [0, 1): jitter for backoff. */
+  readonly random: number;
+}
+
+export type TerminalDecision =
+  | { readonly action: 'retry'; readonly delayMs: number }
+  | { readonly action: 'fail' }
+  | {
+      readonly action: 'escalate';
+      readonly escalation: EscalationRequest;
+      /** 1-10. @default the task's priority */
+      readonly priority?: number;
+      /** The ticket and team member, for a ticket's task (shown in the human queue). */
+      readonly ticketId?: string;
+      readonly member?: string;
+    };
 
 /** What {@link DispatchContext.sendMessage} did. */
 export type SendMessageResult = { readonly ok: true; readonly message: RunMessage } | { readonly ok: false; readonly reason: string };

@@ -7,6 +7,7 @@ import type { PriorTaskResult, TaskSpend } from './types.js';
 import type { RunMessage, SharedContextEntry } from './run-messages.js';
 import type { ContextReceipt } from './task-context.js';
 import type { WaveProgress } from './wave-progress.js';
+import type { EscalationGuidance, OpenEscalation } from './escalation.js';
 
 const { PENDING, SUCCEEDED } = TASK_STATUS_CODES;
 
@@ -41,6 +42,18 @@ export interface SchedulerPrior {
   readonly contextTokens?: number;
   /** What each task was handed in an earlier execution (`task:context`), so a re-run gets the same. @default none */
   readonly contextReceipts?: ReadonlyMap<string, ContextReceipt>;
+  /** Tasks still waiting for a person's answer, by task id: they go on waiting (deadline and all). @default none */
+  readonly waiting?: ReadonlyMap<string, PriorEscalation>;
+  /** Answers to each task's escalations so far: its next attempts get them. @default none */
+  readonly guidance?: ReadonlyMap<string, readonly EscalationGuidance[]>;
+  /** Escalations each task opened so far (a policy flags repeated ones). @default none */
+  readonly escalations?: ReadonlyMap<string, number>;
+}
+
+/** An escalation an earlier execution opened and nobody has answered yet. */
+export interface PriorEscalation extends OpenEscalation {
+  readonly reason: string;
+  readonly options: readonly string[];
 }
 
 /** A process group an earlier execution journaled as started and never as exited, with its task (a resume reaps these). */
@@ -66,8 +79,23 @@ export function toResumePrior(state: RunState): SchedulerPrior {
     }
   }
   const contextReceipts = new Map<string, ContextReceipt>();
-  for (const task of state.tasks.values()) if (task.contextReceipt !== undefined) contextReceipts.set(task.taskId, task.contextReceipt);
+  const waiting = new Map<string, PriorEscalation>();
+  const guidance = new Map<string, readonly EscalationGuidance[]>();
+  const escalations = new Map<string, number>();
+  for (const task of state.tasks.values()) {
+    if (task.contextReceipt !== undefined) contextReceipts.set(task.taskId, task.contextReceipt);
+    if (task.guidance.length > 0) guidance.set(task.taskId, task.guidance);
+    if (task.escalations > 0) escalations.set(task.taskId, task.escalations);
+    const open = task.escalation;
+    if (open !== undefined && task.status !== 'succeeded') {
+      const { escalationId, attempt, reason, options, deadlineAt, defaultAction } = open;
+      waiting.set(task.taskId, { escalationId, attempt, reason, options, ...(deadlineAt === undefined ? {} : { deadlineAt }), ...(defaultAction === undefined ? {} : { defaultAction }) });
+    }
+  }
   return {
+    waiting,
+    guidance,
+    escalations,
     completed,
     nextSeq: state.lastSeq + 1,
     attempts,

@@ -3,6 +3,7 @@ import type { EventPayloads, RunEvent } from './events.js';
 import type { RunMessage, SharedContextEntry } from './run-messages.js';
 import type { TaskSpec } from './schema.js';
 import type { ContextReceipt } from './task-context.js';
+import type { EscalationGuidance } from './escalation.js';
 import { TASK_STATUSES, type RunStatus, type RunSummary, type TaskEvidence, type TaskStatus, type TokenUsage } from './types.js';
 
 /** How much streamed text a task keeps: enough for its last line. */
@@ -114,6 +115,36 @@ export interface TaskState {
   readonly contextReceipt?: ContextReceipt;
   /** Whether pruning shortened that context (`context:pruned`). */
   readonly contextPruned?: boolean;
+  /** The escalation the task waits on (status `waiting`), until it is answered or expires. */
+  readonly escalation?: TaskEscalationState;
+  /** Escalations the task opened, over every execution. */
+  readonly escalations: number;
+  /** Answers (and defaults taken) to its escalations, in order: every later attempt gets them. */
+  readonly guidance: readonly EscalationGuidance[];
+  /** For a ticket's task: the ticket and the team member last assigned to it (`ticket:assigned`). */
+  readonly ticketId?: string;
+  readonly member?: string;
+  /** Paths and globs it holds leases on (`lease:acquired` until `lease:released`). */
+  readonly leases?: readonly string[];
+  /** The commit of its change (`ticket:committed`). */
+  readonly commit?: string;
+  /** Its review (`ticket:review`), in `branches` mode. */
+  readonly reviewId?: string;
+}
+
+/** An open escalation of a task (from `escalation:open`). */
+export interface TaskEscalationState {
+  readonly escalationId: string;
+  readonly attempt: number;
+  readonly triggerType: string;
+  readonly reason: string;
+  readonly context: string;
+  readonly options: readonly string[];
+  readonly priority: number;
+  /** Epoch ms it was opened. */
+  readonly openedAt: number;
+  readonly deadlineAt?: number;
+  readonly defaultAction?: string;
 }
 
 /** A `run:warning`: something that did not fail a task (a message to an unknown recipient, over a limit). */
@@ -251,8 +282,13 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       delete run.finishedAt;
       delete run.summary;
       delete run.error;
-      // A resumed execution runs again every task that did not succeed: until it starts, it is pending.
-      if (event.resumed) for (const task of run.tasks.values()) if (task.status !== 'succeeded') update(run, task, { status: 'pending' });
+      // A resumed execution runs again every task that did not succeed (until it starts, it is
+      // pending), except one still waiting for a person's answer: it goes on waiting.
+      if (event.resumed) {
+        for (const task of run.tasks.values()) {
+          if (task.status !== 'succeeded') update(run, task, { status: task.escalation === undefined ? 'pending' : 'waiting' });
+        }
+      }
       break;
     }
     case 'task:added': {
@@ -354,6 +390,7 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       const task = taskOf(run, event);
       const next = update(run, task, { status: 'cancelled', cancelReason: event.reason, finishedAt: event.at, activeToolCalls: [], ...addSpend(run, task, event) });
       if (event.attempt !== undefined) next.attempts = event.attempt;
+      // An open escalation outlives a cancel or a crash: it can still be answered, and a resume waits on it again.
       if (event.duration !== undefined) next.durationMs = event.duration;
       clear(next, 'pause', 'circuit');
       break;
@@ -388,6 +425,62 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       if (task !== undefined) update(run, task, { contextPruned: true });
       break;
     }
+    case 'escalation:open': {
+      const task = taskOf(run, event);
+      const { escalationId, attempt, triggerType, reason, context, options, priority, deadlineAt, defaultAction } = event;
+      const escalation: TaskEscalationState = {
+        escalationId,
+        attempt,
+        triggerType,
+        reason,
+        context,
+        options,
+        priority,
+        openedAt: event.at,
+        ...(deadlineAt === undefined ? {} : { deadlineAt }),
+        ...(defaultAction === undefined ? {} : { defaultAction }),
+      };
+      const next = update(run, task, { status: 'waiting', escalation, escalations: task.escalations + 1, attempts: attempt, durationMs: event.duration, activeToolCalls: [], ...addSpend(run, task, event) });
+      clear(next, 'pause', 'circuit');
+      break;
+    }
+    case 'escalation:answered':
+    case 'escalation:expired': {
+      const task = taskOf(run, event);
+      const open = task.escalation;
+      const guidanceText = event.type === 'escalation:answered' ? event.guidance : event.guidance;
+      const guidance =
+        guidanceText === undefined || open === undefined
+          ? task.guidance
+          : [...task.guidance, { escalationId: event.escalationId, reason: open.reason, options: open.options, guidance: guidanceText, isDefault: event.type === 'escalation:expired' }];
+      // Answered (or a default taken): the task waits for a slot again; a failed expiry is followed by its task:error.
+      const next = update(run, task, { guidance, ...(task.status === 'waiting' && guidanceText !== undefined ? { status: 'pending' as const } : {}) });
+      clear(next, 'escalation');
+      break;
+    }
+    case 'ticket:assigned':
+      update(run, taskOf(run, event), { ticketId: event.ticketId, member: event.member });
+      break;
+    case 'ticket:committed':
+      update(run, taskOf(run, event), { ticketId: event.ticketId, commit: event.commit });
+      break;
+    case 'ticket:review':
+      update(run, taskOf(run, event), { ticketId: event.ticketId, reviewId: event.reviewId });
+      break;
+    case 'lease:acquired': {
+      const task = taskOf(run, event);
+      const held = task.leases ?? [];
+      update(run, task, { leases: [...held, ...event.paths.filter((path) => !held.includes(path))] });
+      break;
+    }
+    case 'lease:released': {
+      const task = taskOf(run, event);
+      const remaining = (task.leases ?? []).filter((path) => !event.paths.includes(path));
+      const next = update(run, task, {});
+      if (remaining.length === 0) clear(next, 'leases');
+      else next.leases = remaining;
+      break;
+    }
     case 'run:warning':
       run.warnings.push({ code: event.code, message: event.message, ...(event.taskId === undefined ? {} : { taskId: event.taskId }), at: event.at });
       break;
@@ -417,6 +510,8 @@ function newTask(run: MutableRun, taskId: string, agentName: string): MutableTas
     failedToolCalls: 0,
     toolUsage: [],
     filesWritten: [],
+    escalations: 0,
+    guidance: [],
   };
   run.tasks.set(taskId, task);
   run.counts.pending++;

@@ -4,14 +4,17 @@ import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, toAgentError, toEnsembleError } from './errors.js';
 import { EventOutbox } from './event-outbox.js';
 import type { EventPayloads, RunEvent } from './events.js';
-import type { ActivityEventType, ActivityPayload, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TimerHandle } from './ports.js';
+import type { ActivityEventType, ActivityPayload, AdmissionCheck, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TaskEventRecorder, TaskEventType, TerminalPolicy, TimerHandle } from './ports.js';
+import type { ContextEntry } from './task-context.js';
 import { RunCommunication } from './run-communication.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, type OutgoingMessage, type SharedContextEntry } from './run-messages.js';
 import { ContextAssembler } from './context-assembler.js';
 import { validateGraph } from './validate-graph.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { SchedulerPrior } from './resume-prior.js';
-import { decideRetry } from './retry-policy.js';
+import { defaultTerminalPolicy } from './default-terminal-policy.js';
+import { toGuidanceEntry, type EscalationGuidance } from './escalation.js';
+import type { TerminalDecision } from './ports.js';
 import { buildRunOutcome } from './run-outcome.js';
 import type { RunConfig, TaskSpec } from './schema.js';
 import type { TaskGraph } from './task-graph.js';
@@ -21,7 +24,7 @@ import { TASK_STATUSES, ZERO_USAGE, type RunOutcome, type TaskOutcome, type Task
 
 export type { SchedulerPrior } from './resume-prior.js';
 
-const { PENDING, RUNNING, RETRYING } = TASK_STATUS_CODES;
+const { PENDING, RUNNING, RETRYING, WAITING } = TASK_STATUS_CODES;
 const NO_SPEND: TaskSpend = Object.freeze({ usage: ZERO_USAGE, costUsd: 0 });
 const KEEP_TIMEOUT_RUNNING = (): (() => void) => noop;
 
@@ -52,6 +55,19 @@ export interface SchedulerOptions {
   readonly context?: ContextStrategy;
   /** Per-task limits on agent messages. @default DEFAULT_MESSAGE_LIMITS */
   readonly messageLimits?: MessageLimits;
+  /** Asked before each ready task starts (file leases, a free team member); a refused task stays ready. @default every task admitted */
+  readonly admission?: AdmissionCheck;
+  /** Decides retry, failure or escalation of a failed attempt. @default defaultTerminalPolicy */
+  readonly terminalPolicy?: TerminalPolicy;
+}
+
+/** An escalation a task of this run waits on. */
+interface WaitingEscalation {
+  readonly index: number;
+  readonly attempt: number;
+  readonly reason: string;
+  readonly options: readonly string[];
+  readonly defaultAction?: string;
 }
 
 /**
@@ -93,6 +109,12 @@ export class RunScheduler {
   private readonly contexts: ContextAssembler;
   /** Open holds ({@link holdOpen}): while any is open, the run does not end when every task has. */
   private holds = 0;
+  /** Escalations tasks wait on, by escalation id. */
+  private readonly escalations = new Map<string, WaitingEscalation>();
+  /** Escalations each task opened, over every execution, by task id. */
+  private readonly escalationCounts: Map<string, number>;
+  /** Answers to each task's escalations, by task id: every later attempt gets them in its context. */
+  private readonly guidance: Map<string, EscalationGuidance[]>;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -101,6 +123,8 @@ export class RunScheduler {
     this.taskCount = this.tasks.length;
     this.random = options.random ?? Math.random;
     this.toolCalls = options.prior?.toolCalls ?? 0;
+    this.escalationCounts = new Map(options.prior?.escalations ?? []);
+    this.guidance = new Map([...(options.prior?.guidance ?? [])].map(([taskId, list]) => [taskId, [...list]]));
 
     const order = readyOrderOf(this.graph, options.agentMedianMs);
     this.queue = new ReadyQueue(order.priorities, order.criticalPaths);
@@ -155,6 +179,7 @@ export class RunScheduler {
         if (index === undefined) continue;
         this.outbox.record('agent:process', { taskId, agentName: (this.tasks[index] as TaskSpec).agentName, state: 'exited', ...group });
       }
+      this.restoreWaiting(prior);
     }
     this.table.queueReadyTasks();
     if (options.config.globalTimeout !== undefined) {
@@ -205,6 +230,48 @@ export class RunScheduler {
       this.finishIfDone();
       this.flush();
     };
+  }
+
+  /**
+   * Delivers a person's answer to an escalation a task waits on: journaled (\`escalation:answered\`),
+   * then the task is queued again and its next attempt gets the guidance. False when no task of this
+   * run waits on that escalation (answered already, expired, or the run is stopping).
+   */
+  answerEscalation(escalationId: string, guidance: string, answeredBy?: string): boolean {
+    const waiting = this.escalations.get(escalationId);
+    if (waiting === undefined || this.status[waiting.index] !== WAITING || this.stopReason !== undefined || this.isFinished) return false;
+    const { index } = waiting;
+    const task = this.tasks[index] as TaskSpec;
+    this.escalations.delete(escalationId);
+    this.controls.clearTimer(index);
+    this.outbox.record('escalation:answered', { taskId: task.id, agentName: task.agentName, escalationId, guidance, ...(answeredBy === undefined ? {} : { answeredBy }) });
+    this.addGuidance(task.id, { escalationId, reason: waiting.reason, options: waiting.options, guidance, isDefault: false });
+    this.table.requeue(index);
+    this.pump();
+    this.flush();
+    return true;
+  }
+
+  /** The ids of the escalations tasks of this run wait on. */
+  waitingEscalations(): readonly string[] {
+    return [...this.escalations.keys()];
+  }
+
+  /** Asks the admission check again for the ready tasks it refused (a lease was released elsewhere, a member freed). */
+  recheckAdmission(): void {
+    if (this.isFinished) return;
+    this.pump();
+    this.finishIfDone();
+    this.flush();
+  }
+
+  /** Journals a ticket or lease event of a task (a codebase driver's commit, review or release). */
+  recordTaskEvent<T extends TaskEventType>(taskId: string, type: T, payload: Omit<EventPayloads[T], 'taskId' | 'agentName'>): void {
+    const index = this.graph.indexById.get(taskId);
+    if (index === undefined) throw new EnsembleError('INVALID_INPUT', `run "${this.options.runId}" has no task "${taskId}"`);
+    if (this.isBroken) return;
+    this.recorderFor(index)(type, payload);
+    this.flush();
   }
 
   /**
@@ -325,11 +392,40 @@ export class RunScheduler {
 
   private pump(): void {
     const limit = this.options.config.maxParallelAgents;
+    const admission = this.options.admission;
+    let refused: number[] | undefined;
     while (this.inFlight < limit && this.stopReason === undefined) {
       const index = this.queue.pop();
-      if (index === undefined) return;
+      if (index === undefined) break;
+      if (admission !== undefined) {
+        const verdict = this.admit(admission, index);
+        if (verdict === 'refused') (refused ??= []).push(index);
+        if (verdict !== 'admitted') continue;
+      }
       this.begin(index);
     }
+    // Refused tasks stay ready, in their order: the next pump (a slot freed, a recheck) asks again.
+    if (refused !== undefined) for (const index of refused) this.queue.push(index);
+  }
+
+  /** Asks the admission check about a ready task; a check that throws fails the task (it would never start). */
+  private admit(admission: AdmissionCheck, index: number): 'admitted' | 'refused' | 'failed' {
+    const task = this.tasks[index] as TaskSpec;
+    try {
+      const decision = admission.admit({ task, attempt: this.attempts[index]! + 1, record: this.recorderFor(index) });
+      return decision.admitted ? 'admitted' : 'refused';
+    } catch (error) {
+      this.table.fail(index, this.attempts[index]!, 0, toEnsembleError(error), NO_SPEND);
+      return 'failed';
+    }
+  }
+
+  /** Records ticket and lease events of one task. */
+  private recorderFor(index: number): TaskEventRecorder {
+    const task = this.tasks[index] as TaskSpec;
+    return (type, payload) => {
+      this.outbox.record(type, { taskId: task.id, agentName: task.agentName, ...payload } as unknown as EventPayloads[typeof type]);
+    };
   }
 
   private begin(index: number): void {
@@ -388,7 +484,7 @@ export class RunScheduler {
           attempt,
           executionId: `${runId}:${task.id}:${attempt}`,
           inputs: this.contexts.contextOf(index)?.inputs ?? this.table.dependencyOutputs(index),
-          context: this.contexts.contextOf(index)?.context ?? [],
+          context: this.withGuidance(task, this.contexts.contextOf(index)?.context ?? []),
           permissions: this.options.config.permissions,
         },
         {
@@ -480,16 +576,113 @@ export class RunScheduler {
     const task = this.tasks[index] as TaskSpec;
     // The retry policy applies afresh in each execution (a resume is a new try); attempt numbers keep counting.
     const attemptThisExecution = attempt - (this.options.prior?.attempts?.get(task.id) ?? 0);
-    const decision = decideRetry(error, attemptThisExecution, task.retry ?? this.options.config.retry, this.random());
-    if (decision.retry && this.stopReason !== undefined) {
-      // It would have been retried: it did not fail for good, the stopping run ended it.
+    const policy = this.options.terminalPolicy ?? defaultTerminalPolicy;
+    const failure = { task, error, attempt, attemptThisExecution, escalations: this.escalationCounts.get(task.id) ?? 0, retry: task.retry ?? this.options.config.retry, random: this.random() };
+    let decision: TerminalDecision;
+    try {
+      decision = policy.decide(failure);
+    } catch {
+      // A policy that throws cannot decide: the default one does.
+      decision = defaultTerminalPolicy.decide(failure);
+    }
+    if (decision.action !== 'fail' && this.stopReason !== undefined) {
+      // It would have been retried or escalated: it did not fail for good, the stopping run ended it.
       this.table.cancel(index, this.stopReason, spend, attempt, duration);
-    } else if (decision.retry) {
+    } else if (decision.action === 'retry') {
       this.table.retry(index, attempt, decision.delayMs, error, spend);
       this.controls.setTimer(index, this.options.clock.setTimer(decision.delayMs, () => this.retryNow(index)));
+    } else if (decision.action === 'escalate') {
+      this.openEscalation(index, attempt, duration, spend, decision);
     } else {
       this.table.fail(index, attempt, duration, error, spend);
     }
+  }
+
+  /** The task waits for a person: journaled, its slot already freed, the deadline (if any) set. */
+  private openEscalation(index: number, attempt: number, duration: number, spend: TaskSpend, decision: Extract<TerminalDecision, { action: 'escalate' }>): void {
+    const task = this.tasks[index] as TaskSpec;
+    const { escalation } = decision;
+    const now = this.options.clock.now();
+    const escalationId = toEscalationId(this.options.runId, task.id, attempt);
+    const deadlineAt = escalation.deadlineMs === undefined ? undefined : now + escalation.deadlineMs;
+    this.table.wait(index);
+    this.outbox.record('escalation:open', {
+      taskId: task.id,
+      agentName: task.agentName,
+      attempt,
+      escalationId,
+      ...(decision.ticketId === undefined ? {} : { ticketId: decision.ticketId }),
+      ...(decision.member === undefined ? {} : { member: decision.member }),
+      triggerType: escalation.triggerType,
+      reason: escalation.reason,
+      context: escalation.context,
+      options: escalation.options,
+      priority: Math.min(10, Math.max(1, Math.round(decision.priority ?? task.priority))),
+      ...(deadlineAt === undefined ? {} : { deadlineAt }),
+      ...(escalation.defaultAction === undefined ? {} : { defaultAction: escalation.defaultAction }),
+      duration,
+      usage: spend.usage,
+      costUsd: spend.costUsd,
+    });
+    this.escalationCounts.set(task.id, (this.escalationCounts.get(task.id) ?? 0) + 1);
+    this.waitOn(index, escalationId, { attempt, reason: escalation.reason, options: escalation.options, ...(deadlineAt === undefined ? {} : { deadlineAt }), ...(escalation.defaultAction === undefined ? {} : { defaultAction: escalation.defaultAction }) });
+  }
+
+  /** Keeps track of an escalation the task waits on, and sets its deadline. */
+  private waitOn(index: number, escalationId: string, open: Omit<WaitingEscalation, 'index'> & { readonly deadlineAt?: number }): void {
+    const { deadlineAt, ...waiting } = open;
+    this.escalations.set(escalationId, { index, ...waiting });
+    if (deadlineAt === undefined) return;
+    const delayMs = Math.max(0, deadlineAt - this.options.clock.now());
+    this.controls.setTimer(index, this.options.clock.setTimer(delayMs, () => this.expireEscalation(escalationId)));
+  }
+
+  /** Nobody answered in time: the default action is taken as the answer, or the task fails. */
+  private expireEscalation(escalationId: string): void {
+    const waiting = this.escalations.get(escalationId);
+    if (waiting === undefined || this.isFinished) return;
+    const { index } = waiting;
+    this.controls.forgetTimer(index);
+    if (this.status[index] !== WAITING || this.stopReason !== undefined) return;
+    this.escalations.delete(escalationId);
+    const task = this.tasks[index] as TaskSpec;
+    const { defaultAction } = waiting;
+    if (defaultAction !== undefined) {
+      this.outbox.record('escalation:expired', { taskId: task.id, agentName: task.agentName, escalationId, action: 'guidance', guidance: defaultAction });
+      this.addGuidance(task.id, { escalationId, reason: waiting.reason, options: waiting.options, guidance: defaultAction, isDefault: true });
+      this.table.requeue(index);
+      this.pump();
+    } else {
+      this.outbox.record('escalation:expired', { taskId: task.id, agentName: task.agentName, escalationId, action: 'fail' });
+      const error = new EnsembleError('ESCALATION_EXPIRED', `escalation ${escalationId} of task "${task.id}" expired: nobody answered and it has no default action`, { details: { escalationId, taskId: task.id } });
+      this.table.fail(index, waiting.attempt, 0, error, NO_SPEND);
+    }
+    this.finishIfDone();
+    this.flush();
+  }
+
+  /** A resumed run's tasks that still wait for an answer go on waiting; their deadlines count from when they were opened. */
+  private restoreWaiting(prior: SchedulerPrior): void {
+    for (const [taskId, open] of prior.waiting ?? []) {
+      const index = this.graph.indexById.get(taskId);
+      if (index === undefined || this.status[index] !== PENDING) continue;
+      this.table.wait(index);
+      const { escalationId, ...rest } = open;
+      this.waitOn(index, escalationId, rest);
+    }
+  }
+
+  private addGuidance(taskId: string, guidance: EscalationGuidance): void {
+    const list = this.guidance.get(taskId);
+    if (list === undefined) this.guidance.set(taskId, [guidance]);
+    else list.push(guidance);
+  }
+
+  /** The context an attempt gets, with the answers to the task's escalations after what the strategy chose. */
+  private withGuidance(task: TaskSpec, context: readonly ContextEntry[]): readonly ContextEntry[] {
+    const list = this.guidance.get(task.id);
+    if (list === undefined || list.length === 0) return context;
+    return [...context, ...list.map((guidance) => toGuidanceEntry(guidance, task.agentName, Math.ceil((guidance.reason.length + guidance.guidance.length) / 4) + 8))];
   }
 
   /** A retry's delay ended: the task waits for a slot again, unless the run is stopping. */
@@ -509,7 +702,7 @@ export class RunScheduler {
     this.queue.drain();
     for (let index = 0; index < this.taskCount; index++) {
       const state = this.status[index];
-      if (state === PENDING || state === RETRYING) {
+      if (state === PENDING || state === RETRYING || state === WAITING) {
         this.controls.clearTimer(index);
         this.table.cancel(index, reason, NO_SPEND);
       } else if (state === RUNNING) {
@@ -541,6 +734,22 @@ export class RunScheduler {
 }
 
 function noop(): void {}
+
+/**
+ * A short id a person can type (\`escalations answer E-…\`), derived from the attempt's execution id
+ * so a resume names the same escalation the same way: two 32-bit FNV-1a hashes, base 36.
+ */
+function toEscalationId(runId: string, taskId: string, attempt: number): string {
+  const text = `${runId}:${taskId}:${attempt}`;
+  let first = 0x811c9dc5;
+  let second = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    first = Math.imul(first ^ code, 0x01000193) >>> 0;
+    second = Math.imul(second ^ code, 0x01000193 + 0x2f) >>> 0;
+  }
+  return `E-${first.toString(36)}${(second & 0xffff).toString(36)}`;
+}
 
 /** What the ready queue orders by: each task's priority, then its remaining critical path. */
 function readyOrderOf(graph: TaskGraph, agentMedianMs: ReadonlyMap<string, number> | undefined): { priorities: Uint8Array; criticalPaths: ArrayLike<number> } {

@@ -6,9 +6,10 @@ import type { DependencyOutput } from './types.js';
 /**
  * Where a context entry comes from, seen from the task receiving it: `dependency` (a direct
  * dependency's output, always also in `inputs`), `ancestor` (an indirect one), `pool` (any other
- * finished task), `message` (an agent message for it), `shared` (the shared context store).
+ * finished task), `message` (an agent message for it), `shared` (the shared context store),
+ * `guidance` (a person's answer to the task's escalation).
  */
-export type ContextRelation = 'dependency' | 'ancestor' | 'pool' | 'message' | 'shared';
+export type ContextRelation = 'dependency' | 'ancestor' | 'pool' | 'message' | 'shared' | 'guidance';
 
 /** How an entry was handed over: whole, trimmed (head and tail kept, the cut marked), or summarised. */
 export type ContextTreatment = 'whole' | 'trimmed' | 'summary';

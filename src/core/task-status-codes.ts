@@ -12,6 +12,8 @@ export const TASK_STATUS_CODES = {
   FAILED: 4,
   SKIPPED: 5,
   CANCELLED: 6,
+  /** An escalation is pending: the task holds no slot until a person answers (or its deadline passes). */
+  WAITING: 7,
 } as const satisfies Record<Uppercase<TaskStatus>, number>;
 
 // Fails to compile, naming the status, if a code is not its status's position in TASK_STATUSES.

@@ -9,7 +9,7 @@ import { TASK_STATUS_CODES } from './task-status-codes.js';
 import type { DependencyOutput, TaskOutcome, TaskSpend } from './types.js';
 import { WaveProgress } from './wave-progress.js';
 
-const { PENDING, RUNNING, RETRYING, SUCCEEDED, FAILED, SKIPPED, CANCELLED } = TASK_STATUS_CODES;
+const { PENDING, RUNNING, RETRYING, SUCCEEDED, FAILED, SKIPPED, CANCELLED, WAITING } = TASK_STATUS_CODES;
 
 /**
  * The tasks of one run as typed-array columns by graph index, and the changes of their state, each
@@ -134,7 +134,12 @@ export class TaskTable {
     }
   }
 
-  /** A retried task waits for a slot again. */
+  /** The task waits for a person's answer (its `escalation:open` is the caller's to record); it holds no slot. */
+  wait(index: number): void {
+    this.status[index] = WAITING;
+  }
+
+  /** A retried (or answered) task waits for a slot again. */
   requeue(index: number): void {
     this.status[index] = PENDING;
     this.queue.push(index);

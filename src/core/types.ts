@@ -8,12 +8,13 @@ export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded
 
 /**
  * `skipped`: a dependency failed, so the task could not run. `cancelled`: the run was cancelled or
- * hit its global timeout before the task finished (it was aborted, or never launched).
+ * hit its global timeout before the task finished (it was aborted, or never launched). `waiting`:
+ * the task escalated to a person and waits for the answer, holding no slot.
  */
-export type TaskStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type TaskStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'waiting';
 
 /** Every task status, in a stable order (for counts and listings). */
-export const TASK_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'] as const satisfies readonly TaskStatus[];
+export const TASK_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled', 'waiting'] as const satisfies readonly TaskStatus[];
 
 export interface TokenUsage {
   readonly inputTokens: number;

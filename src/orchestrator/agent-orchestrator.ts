@@ -16,6 +16,9 @@ import {
   type TaskGraph,
   type TaskSpec,
   type MessageBus,
+  type EventPayloads,
+  type TaskEventType,
+  type TaskStatus,
 } from '../core/index.js';
 import {
   buildAgentEnvironment,
@@ -178,6 +181,31 @@ export class AgentOrchestrator {
     options?: { readonly signal?: AbortSignal },
   ): Promise<RunEventOf<T>> {
     return this.hub.waitForEvent(type, predicate, options);
+  }
+
+  /**
+   * Delivers a person's answer to an escalation a task of the running run waits on: journaled, then
+   * the task runs again with the guidance. False when no task of the run waits on it. (Answers given
+   * through the store, from another process, are picked up by the run itself.)
+   */
+  answerEscalation(escalationId: string, guidance: string, answeredBy?: string): boolean {
+    return this.scheduler?.answerEscalation(escalationId, guidance, answeredBy) ?? false;
+  }
+
+  /** Asks the run's admission check again for the tasks it refused (a lease freed elsewhere). */
+  recheckAdmission(): void {
+    this.scheduler?.recheckAdmission();
+  }
+
+  /** Journals a ticket or lease event of a task of the running run (a codebase driver's commit or review). */
+  recordTaskEvent<T extends TaskEventType>(taskId: string, type: T, payload: Omit<EventPayloads[T], 'taskId' | 'agentName'>): void {
+    if (this.scheduler === undefined) throw new EnsembleError('INVALID_INPUT', 'the run has not started');
+    this.scheduler.recordTaskEvent(taskId, type, payload);
+  }
+
+  /** The task's current status in the running run. */
+  taskStatus(taskId: string): TaskStatus | undefined {
+    return this.scheduler?.taskStatus(taskId);
   }
 
   /** Stops the run promptly; `execute()` then resolves with status `cancelled`. */
@@ -414,6 +442,13 @@ export class AgentOrchestrator {
             // Its journal now refuses this process's events: cancelling stops the agents, and the run ends with JOURNAL_ERROR.
             onClaimLost: () => scheduler.cancel(`run "${runId}" was taken over by another process`),
             onRenewalError: (error) => this.warn(`could not renew the heartbeat of run "${runId}": ${error instanceof Error ? error.message : String(error)}`),
+            // A person answers in another process (`ensemble escalations answer`, the HTTP API): the store holds the answer until this run journals it.
+            onPoll: () => {
+              if (scheduler.waitingEscalations().length === 0) return;
+              for (const answer of store.codebase.undeliveredAnswers(runId)) {
+                if (answer.answer !== undefined) scheduler.answerEscalation(answer.id, answer.answer, answer.answeredBy);
+              }
+            },
           });
     const signal = run.signal;
     const onAbort = (): void => this.cancel(abortReason(signal));
@@ -466,6 +501,9 @@ export class AgentOrchestrator {
       emit: (event) => this.hub.emit(event),
       bus: this.bus,
       dataDir: run.store !== undefined && run.store.path !== ':memory:' ? dirname(run.store.path) : dirname(defaultStorePath()),
+      ...(this.config.admission === undefined ? {} : { admission: this.config.admission }),
+      ...(this.config.terminalPolicy === undefined ? {} : { terminalPolicy: this.config.terminalPolicy }),
+      ...(this.config.wrapDispatcher === undefined ? {} : { wrapDispatcher: this.config.wrapDispatcher }),
     });
   }
 }

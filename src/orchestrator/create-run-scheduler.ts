@@ -1,4 +1,4 @@
-import { RunScheduler, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
+import { RunScheduler, type AdmissionCheck, type TaskDispatcher, type TerminalPolicy, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
 import { createContextStrategy } from '../context/index.js';
 import { IsolatingDispatcher } from '../codebase/index.js';
 import { buildAgentEnvironment, LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
@@ -41,6 +41,10 @@ export interface RunSchedulerWiring {
   readonly emit: (event: RunEvent) => void;
   /** The run's message bus (running agents hear messages through it). */
   readonly bus: MessageBus;
+  readonly admission?: AdmissionCheck;
+  readonly terminalPolicy?: TerminalPolicy;
+  /** Wraps the dispatcher (a ticket run's workspaces, leases and commits). */
+  readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
 }
 
 /** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
@@ -62,7 +66,8 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     bus: wiring.bus,
   });
   // Tasks with `isolation: 'worktree'` (bugfix attempts) work in private copies; the fix selector applies one.
-  const dispatcher = new IsolatingDispatcher(local, { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
+  const isolating = new IsolatingDispatcher(local, { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
+  const dispatcher = wiring.wrapDispatcher === undefined ? isolating : wiring.wrapDispatcher(isolating);
   const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
   const workflowId = run.workflowId ?? wiring.workflowId;
   return new RunScheduler({
@@ -80,5 +85,7 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
       ? {}
       : { journal: store.journalFor(runId, claim), agentMedianMs: store.agentMedianDurations([...new Set(graph.tasks.map((task) => task.agentName))]) }),
     ...(prior === undefined ? {} : { prior }),
+    ...(wiring.admission === undefined ? {} : { admission: wiring.admission }),
+    ...(wiring.terminalPolicy === undefined ? {} : { terminalPolicy: wiring.terminalPolicy }),
   });
 }

@@ -9,3 +9,6 @@ export type { SettingOverride } from './resolve-run-settings.js';
 export { createRunId } from './run-id.js';
 /** Cancels a run another process runs (through the journal) or nobody runs (interrupted → cancelled). */
 export { requestRunCancel } from './request-run-cancel.js';
+/** Runs of queued tickets by a team of agents on one repository (`tickets run`), and their resume. */
+export { prepareTicketRun, prepareTicketResume, TICKET_RUN_WORKFLOW_ID } from './ticket-run.js';
+export type { TicketRun, TicketRunRequest } from './ticket-run.js';

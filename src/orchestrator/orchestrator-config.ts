@@ -1,4 +1,4 @@
-import { EnsembleError, toInputIssues, type Clock, type InputIssue, type Logger, type MessageBus, type RunEventOf, type RunEventType } from '../core/index.js';
+import { EnsembleError, toInputIssues, type AdmissionCheck, type TaskDispatcher, type TerminalPolicy, type Clock, type InputIssue, type Logger, type MessageBus, type RunEventOf, type RunEventType } from '../core/index.js';
 import type { AgentRegistry } from '../agents/index.js';
 import type { ProviderGovernor } from '../providers/index.js';
 import { providerPolicyInputSchema, type EnsembleConfig, type ProviderPolicyInput } from '../config/index.js';
@@ -36,6 +36,12 @@ export interface OrchestratorConfig extends OrchestratorOptions {
    * agents hear them through it). @default a new in-memory bus per orchestrator
    */
   readonly bus?: MessageBus;
+  /** Asked before each ready task starts (file leases, a free team member: a ticket run). @default every task admitted */
+  readonly admission?: AdmissionCheck;
+  /** Decides retry, failure or escalation of a failed attempt. @default retry per the task's policy; wait for a person on what an agent escalated */
+  readonly terminalPolicy?: TerminalPolicy;
+  /** Wraps the run's dispatcher (a ticket run prepares each ticket's workspace and commits its change around the agent). */
+  readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
 }
 
 /** The serialisable part of an {@link OrchestratorConfig}, validated. */
@@ -57,6 +63,9 @@ export function parseOrchestratorConfig(config: OrchestratorConfig): ParsedOrche
     onWarning: _onWarning,
     governor: _governor,
     bus: _bus,
+    admission: _admission,
+    terminalPolicy: _terminalPolicy,
+    wrapDispatcher: _wrapDispatcher,
     providerPolicy,
     ...serialisable
   } = config;

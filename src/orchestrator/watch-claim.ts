@@ -13,17 +13,20 @@ export interface ClaimWatchOptions {
   readonly onClaimLost: () => void;
   /** A renewal failed (the journal is busy or unreadable); the next one tries again. */
   readonly onRenewalError: (error: unknown) => void;
+  /** Called on every cancel poll too: picks up answers to the run's escalations written by another process. */
+  readonly onPoll?: () => void;
 }
 
 /**
  * Keeps a running run's claim alive: renews its heartbeat, so other processes on any host see its
- * owner alive, and polls for cancel requests. Returns the function that stops both timers.
+ * owner alive, and polls for cancel requests (and, through `onPoll`, answers to its escalations). Returns the function that stops both timers.
  */
 export function watchClaim(options: ClaimWatchOptions): () => void {
   const { store, claim } = options;
   const cancelPoll = setInterval(() => {
     try {
       if (store.isCancelRequested(claim.runId)) options.onCancel('cancelled by request');
+      else options.onPoll?.();
     } catch (error) {
       options.onRenewalError(error);
     }

@@ -4,7 +4,7 @@ import { EnsembleError, toEnsembleError } from '../core/index.js';
 import { isTokenAccepted, readBearerToken } from './auth/index.js';
 import type { DashboardAsset } from './dashboard-assets.js';
 import { toErrorResponse } from './error-response.js';
-import { addAgentRoutes, addConversationRoutes, addOpsRoutes, addRunRoutes, addWorkflowRoutes, allowedMethods } from './routes/index.js';
+import { addAgentRoutes, addCodebaseRoutes, addConversationRoutes, addOpsRoutes, addRunRoutes, addWorkflowRoutes, allowedMethods } from './routes/index.js';
 import type { ServerContext } from './server-context.js';
 
 export interface ServerAppOptions {
@@ -50,6 +50,7 @@ export function createServerApp(server: ServerContext, options: ServerAppOptions
   addRunRoutes(app, server);
   addAgentRoutes(app, server);
   addConversationRoutes(app, server);
+  addCodebaseRoutes(app, server);
   addOpsRoutes(app, server, options.assets);
   return app;
 }

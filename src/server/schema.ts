@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contextStrategySchema, retryPolicySchema, RUN_STATUSES } from '../core/index.js';
+import { ESCALATION_STATUSES, REVIEW_STATUSES, TICKET_STATUSES } from '../store/index.js';
 
 /** Most bytes a request body may have (a workflow of many tasks fits; a runaway upload does not). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -71,4 +72,51 @@ export const agentListQuerySchema = z.strictObject({
 export const eventStreamQuerySchema = z.strictObject({
   lastEventId: z.coerce.number().int().min(0).optional(),
   token: z.string().optional(),
+});
+
+/** Longest answer to an escalation, in characters: guidance for a next attempt, not a document. */
+export const MAX_GUIDANCE_LENGTH = 8000;
+
+/** `POST /api/escalations/:id/answer`. */
+export const answerEscalationBodySchema = z.strictObject({
+  guidance: z.string().trim().min(1, 'the guidance is empty; say what the agent should do').max(MAX_GUIDANCE_LENGTH),
+  /** Who answered (shown in the journal's `escalation:answered`). */
+  answeredBy: z.string().trim().min(1).max(200).optional(),
+});
+
+/** `GET /api/escalations` query; `all` lists every status. */
+export const escalationListQuerySchema = z.strictObject({
+  status: z.enum([...ESCALATION_STATUSES, 'all']).default('open'),
+});
+
+/** `POST /api/tickets`: the `TicketInput` of the codebase store, bounded for a request. */
+export const ticketBodySchema = z.strictObject({
+  title: z.string().trim().min(1, 'the title is empty').max(200),
+  description: z.string().max(100_000).optional(),
+  priority: z.int().min(1).max(10).optional(),
+  dependencies: z.array(z.string().min(1).max(50)).max(1000).optional(),
+  files: z.array(z.string().min(1).max(1000)).max(1000).optional(),
+  labels: z.array(z.string().min(1).max(100)).max(100).optional(),
+  capability: z.string().min(1).max(200).optional(),
+  agent: z.string().min(1).max(200).optional(),
+  /** The verify command as argv (no shell). */
+  verify: z.array(z.string().min(1).max(10_000)).min(1).max(1000).optional(),
+});
+
+/** `GET /api/tickets` query. */
+export const ticketListQuerySchema = z.strictObject({
+  status: z.enum(TICKET_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+/** `GET /api/reviews` query. */
+export const reviewListQuerySchema = z.strictObject({
+  status: z.enum(REVIEW_STATUSES).optional(),
+});
+
+/** `POST /api/reviews/:id/reject`; an empty body is no reason and no requeue. */
+export const rejectReviewBodySchema = z.strictObject({
+  reason: z.string().trim().min(1).max(2000).optional(),
+  /** Queue the ticket again (a fresh attempt) rather than closing it as rejected. */
+  requeue: z.boolean().optional(),
 });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { EnsembleError, isEnsembleError, type RunEvent } from '../core/index.js';
+import { EnsembleError, isEnsembleError, type RunEvent, type RunEventOf } from '../core/index.js';
 import { toEventKey } from './event-key.js';
 import { OutputContents } from './output-contents.js';
 
@@ -12,8 +12,8 @@ export interface JournalTarget {
 }
 
 /**
- * The journal's write path: inserts events and applies their projection (runs and tasks rows)
- * in one IMMEDIATE transaction. Statements are prepared once; each event is serialised once.
+ * The journal's write path: inserts events and applies their projection (runs, tasks and
+ * escalations rows) in one IMMEDIATE transaction. Statements are prepared once; each event is serialised once.
  */
 export class EventAppender {
   private readonly insertEvent: Database.Statement;
@@ -31,6 +31,11 @@ export class EventAppender {
   private readonly skipTask: Database.Statement;
   private readonly cancelTask: Database.Statement;
   private readonly resetUnfinishedTasks: Database.Statement;
+  private readonly waitTask: Database.Statement;
+  private readonly requeueWaitingTask: Database.Statement;
+  private readonly openEscalation: Database.Statement;
+  private readonly answerEscalation: Database.Statement;
+  private readonly expireEscalation: Database.Statement;
   private readonly write: Database.Transaction<(target: JournalTarget, events: readonly RunEvent[], nextOrdinal: number | undefined) => number>;
 
   constructor(database: Database.Database) {
@@ -66,8 +71,27 @@ export class EventAppender {
       `UPDATE tasks SET status = 'cancelled', attempts = COALESCE(?, attempts), duration_ms = COALESCE(?, duration_ms), finished_at = ?, ${addSpend} ` +
         'WHERE run_id = ? AND task_id = ?',
     );
-    // A resumed execution runs again every task that did not succeed: until it starts, it is pending.
-    this.resetUnfinishedTasks = database.prepare("UPDATE tasks SET status = 'pending' WHERE run_id = ? AND status != 'succeeded'");
+    // A resumed execution runs again every task that did not succeed: until it starts, it is pending;
+    // one waiting for a person's answer goes on waiting (its escalation stays open across the restart).
+    this.resetUnfinishedTasks = database.prepare("UPDATE tasks SET status = 'pending' WHERE run_id = ? AND status NOT IN ('succeeded', 'waiting')");
+    this.waitTask = database.prepare(
+      `UPDATE tasks SET status = 'waiting', attempts = ?, duration_ms = ?, ${addSpend} WHERE run_id = ? AND task_id = ?`,
+    );
+    this.requeueWaitingTask = database.prepare("UPDATE tasks SET status = 'pending' WHERE run_id = ? AND task_id = ? AND status = 'waiting'");
+    // Escalations are projected here, in the event's transaction; answering one outside the run
+    // (CodebaseStore.answerEscalation) leaves it undelivered until escalation:answered is journaled.
+    this.openEscalation = database.prepare(
+      'INSERT INTO escalations (escalation_id, run_id, task_id, agent_name, attempt, ticket_id, member, trigger_type, reason, context, options_json, ' +
+        "priority, status, opened_at, deadline_at, default_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+    );
+    this.answerEscalation = database.prepare(
+      "UPDATE escalations SET status = 'answered', answer = ?, answered_by = COALESCE(?, answered_by), answered_at = COALESCE(answered_at, ?), " +
+        "delivered = 1 WHERE escalation_id = ? AND run_id = ? AND status IN ('open', 'answered')",
+    );
+    this.expireEscalation = database.prepare(
+      "UPDATE escalations SET status = 'expired', answer = COALESCE(?, answer), answered_at = COALESCE(answered_at, ?) " +
+        "WHERE escalation_id = ? AND run_id = ? AND status IN ('open', 'answered')",
+    );
     this.write = database.transaction((target: JournalTarget, events: readonly RunEvent[], nextOrdinal: number | undefined): number => {
       if (target.ownerToken !== undefined) this.assertOwner(target.runId, target.ownerToken);
       let ordinal = nextOrdinal ?? this.countTasks.get(target.runId) ?? 0;
@@ -192,8 +216,48 @@ export class EventAppender {
         const { usage } = event;
         const spend = [usage.inputTokens, usage.outputTokens, usage.totalTokens, event.costUsd];
         expectOneRow(this.cancelTask.run(event.attempt ?? null, event.duration ?? null, event.at, ...spend, runId, event.taskId), event);
+        // Its escalation stays open: it outlives a cancel or a crash, and a resume waits on it again.
         return ordinal;
       }
+      case 'escalation:open': {
+        const { usage } = event;
+        const spend = [usage.inputTokens, usage.outputTokens, usage.totalTokens, event.costUsd];
+        expectOneRow(this.waitTask.run(event.attempt, event.duration, ...spend, runId, event.taskId), event);
+        try {
+          this.openEscalation.run(
+            event.escalationId,
+            runId,
+            event.taskId,
+            event.agentName,
+            event.attempt,
+            event.ticketId ?? null,
+            event.member ?? null,
+            event.triggerType,
+            event.reason,
+            event.context,
+            JSON.stringify(event.options),
+            event.priority,
+            event.at,
+            event.deadlineAt ?? null,
+            event.defaultAction ?? null,
+          );
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+          throw new EnsembleError('JOURNAL_ERROR', `escalation "${event.escalationId}" already exists; escalation:open seq ${event.seq} of run "${runId}" was not journaled`, {
+            details: { runId, seq: event.seq, escalationId: event.escalationId },
+            cause: error,
+          });
+        }
+        return ordinal;
+      }
+      case 'escalation:answered':
+        expectEscalation(this.answerEscalation.run(event.guidance, event.answeredBy ?? null, event.at, event.escalationId, runId), event);
+        this.requeueWaitingTask.run(runId, event.taskId);
+        return ordinal;
+      case 'escalation:expired':
+        expectEscalation(this.expireEscalation.run(event.guidance ?? null, event.at, event.escalationId, runId), event);
+        if (event.action === 'guidance') this.requeueWaitingTask.run(runId, event.taskId);
+        return ordinal;
       case 'workflow:complete':
       case 'workflow:error': {
         const error = event.type === 'workflow:error' ? JSON.stringify(event.error) : null;
@@ -214,6 +278,16 @@ function expectOneRow(result: Database.RunResult, event: RunEvent): void {
   throw new EnsembleError('JOURNAL_ERROR', `${event.type} seq ${event.seq} of run "${event.runId}" refers to ${subject}`, {
     details: { runId: event.runId, seq: event.seq, type: event.type },
   });
+}
+
+/** An escalation event for an escalation the journal never opened (or already closed) means the stream and the rows disagree. */
+function expectEscalation(result: Database.RunResult, event: RunEventOf<'escalation:answered' | 'escalation:expired'>): void {
+  if (result.changes === 1) return;
+  throw new EnsembleError(
+    'JOURNAL_ERROR',
+    `${event.type} seq ${event.seq} of run "${event.runId}" refers to escalation "${event.escalationId}", which is not open in this journal`,
+    { details: { runId: event.runId, seq: event.seq, type: event.type, escalationId: event.escalationId } },
+  );
 }
 
 function toEventError(error: unknown, runId: string, event: RunEvent): EnsembleError {

@@ -30,3 +30,18 @@ export type { MemoryEntry, MemoryEntryInput, ListMemoriesOptions, MemoryExport, 
 /** Who wrote a memory entry: `user`, `agent` or `note`. */
 export { MEMORY_ROLES } from './schema.js';
 export type { MemoryRole } from './schema.js';
+/** The shared codebase's tables (schema v5): ticket queue, write leases, escalations and review queue; reach it as `RunStore.codebase`. */
+export { CodebaseStore } from './codebase-store.js';
+/** What `CodebaseStore` methods take and return: ticket input and patch, a lease request and its result, review input and patch. */
+export type { TicketInput, TicketPatch, AcquireLeasesInput, AcquireLeasesResult, LeaseConflict, ReviewInput, ReviewPatch } from './codebase-store.js';
+/** A ticket of the repository's queue. */
+export type { TicketRecord } from './ticket-record.js';
+/** A path or glob held for writing by one owner until it expires. */
+export type { LeaseRecord } from './lease-record.js';
+/** An escalation projected from the journal, and whether its answer was delivered. */
+export type { EscalationRecord } from './escalation-record.js';
+/** A ticket's branch waiting for approval. */
+export type { ReviewRecord } from './review-record.js';
+/** The states of tickets, escalations and reviews. */
+export { TICKET_STATUSES, ESCALATION_STATUSES, REVIEW_STATUSES } from './codebase-schema.js';
+export type { TicketStatus, EscalationStatus, ReviewStatus } from './codebase-schema.js';

@@ -24,7 +24,7 @@ const RUN_TRAILING_COLUMNS = `cancel_requested_at INTEGER,
 
 /**
  * Schema migrations, in order; migration `i` takes the database from `user_version` i to i + 1.
- * Append new migrations (memories, escalations, tickets, locks); never edit a shipped one.
+ * Append new migrations; never edit a shipped one.
  */
 export const MIGRATIONS: readonly string[] = [
   // v1: runs, their events, and the task projection of those events.
@@ -127,6 +127,93 @@ export const MIGRATIONS: readonly string[] = [
   // journal's hot path; counting them scans the task rows instead (~270 ms per 100,000 tasks).
   `
   CREATE INDEX runs_by_status ON runs (status);
+  `,
+  // v5: the shared codebase (issue 10). Tickets and reviews are the repository's queue and outlive
+  // runs; leases and escalations belong to a run. Tickets and reviews are numbered by AUTOINCREMENT
+  // so an id (T-<n>, R-<n>) is never given twice, even after the newest row was deleted.
+  `
+  CREATE TABLE tickets (
+    ticket_number INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    dependencies_json TEXT NOT NULL,
+    files_json TEXT NOT NULL,
+    labels_json TEXT NOT NULL,
+    capability TEXT,
+    agent TEXT,
+    verify_json TEXT,
+    status TEXT NOT NULL,
+    run_id TEXT,
+    assignee TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    flags_json TEXT NOT NULL DEFAULT '[]',
+    last_error_json TEXT,
+    branch TEXT,
+    review_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE INDEX tickets_by_status ON tickets (status);
+
+  -- One row per (owner, pattern); expired rows are deleted by the next acquire, in its transaction.
+  CREATE TABLE leases (
+    owner TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    ticket_id TEXT,
+    member TEXT,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, pattern)
+  );
+  CREATE INDEX leases_by_run ON leases (run_id);
+
+  -- Projected from escalation:* events; answered here while the run is down, delivered on resume.
+  CREATE TABLE escalations (
+    escalation_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    ticket_id TEXT,
+    member TEXT,
+    trigger_type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    context TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    deadline_at INTEGER,
+    default_action TEXT,
+    answer TEXT,
+    answered_by TEXT,
+    answered_at INTEGER,
+    delivered INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX escalations_by_status ON escalations (status, priority, opened_at);
+  CREATE INDEX escalations_by_run ON escalations (run_id, task_id);
+
+  CREATE TABLE reviews (
+    review_number INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    worktree TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    head_commit TEXT NOT NULL,
+    status TEXT NOT NULL,
+    conflicts_json TEXT NOT NULL,
+    reason TEXT,
+    merged_commit TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX reviews_by_status ON reviews (status);
   `,
 ];
 

@@ -37,7 +37,7 @@ export interface SpaceReport {
 // Pages returned per incremental_vacuum step (8 MB at 4 KiB pages): a running run's next append waits for one step at most.
 const VACUUM_STEP_PAGES = 2048;
 
-/** Deletes runs with everything that belongs to them (events, task rows, stored outputs), and gives the space back. */
+/** Deletes runs with everything that belongs to them (events, task rows, stored outputs, escalations, leases), and gives the space back. */
 export class RunRemover {
   private readonly statements: ReturnType<typeof prepareRemoveStatements>;
   private readonly removeTransaction: Database.Transaction<(runId: string, isOwnerAlive: OwnerJudge) => RemovedRun>;
@@ -62,6 +62,9 @@ export class RunRemover {
       this.statements.deleteEvents.run(first, last);
       this.statements.deleteTasks.run(runId);
       this.statements.deleteContents.run(runId);
+      // Tickets and reviews stay: they belong to the repository's queue, not to the run that worked them.
+      this.statements.deleteEscalations.run(runId);
+      this.statements.deleteLeases.run(runId);
       this.statements.deleteRun.run(runId);
       return row.run;
     });
@@ -147,6 +150,8 @@ function prepareRemoveStatements(database: Database.Database) {
     deleteEvents: database.prepare('DELETE FROM events WHERE event_key BETWEEN ? AND ?'),
     deleteTasks: database.prepare('DELETE FROM tasks WHERE run_id = ?'),
     deleteContents: database.prepare('DELETE FROM contents WHERE run_id = ?'),
+    deleteEscalations: database.prepare('DELETE FROM escalations WHERE run_id = ?'),
+    deleteLeases: database.prepare('DELETE FROM leases WHERE run_id = ?'),
     deleteRun: database.prepare('DELETE FROM runs WHERE run_id = ?'),
   };
 }

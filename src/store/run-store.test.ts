@@ -358,7 +358,7 @@ describe('RunStore', () => {
 
   it('counts runs and tasks per status over the whole journal, other connections\' runs included, runs from their status index (issue 9)', () => {
     const zeroRuns = { running: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0 };
-    const zeroTasks = { pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    const zeroTasks = { pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, waiting: 0 };
     expect(store.countRunsByStatus()).toEqual(zeroRuns);
     expect(store.countTasksByStatus()).toEqual(zeroTasks);
     createRun('whole', THREE_TASKS);

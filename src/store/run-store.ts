@@ -17,6 +17,7 @@ import {
   type TaskSpec,
   type TaskStatus,
 } from '../core/index.js';
+import { CodebaseStore } from './codebase-store.js';
 import { EventAppender } from './event-appender.js';
 import { eventKeyRange } from './event-key.js';
 import { openDatabase } from './open-database.js';
@@ -68,6 +69,7 @@ export class RunStore {
   private readonly claims: RunClaims;
   private readonly remover: RunRemover;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  private codebaseStore: CodebaseStore | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -77,6 +79,12 @@ export class RunStore {
     this.statements = prepareStatements(this.database);
     this.claims = new RunClaims(this.database, path, (runId) => this.restoreMissingTasks(runId));
     this.remover = new RunRemover(this.database, path, this.claims);
+  }
+
+  /** The shared codebase's tables in this journal file (tickets, leases, escalations, reviews); prepared on first use. */
+  get codebase(): CodebaseStore {
+    this.codebaseStore ??= new CodebaseStore(this.database, this.path);
+    return this.codebaseStore;
   }
 
   /** Records a new run, status `running`, before its first event; the returned claim lets its creator journal it and renew its heartbeat. */

@@ -21,7 +21,7 @@ import {
 // Journal rows read back are a boundary: every JSON column and row goes through these schemas.
 
 export const runStatusSchema = z.enum(RUN_STATUSES);
-export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled']);
+export const taskStatusSchema = z.enum(['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled', 'waiting']);
 
 export const serializedErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
@@ -236,6 +236,7 @@ const envelope = {
   at: z.number(),
 };
 const taskRef = { taskId: z.string(), agentName: z.string() };
+const conflictPredictionSchema = z.object({ against: z.string(), clean: z.boolean(), files: z.array(z.string()) });
 // Failed, retried and aborted attempts carry their spend; journals written before they did read back as zero.
 const attemptSpend = {
   usage: tokenUsageSchema.default({ inputTokens: 0, outputTokens: 0, totalTokens: 0 }),
@@ -422,6 +423,42 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('wave:start'), ...envelope, wave: z.number(), taskCount: z.number() }),
   z.looseObject({ type: z.literal('wave:complete'), ...envelope, wave: z.number(), taskCount: z.number() }),
   z.looseObject({ type: z.literal('workflow:results'), ...envelope, results: z.array(taskResultSchema) }),
+  z.looseObject({
+    type: z.literal('escalation:open'),
+    ...envelope,
+    ...taskRef,
+    attempt: z.number(),
+    escalationId: z.string(),
+    ticketId: z.string().exactOptional(),
+    member: z.string().exactOptional(),
+    triggerType: z.string(),
+    reason: z.string(),
+    context: z.string(),
+    options: z.array(z.string()),
+    priority: z.number(),
+    deadlineAt: z.number().exactOptional(),
+    defaultAction: z.string().exactOptional(),
+    duration: z.number(),
+    ...attemptSpend,
+  }),
+  z.looseObject({ type: z.literal('escalation:answered'), ...envelope, ...taskRef, escalationId: z.string(), guidance: z.string(), answeredBy: z.string().exactOptional() }),
+  z.looseObject({ type: z.literal('escalation:expired'), ...envelope, ...taskRef, escalationId: z.string(), action: z.enum(['guidance', 'fail']), guidance: z.string().exactOptional() }),
+  z.looseObject({ type: z.literal('ticket:assigned'), ...envelope, ...taskRef, ticketId: z.string(), member: z.string(), attempt: z.number(), reason: z.string() }),
+  z.looseObject({ type: z.literal('ticket:deferred'), ...envelope, ...taskRef, ticketId: z.string(), reason: z.string() }),
+  z.looseObject({ type: z.literal('ticket:committed'), ...envelope, ...taskRef, ticketId: z.string(), commit: z.string(), files: z.array(z.string()) }),
+  z.looseObject({ type: z.literal('ticket:review'), ...envelope, ...taskRef, ticketId: z.string(), reviewId: z.string(), branch: z.string(), conflicts: z.array(conflictPredictionSchema) }),
+  z.looseObject({ type: z.literal('ticket:flagged'), ...envelope, ...taskRef, ticketId: z.string(), flag: z.literal('complex'), reason: z.string() }),
+  z.looseObject({ type: z.literal('lease:acquired'), ...envelope, ...taskRef, ticketId: z.string().exactOptional(), owner: z.string(), paths: z.array(z.string()), expiresAt: z.number() }),
+  z.looseObject({
+    type: z.literal('lease:released'),
+    ...envelope,
+    ...taskRef,
+    ticketId: z.string().exactOptional(),
+    owner: z.string(),
+    paths: z.array(z.string()),
+    reason: z.enum(['commit', 'failed', 'cancelled', 'review', 'waiting']),
+  }),
+  z.looseObject({ type: z.literal('lease:refused'), ...envelope, ...taskRef, attempt: z.number(), ticketId: z.string().exactOptional(), tool: z.string(), path: z.string(), holder: z.string().exactOptional() }),
   z.looseObject({ type: z.literal('workflow:complete'), ...envelope, status: runStatusSchema, summary: runSummarySchema }),
   z.looseObject({
     type: z.literal('workflow:error'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EnsembleError } from '../core/index.js';
+import { startBashLeaseCheck } from './bash-lease-check.js';
 import type { ShellResult, WorkspaceTool } from './workspace-tool.js';
 
 /** Claude Code's Bash timeout: 2 minutes unless the model asks for more, 10 at most, in ms. */
@@ -25,6 +26,8 @@ export type BashInput = z.infer<typeof bashInputSchema>;
  * killed at the timeout or when the task stops). The model reads stdout, stderr and a non-zero exit
  * code as the result: a failing command is an answer, not a tool error. A timeout is a `TOOL_FAILED`
  * whose message carries what the command printed until then. Offered only under the `full` ceiling.
+ * Under file leases (`context.leases`) the command's changes to files the task holds no lease on are
+ * reverted and the model told so (see `startBashLeaseCheck`); outside a git work tree it is refused.
  */
 export const bashTool: WorkspaceTool<BashInput> = {
   name: 'Bash',
@@ -42,15 +45,19 @@ export const bashTool: WorkspaceTool<BashInput> = {
     if (runShell === undefined) throw new EnsembleError('TOOL_REFUSED', 'Bash: no shell in this run');
     if (input.command.includes('\0')) throw new EnsembleError('TOOL_REFUSED', 'Bash: the command contains a NUL byte');
     const timeoutMs = input.timeout ?? DEFAULT_BASH_TIMEOUT_MS;
+    // Under file leases the work tree is snapshotted first, so what the command changed can be checked.
+    const leaseCheck = await startBashLeaseCheck(context);
     let result: ShellResult;
     try {
       result = await runShell({ command: input.command, cwd: context.workspaceDir, timeoutMs, maxOutputChars: MAX_BASH_OUTPUT_CHARS, signal });
     } catch (error) {
       // The task stopping is not the command's failure: its reason goes on untouched.
       if (signal.aborted) throw error;
-      throw new EnsembleError('TOOL_FAILED', `Bash: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const leaseNote = (await leaseCheck?.finish(signal)) ?? '';
+      throw new EnsembleError('TOOL_FAILED', `Bash: ${error instanceof Error ? error.message : String(error)}${leaseNote === '' ? '' : `\n${leaseNote}`}`, { cause: error });
     }
-    const output = formatShellResult(result);
+    const leaseNote = signal.aborted ? '' : ((await leaseCheck?.finish(signal)) ?? '');
+    const output = [formatShellResult(result), leaseNote].filter((part) => part !== '').join('\n');
     if (result.isTimedOut) {
       throw new EnsembleError('TOOL_FAILED', `Bash: killed after ${timeoutMs} ms (timeout)${output === '' ? '' : `; output until then:\n${output}`}`, {
         details: { timeoutMs },

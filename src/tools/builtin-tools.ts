@@ -1,5 +1,6 @@
 import { bashTool } from './bash-tool.js';
 import { editTool } from './edit-tool.js';
+import { escalateTool } from './escalate-tool.js';
 import { globTool } from './glob-tool.js';
 import { grepTool } from './grep-tool.js';
 import { readTool } from './read-tool.js';
@@ -8,7 +9,7 @@ import type { WorkspaceTool } from './workspace-tool.js';
 import { writeTool } from './write-tool.js';
 
 /** The builtin tools' names, Claude Code's, in the order they are offered. */
-export const BUILTIN_TOOL_NAMES = ['Read', 'Glob', 'Grep', 'Write', 'Edit', 'Bash', 'SendMessage'] as const;
+export const BUILTIN_TOOL_NAMES = ['Read', 'Glob', 'Grep', 'Write', 'Edit', 'Bash', 'SendMessage', 'Escalate'] as const;
 
 /** One of {@link BUILTIN_TOOL_NAMES}. */
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
@@ -19,7 +20,7 @@ export interface BuiltinToolsOptions {
 }
 
 /**
- * The tools ensemble implements, read-only ones first, then `SendMessage`. The workspace tools are
+ * The tools ensemble implements, read-only ones first, then `SendMessage` and `Escalate`. The workspace tools are
  * stateless (everything a call needs comes in its `ToolContext`), so one set serves every agent;
  * pick an agent's with `selectTools`. `SendMessage` is listed unbound: `selectTools` keeps it only
  * when the run's communication is on, and the runtime offers the copy bound to the attempt.
@@ -27,6 +28,6 @@ export interface BuiltinToolsOptions {
 export function createBuiltinTools(options: BuiltinToolsOptions = {}): readonly WorkspaceTool[] {
   const tools: WorkspaceTool[] = [readTool, globTool, grepTool, writeTool, editTool];
   if (options.isShellAvailable !== false) tools.push(bashTool);
-  tools.push(sendMessageTool as WorkspaceTool);
+  tools.push(sendMessageTool as WorkspaceTool, escalateTool as WorkspaceTool);
   return tools;
 }

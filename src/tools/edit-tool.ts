@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { hasNulByte } from './file-kind.js';
+import { checkWriteLease } from './check-write-lease.js';
 import { formatByteSize } from './format-byte-size.js';
 import { MAX_READ_FILE_BYTES } from './read-tool.js';
 import { refusePath, statIfExists, withPathFailures } from './refuse-path.js';
@@ -44,6 +45,7 @@ export const editTool: WorkspaceTool<EditInput> = {
 
 async function editWorkspaceFile(input: EditInput, context: ToolContext): Promise<ToolResult> {
   const { realPath, display } = await resolveWorkspacePath(context.workspaceDir, input.file_path, 'write');
+  checkWriteLease(context, 'Edit', display);
   if (input.old_string === input.new_string) throw refusePath(input.file_path, 'not edited: old_string and new_string are the same, so nothing would change');
   const facts = await statIfExists(realPath, input.file_path);
   if (facts === undefined) {

@@ -26,6 +26,20 @@ export type { ToolSelection, McpToolReference, SelectToolsOptions } from './sele
  */
 export { createSendMessageTool, sendMessageTool, SEND_MESSAGE_TOOL_NAME } from './send-message-tool.js';
 export type { SendMessageInput, MessageSender } from './send-message-tool.js';
+/**
+ * `Escalate`: asks a person to decide and ends the attempt (its result carries the
+ * `EscalationRequest`; the agent loop rejects with `AGENT_ESCALATED`). Offered to every tool-using agent.
+ */
+export { escalateTool, ESCALATE_TOOL_NAME } from './escalate-tool.js';
+export type { EscalateInput } from './escalate-tool.js';
+/** `RequestLease`: asks for file leases on more paths or globs (`ToolContext.leases`); offered only to attempts under leases. */
+export { requestLeaseTool, REQUEST_LEASE_TOOL_NAME } from './request-lease-tool.js';
+export type { RequestLeaseInput } from './request-lease-tool.js';
+/** The check `Write` and `Edit` make under file leases (refusal: `TOOL_REFUSED` and a `lease:refused` event), and the hint it gives. */
+export { checkWriteLease, LEASE_HINT } from './check-write-lease.js';
+/** How `Bash` watches a git work tree under leases: what a command changed, and how to put paths back. */
+export { watchWorkspaceChanges, MAX_SAVED_CONTENT_BYTES } from './bash-change-watch.js';
+export type { WorkspaceChangeWatch, RestoreResult } from './bash-change-watch.js';
 /** A tool input as one printable line of at most 200 characters, for `agent:tool` events. */
 export { toSummaryLine, MAX_SUMMARY_CHARS } from './to-summary-line.js';
 /** `Bash`: runs the model's command with bash in the workspace through the run's ShellRunner (offered under `full`). */

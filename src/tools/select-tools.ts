@@ -1,4 +1,6 @@
 import { PERMISSION_CEILINGS, type PermissionCeiling } from '../core/index.js';
+import { ESCALATE_TOOL_NAME } from './escalate-tool.js';
+import { REQUEST_LEASE_TOOL_NAME } from './request-lease-tool.js';
 import { SEND_MESSAGE_TOOL_NAME } from './send-message-tool.js';
 import type { WorkspaceTool } from './workspace-tool.js';
 
@@ -48,6 +50,9 @@ const MCP_PREFIX = 'mcp__';
  * one would promise a safety it cannot give); the ceiling is the boundary. `SendMessage` follows
  * the same rules when `options.communication` is on (offered with an empty list, or when named),
  * and is dropped without a word when it is off (a known tool that this run does not use).
+ * `Escalate` (when among `allBuiltins`) comes with every selection that offers any tool, named or
+ * not: any agent that can act may ask a person. `RequestLease` is never selected here (the runtime
+ * offers it to attempts under file leases), and naming it is not an unknown tool.
  */
 export function selectTools(requested: readonly string[], ceiling: PermissionCeiling, allBuiltins: readonly WorkspaceTool[], options: SelectToolsOptions = {}): ToolSelection {
   const builtins = options.communication === true ? allBuiltins : allBuiltins.filter((tool) => tool.name !== SEND_MESSAGE_TOOL_NAME);
@@ -73,6 +78,7 @@ export function selectTools(requested: readonly string[], ceiling: PermissionCei
       }
       continue;
     }
+    if (name === REQUEST_LEASE_TOOL_NAME) continue;
     if (!builtins.some((tool) => tool.name === name)) {
       if (name !== SEND_MESSAGE_TOOL_NAME || !allBuiltins.some((tool) => tool.name === name)) unknown.add(name);
       continue;
@@ -87,6 +93,8 @@ export function selectTools(requested: readonly string[], ceiling: PermissionCei
     if (isWithinCeiling(tool.permission, ceiling)) tools.push(tool);
     else withheld.push(tool.name);
   }
+  const escalate = builtins.find((tool) => tool.name === ESCALATE_TOOL_NAME);
+  if (escalate !== undefined && !wanted.has(ESCALATE_TOOL_NAME) && (tools.length > 0 || mcp.length > 0)) tools.push(escalate);
   return { tools, mcp, unknown: [...unknown], withheld, unenforcedPatterns: [...unenforcedPatterns] };
 }
 

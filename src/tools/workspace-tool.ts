@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PermissionCeiling } from '../core/index.js';
+import type { ActivityReporter, EscalationRequest, LeaseGuard, PermissionCeiling } from '../core/index.js';
 
 /**
  * Runs one shell command for the `Bash` tool: in `cwd`, as the leader of a new process group,
@@ -40,6 +40,13 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Runs `Bash` commands; absent where no shell may run (the tool is then not offered). */
   readonly runShell?: ShellRunner;
+  /**
+   * The task's file leases (`locks` mode of a ticket run): `Write` and `Edit` refuse a path the task
+   * does not hold, and `Bash` reverts what a command changed outside them. Absent: no leases apply.
+   */
+  readonly leases?: LeaseGuard;
+  /** Journals activity of the call beyond `agent:tool` (`lease:refused`). @default none */
+  readonly reportEvent?: ActivityReporter;
 }
 
 /** What a tool call hands back to the model, and what ensemble records of it. */
@@ -48,6 +55,11 @@ export interface ToolResult {
   readonly output: string;
   /** The workspace files the call wrote, relative to the workspace (Write, Edit). */
   readonly files?: readonly string[];
+  /**
+   * Set by `Escalate`: the attempt ends with this call and asks a person (the agent loop stops at
+   * once and the attempt rejects with `AGENT_ESCALATED`); `output` is only recorded.
+   */
+  readonly escalation?: EscalationRequest;
 }
 
 /**

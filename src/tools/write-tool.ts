@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { checkWriteLease } from './check-write-lease.js';
 import { formatByteSize } from './format-byte-size.js';
 import { refusePath, statIfExists, withPathFailures } from './refuse-path.js';
 import { toSummaryLine } from './to-summary-line.js';
@@ -34,6 +35,7 @@ export const writeTool: WorkspaceTool<WriteInput> = {
 
 async function writeWorkspaceFile(input: WriteInput, context: ToolContext): Promise<ToolResult> {
   const { realPath, display } = await resolveWorkspacePath(context.workspaceDir, input.file_path, 'write');
+  checkWriteLease(context, 'Write', display);
   const facts = await statIfExists(realPath, input.file_path);
   if (facts?.isDirectory() === true) throw refusePath(input.file_path, 'is a folder; give the path of a file inside it');
   if (facts !== undefined && !facts.isFile()) throw refusePath(input.file_path, 'is not a regular file (a socket, FIFO or device)');

@@ -19,6 +19,8 @@ import {
   type ContextStrategyPort,
   type OutgoingMessage,
   type SendMessageResult,
+  type AdmissionCheck,
+  type TerminalPolicy,
 } from '../../src/core/index.js';
 
 // A RunScheduler driven by a ManualClock with scripted work, and random task graphs for it: shared by
@@ -72,6 +74,8 @@ export function createHarness(
     runId?: string;
     random?: () => number;
     context?: ContextStrategyPort;
+    admission?: AdmissionCheck;
+    terminalPolicy?: TerminalPolicy;
   } = {},
 ): Harness {
   const tasks = inputs.map((input) => taskSpecSchema.parse(input));
@@ -141,6 +145,8 @@ export function createHarness(
     ...(options.prior === undefined ? {} : { prior: options.prior }),
     ...(options.agentMedianMs === undefined ? {} : { agentMedianMs: options.agentMedianMs }),
     ...(options.context === undefined ? {} : { context: options.context }),
+    ...(options.admission === undefined ? {} : { admission: options.admission }),
+    ...(options.terminalPolicy === undefined ? {} : { terminalPolicy: options.terminalPolicy }),
   });
   return {
     events,

@@ -1,5 +1,6 @@
 import { createApiClient } from './api-client.js';
 import { createAuthToken } from './auth-token.js';
+import { mountEscalationsView } from './escalations-view.js';
 import { mountNewRunView } from './new-run-view.js';
 import { parseRoute, toRouteHash, type Route } from './route.js';
 import { mountRunListView } from './run-list-view.js';
@@ -39,6 +40,10 @@ function startDashboard(): void {
       case 'run':
         document.title = `Run ${route.runId} · ensemble`;
         unmount = mountRunView(container, context, route.runId);
+        break;
+      case 'escalations':
+        document.title = 'Escalations · ensemble';
+        unmount = mountEscalationsView(container, context);
         break;
     }
   };

@@ -104,3 +104,31 @@ export const runEventEnvelopeSchema = z.looseObject({
   seq: z.int().check(z.positive()),
   at: z.number(),
 });
+
+/** One escalation of `GET /api/escalations` (the store's record and its run's status). Times are epoch ms. */
+export const escalationSchema = z.looseObject({
+  id: z.string(),
+  runId: z.string(),
+  taskId: z.string(),
+  agentName: z.string(),
+  ticketId: z.optional(z.string()),
+  member: z.optional(z.string()),
+  triggerType: z.string(),
+  reason: z.string(),
+  context: z.string(),
+  options: z.array(z.string()),
+  priority: z.number(),
+  /** `open`, `answered`, `expired`, `cancelled`; kept as text so a new status still shows. */
+  status: z.string(),
+  openedAt: z.number(),
+  deadlineAt: z.optional(z.number()),
+  defaultAction: z.optional(z.string()),
+  answer: z.optional(z.string()),
+  runStatus: z.optional(z.string()),
+});
+export type Escalation = z.infer<typeof escalationSchema>;
+
+export const escalationListResponseSchema = z.looseObject({ escalations: z.array(escalationSchema) });
+
+/** `200` of `POST /api/escalations/:id/answer`. */
+export const escalationAnsweredSchema = z.looseObject({ escalation: escalationSchema });

@@ -173,6 +173,9 @@ function describeStatus(task: TaskState, nowMs: number): string {
       return task.cancelReason === 'run-timeout' ? 'cancelled: run timed out' : 'cancelled';
     case 'pending':
       return 'pending';
+    case 'waiting':
+      // Holds no slot: it waits for a person to answer its escalation (the Escalations view).
+      return task.escalation === undefined ? 'waiting for an answer' : `waiting: ${task.escalation.triggerType}`;
   }
 }
 

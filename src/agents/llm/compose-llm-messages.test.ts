@@ -66,4 +66,28 @@ describe('composeLlmMessages', () => {
     const shared = entry({ key: 'shared:k@1', relation: 'shared', source: 'k', agentName: 'a', text: 'v' });
     expect(composeLlmMessages(agent, task, [], [shared]).prompt).not.toContain('To answer a message');
   });
+
+  it('puts a person\'s guidance first in the context section, under a heading that says to follow it', () => {
+    const context = [
+      entry({ key: 'output:docs', relation: 'pool', source: 'docs', agentName: 'writer', text: 'README' }),
+      entry({ key: 'escalation:E-1', relation: 'guidance', source: 'E-1', agentName: 'frontend', text: 'You escalated: Which store?\nA person answered: Use SQLite' }),
+    ];
+    const { prompt } = composeLlmMessages(agent, task, [], context);
+    expect(prompt).toBe(
+      [
+        'Build the todo page',
+        '',
+        '## More context from this run',
+        '',
+        '### Guidance from a person, answering your escalation E-1: follow it',
+        '',
+        'You escalated: Which store?',
+        'A person answered: Use SQLite',
+        '',
+        '### Output of docs (writer): another task of this run',
+        '',
+        'README',
+      ].join('\n'),
+    );
+  });
 });

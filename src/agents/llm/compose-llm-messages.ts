@@ -9,8 +9,7 @@ export interface LlmMessages {
   readonly prompt: string;
 }
 
-
-const RELATION_WORDS: Readonly<Record<Exclude<ContextEntry['relation'], 'message' | 'shared'>, string>> = {
+const RELATION_WORDS: Readonly<Record<Exclude<ContextEntry['relation'], 'message' | 'shared' | 'guidance'>, string>> = {
   dependency: 'a task this one depends on',
   ancestor: 'a task this one depends on indirectly',
   pool: 'another task of this run',
@@ -27,7 +26,8 @@ const TREATMENT_WORDS: Readonly<Record<ContextEntry['treatment'], string>> = {
  * the task's prompt (or its description), its `context` as JSON, then each dependency's output
  * under a `### taskId (agentName)` heading, then the rest of the context the run's strategy handed
  * it (`context`): each entry under a heading naming where it comes from and how it was cut —
- * messages as "Message from X (type)", with the id a response names and how to answer.
+ * messages as "Message from X (type)", with the id a response names and how to answer. A person's
+ * guidance (the answer to an escalation) comes first in that section.
  */
 export function composeLlmMessages(agent: AgentDefinition, task: TaskSpec, inputs: readonly DependencyOutput[], context: readonly ContextEntry[] = []): LlmMessages {
   const system = agent.prompt.trim() === '' ? `You are ${agent.name}: ${agent.description}` : agent.prompt.trim();
@@ -45,7 +45,9 @@ export function composeLlmMessages(agent: AgentDefinition, task: TaskSpec, input
 }
 
 function composeContextSection(context: readonly ContextEntry[]): string {
-  const entries = context.map((entry) => `### ${headingOf(entry)}\n\n${entry.text.trim()}`);
+  // A person's answer to the task's own question outweighs everything else it was handed: first.
+  const ordered = [...context.filter((entry) => entry.relation === 'guidance'), ...context.filter((entry) => entry.relation !== 'guidance')];
+  const entries = ordered.map((entry) => `### ${headingOf(entry)}\n\n${entry.text.trim()}`);
   const hasMessages = context.some((entry) => entry.relation === 'message');
   const howToAnswer = hasMessages
     ? [
@@ -67,6 +69,8 @@ function headingOf(entry: ContextEntry): string {
     }
     case 'shared':
       return `Shared context "${entry.source}" (set by ${entry.agentName}${treatment})`;
+    case 'guidance':
+      return `Guidance from a person, answering your escalation ${entry.source}: follow it`;
     default:
       return `Output of ${entry.source} (${entry.agentName}): ${RELATION_WORDS[entry.relation]}${treatment}`;
   }

@@ -13,6 +13,7 @@ import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
 import { buildAgentEnvironment, createAttemptDir, createShellRunner, diffSinceSnapshot, enterWorkspace, removeAttemptDir, snapshotWorkTree } from '../process/index.js';
 import type { WorkspaceVisit, WorkTreeSnapshot } from '../process/index.js';
 import { DEFAULT_MAX_TURNS } from '../schema.js';
+import { leasesOf } from '../attempt-messaging.js';
 import { offerAgentTools } from './offer-agent-tools.js';
 import { composeToolGuide } from './compose-tool-guide.js';
 import { runAgentLoop } from './run-agent-loop.js';
@@ -179,7 +180,9 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
   const model: LanguageModel = context.providers.languageModel(resolved.provider, resolved.modelId);
   const tools = await offerAgentTools(invocation, context.tools, signal);
   const messages = composeLlmMessages(agent, request.task, request.inputs, request.context);
-  const system = tools.length === 0 ? messages.system : `${messages.system}\n\n${composeToolGuide(tools, request.permissions)}`;
+  const leases = leasesOf(invocation);
+  const guideOptions = leases === undefined ? {} : { heldLeases: leases.held() };
+  const system = tools.length === 0 ? messages.system : `${messages.system}\n\n${composeToolGuide(tools, request.permissions, guideOptions)}`;
   const label = `${resolved.provider}:${resolved.modelId}`;
   const maxOutputTokens = request.task.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   // Tool definitions are sent with every step: part of each step's input.
@@ -305,11 +308,19 @@ async function runLlmTask(invocation: AgentInvocation, signal: AbortSignal, reso
 
 /**
  * What the tools of one attempt run with: the workspace's real path, the task's signal (a running
- * tool stops with the task) and, only when `Bash` is offered, a shell runner on the process agents'
+ * tool stops with the task), its file leases when it has some, and, only when `Bash` is offered, a shell runner on the process agents'
  * machinery: the agent's allow-listed environment, its limits, `agent:process` events.
  */
 function createToolContext(invocation: AgentInvocation, tools: readonly WorkspaceTool[], workspaceDir: string, signal: AbortSignal, killGraceMs: number): ToolContext {
-  if (!tools.some((tool) => tool.name === 'Bash')) return { workspaceDir, signal };
+  const leases = leasesOf(invocation);
+  // Under file leases Write, Edit and Bash check paths against them, and journal refusals.
+  const base: ToolContext = {
+    workspaceDir,
+    signal,
+    ...(leases === undefined ? {} : { leases }),
+    ...(invocation.reportEvent === undefined ? {} : { reportEvent: invocation.reportEvent }),
+  };
+  if (!tools.some((tool) => tool.name === 'Bash')) return base;
   const { request, agent } = invocation;
   const env = buildAgentEnvironment(process.env, agent.env, {
     ENSEMBLE_RUN_ID: request.runId,
@@ -331,7 +342,7 @@ function createToolContext(invocation: AgentInvocation, tools: readonly Workspac
           onExited: ({ tracking: _tracking, ...fields }) => report('agent:process', { state: 'exited', ...fields }),
         }),
   });
-  return { workspaceDir, signal, runShell };
+  return { ...base, runShell };
 }
 
 /** Tokens the tool definitions add to every step's input: names, descriptions and input schemas. */

@@ -1,8 +1,8 @@
 import { EnsembleError } from '../../core/index.js';
-import { createSendMessageTool, isWithinCeiling, SEND_MESSAGE_TOOL_NAME, selectTools, toMcpToolName } from '../../tools/index.js';
+import { createSendMessageTool, ESCALATE_TOOL_NAME, isWithinCeiling, requestLeaseTool, SEND_MESSAGE_TOOL_NAME, selectTools, toMcpToolName } from '../../tools/index.js';
 import type { WorkspaceTool } from '../../tools/index.js';
 import type { AgentInvocation } from '../agent-runtime.js';
-import { messagingOf } from '../attempt-messaging.js';
+import { leasesOf, messagingOf } from '../attempt-messaging.js';
 
 /**
  * The tools an `llm` agent is offered for one attempt: the builtin tools its `tools` list names
@@ -10,7 +10,9 @@ import { messagingOf } from '../attempt-messaging.js';
  * servers it names (`mcp__<server>` for all of a server's tools, `mcp__<server>__<tool>` for one),
  * each kept only when the run's ceiling allows it — a tool above the ceiling is not offered at all,
  * so the model never sees it. `SendMessage` is among the builtins when the attempt has messaging (the
- * run's communication is on), bound to the attempt's sender. Names ensemble does not implement, and
+ * run's communication is on), bound to the attempt's sender. `Escalate` comes with any tool (see
+ * `selectTools`); `RequestLease` is added when the attempt works under file leases and may change
+ * files (a tool above `read`). Names ensemble does not implement, and
  * `Bash(npm test)`-style patterns it does not enforce, are reported once each through `invocation.warn`.
  * @throws EnsembleError `MCP_SERVER_FAILED` when a named server is not configured or does not start
  */
@@ -43,5 +45,13 @@ export async function offerAgentTools(invocation: AgentInvocation, builtins: rea
       if ((names === undefined || names.has(tool.name)) && isWithinCeiling(tool.permission, ceiling)) offered.set(tool.name, tool);
     }
   }
-  return [...offered.values()];
+  // Escalate after the tools to act with, MCP ones included: the last resort reads last.
+  const escalate = offered.get(ESCALATE_TOOL_NAME);
+  if (escalate !== undefined) {
+    offered.delete(ESCALATE_TOOL_NAME);
+    offered.set(ESCALATE_TOOL_NAME, escalate);
+  }
+  const offeredTools = [...offered.values()];
+  if (leasesOf(invocation) !== undefined && offeredTools.some((tool) => tool.permission !== 'read')) offeredTools.push(requestLeaseTool as WorkspaceTool);
+  return offeredTools;
 }

@@ -5,6 +5,7 @@ import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
 import { createFindingsOutput, finishWithFindings, stepStructured } from './answer-with-findings.js';
 import type { StructuredState } from './answer-with-findings.js';
 import type { ModelCallResult, StructuredOutput } from './stream-model-call.js';
+import { toEscalatedError } from '../parse-escalation.js';
 import { runToolCall } from './run-tool-call.js';
 import { toSdkTools } from './to-sdk-tools.js';
 
@@ -50,7 +51,8 @@ export interface AgentLoopResult {
  * Runs an `llm` agent's tool loop: a model step; if it asked for tools, each call runs (in the
  * order asked, results capped, failures handed back as error results) and the next step sees the
  * assistant message and the results; until a step asks for none (its text is the output) or
- * `maxTurns` steps ran (AGENT_FAILED, not retryable: another attempt would do the same). The loop
+ * `maxTurns` steps ran (AGENT_FAILED, not retryable: another attempt would do the same), or a call
+ * escalated (`Escalate`: AGENT_ESCALATED with the request as details, at once). The loop
  * is ensemble's own rather than the SDK's `stopWhen` because every step must pass the provider gate
  * and the budget on its own, as one call; the SDK's multi-step loop would make several calls
  * behind one gate admission and one budget hold.
@@ -101,6 +103,8 @@ export async function runAgentLoop(options: AgentLoopOptions, signal: AbortSigna
       toolCalls++;
       if (!record.ok) failedToolCalls++;
       for (const path of record.files) if (!changes.has(path)) changes.set(path, { path, kind: call.toolName.toLowerCase() });
+      // A person must decide: the attempt ends here, the step's later calls unrun, nothing for the model to retry.
+      if (record.escalation !== undefined) throw toEscalatedError(options.agentName, record.escalation);
       // The SDK already answered the calls it could not parse (in its response messages).
       if (call.invalidReason === undefined) results.push(record.part);
     }

@@ -1,6 +1,6 @@
 import type { ToolResultPart } from 'ai';
 import { isEnsembleError } from '../../core/index.js';
-import type { ActivityReporter } from '../../core/index.js';
+import type { ActivityReporter, EscalationRequest } from '../../core/index.js';
 import type { ToolContext, WorkspaceTool } from '../../tools/index.js';
 import type { ModelToolCall } from './stream-model-call.js';
 
@@ -18,13 +18,17 @@ export interface ToolCallRecord {
   readonly ok: boolean;
   /** Workspace files the call wrote (Write, Edit). */
   readonly files: readonly string[];
+  /** Set when the call escalated (`Escalate`): the loop ends the attempt with it. */
+  readonly escalation?: EscalationRequest;
 }
 
 /**
  * Runs one tool call the model asked for, between an `agent:tool` start and end event: the input is
  * validated with the tool's zod schema, then the tool runs with the task's context. Whatever goes
  * wrong — an unknown tool, an invalid input, a refusal, a failure — becomes an error result the model
- * reads and may act on; only the task's own abort propagates (rethrown untouched).
+ * reads and may act on; only the task's own abort propagates (rethrown untouched). A call that
+ * escalates (`Escalate`) succeeds (its `agent:tool` end is ok) and hands its request back in
+ * `escalation`, for the loop to end the attempt.
  */
 export async function runToolCall(
   call: ModelToolCall,
@@ -39,6 +43,7 @@ export async function runToolCall(
   const startedAt = performance.now();
   let output: string;
   let files: readonly string[] = [];
+  let escalation: EscalationRequest | undefined;
   let error: string | undefined;
   try {
     if (call.invalidReason !== undefined) throw new Error(call.invalidReason);
@@ -47,6 +52,7 @@ export async function runToolCall(
     const result = await tool.execute(parsed.data, context);
     output = result.output;
     files = result.files ?? [];
+    escalation = result.escalation;
   } catch (caught) {
     if (context.signal.aborted) throw context.signal.reason;
     error = isEnsembleError(caught) || caught instanceof Error ? caught.message : String(caught);
@@ -70,7 +76,7 @@ export async function runToolCall(
     toolName: call.toolName,
     output: ok ? { type: 'text', value } : { type: 'error-text', value },
   };
-  return { part, ok, files };
+  return { part, ok, files, ...(escalation === undefined ? {} : { escalation }) };
 }
 
 /** The result as the model receives it: at most {@link MAX_TOOL_RESULT_CHARS}, a cut said at the end. */

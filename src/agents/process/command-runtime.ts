@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnsembleError, sanitizeTerminalText, ZERO_USAGE } from '../../core/index.js';
-import type { PermissionCeiling, TaskOutcome } from '../../core/index.js';
+import type { ContextEntry, PermissionCeiling, TaskOutcome } from '../../core/index.js';
 import type { AgentInvocation, AgentRuntime } from '../agent-runtime.js';
 import { messagingOf } from '../attempt-messaging.js';
 import type { AgentDefinition } from '../registry/index.js';
@@ -90,7 +90,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       details: { agentName: agent.name },
     });
   }
-  const prompt = request.task.prompt;
+  const prompt = withGuidance(request.task.prompt, request.context);
   // The CLI's own flags for the run's ceiling (`permissions:`); `command` agents have none.
   const permissionMode: CliPermissionMode | undefined = agent.runtime === 'cli' ? agent.permissions?.[request.permissions] : undefined;
   const argv = template.flatMap((argument) =>
@@ -208,4 +208,14 @@ function toExitError(agentName: string, command: readonly string[], result: Agen
     retryable: true,
     details: { agentName, command, exitCode: result.exitCode, signal: result.exitSignal, stderrTail: result.stderrTail },
   });
+}
+
+/**
+ * The prompt a process agent is given: the task's, then, when a person answered its escalations,
+ * their guidance under "## Guidance from a person" (CLIs read only the prompt, not ENSEMBLE_CONTEXT).
+ */
+export function withGuidance(prompt: string, context: readonly ContextEntry[]): string {
+  const guidance = context.filter((entry) => entry.relation === 'guidance').map((entry) => entry.text.trim());
+  if (guidance.length === 0) return prompt;
+  return `${prompt.trimEnd()}\n\n## Guidance from a person\n\n${guidance.join('\n\n')}\n`;
 }

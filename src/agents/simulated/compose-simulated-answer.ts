@@ -39,6 +39,7 @@ export function composeSimulatedAnswer(input: SimulatedAnswerInput): string {
     '',
     `Written in the role of **${input.agent.name}** (${input.agent.category}): ${clip(firstLine(input.agent.description), 120) || 'general agent'}`,
     '',
+    ...composeGuidanceLines(input.context ?? []),
     `${SUBJECT_PREFIX}${keywords.join('; ')}`,
     '',
     ...sections,
@@ -55,7 +56,7 @@ export function composeSimulatedAnswer(input: SimulatedAnswerInput): string {
 /** The messages the task received, each by sender and type with its first line, then the other context it was handed. */
 function composeContextLines(context: NonNullable<SimulatedAnswerInput['context']>): string[] {
   const messages = context.filter((entry) => entry.relation === 'message');
-  const others = context.filter((entry) => entry.relation !== 'message');
+  const others = context.filter((entry) => entry.relation !== 'message' && entry.relation !== 'guidance');
   const lines: string[] = [];
   if (messages.length > 0) {
     lines.push('## Messages received', '', ...messages.map((entry) => `- from ${entry.agentName} (${entry.messageType ?? 'message'}): "${clip(firstLine(entry.text).replace(/"/g, "'"), 200)}"`), '');
@@ -73,6 +74,19 @@ function composeContextLines(context: NonNullable<SimulatedAnswerInput['context'
     );
   }
   return lines;
+}
+
+/** One line per answer a person gave to the task's escalations: "Following the guidance: …". */
+function composeGuidanceLines(context: NonNullable<SimulatedAnswerInput['context']>): string[] {
+  const guidance = context.filter((entry) => entry.relation === 'guidance');
+  if (guidance.length === 0) return [];
+  return [...guidance.map((entry) => `Following the guidance: ${clip(answerOf(entry.text).replace(/\s+/g, ' '), 200)}`), ''];
+}
+
+/** The person's words in a guidance entry (after "A person answered:" or "the default action stands:"), else its first line. */
+function answerOf(text: string): string {
+  const answered = /(?:A person answered|the default action stands):\s*([\s\S]+)$/.exec(text)?.[1]?.trim();
+  return answered === undefined || answered === '' ? firstLine(text) : answered;
 }
 
 function describeTopic(task: SimulatedAnswerInput['task']): string {

@@ -67,6 +67,23 @@ describe('simulated runtime', () => {
     expect(withContext.usage!.inputTokens).toBeGreaterThan(plain.usage!.inputTokens);
   });
 
+  it('says it follows a person\'s guidance, in one line under the role line, and not again among the other context', async () => {
+    const guidance: ContextEntry = {
+      key: 'escalation:E-1',
+      relation: 'guidance',
+      source: 'E-1',
+      agentName: 'developer',
+      text: 'You escalated: Which store?\nOptions you proposed: (1) SQLite; (2) Redis\nA person answered: Use SQLite,\nnot Redis',
+      treatment: 'whole',
+      tokens: 20,
+    };
+    const outcome = await runtime.run(invocation(agent('developer', 'development'), PROMPT, [], [guidance]), signal);
+    const lines = outcome.output.split('\n');
+    const roleLine = lines.findIndex((line) => line.startsWith('Written in the role of'));
+    expect(lines[roleLine + 2]).toBe('Following the guidance: Use SQLite, not Redis');
+    expect(outcome.output).not.toContain('## Other context considered');
+  });
+
   it('writes in the voice of the role, from the words of the prompt', async () => {
     const sections: Record<string, readonly string[]> = {
       analyzer: ['## Requirements', '## Risks'],

@@ -17,7 +17,7 @@ const FRAME_CHROME_LINES = 2;
 const MAX_ID_COLUMNS = 32;
 const MAX_AGENT_COLUMNS = 24;
 
-const VISIBILITY_RANK: Record<TaskStatus, number> = { running: 0, retrying: 0, failed: 1, succeeded: 2, skipped: 2, cancelled: 2, pending: 3 };
+const VISIBILITY_RANK: Record<TaskStatus, number> = { running: 0, retrying: 0, waiting: 0, failed: 1, succeeded: 2, skipped: 2, cancelled: 2, pending: 3 };
 
 /**
  * The live frame. Every line fits `columns - 1` display columns (a full-width line would leave the

@@ -11,6 +11,7 @@ const ICONS: Record<TaskStatus, string> = {
   failed: '✖',
   skipped: '↷',
   cancelled: '⊘',
+  waiting: '⏸',
 };
 
 /** Widest status word ("succeeded", "cancelled"), so the columns after it line up. */
@@ -30,6 +31,7 @@ export function statusColour(status: TaskStatus, palette: Palette): (text: strin
       return palette.cyan;
     case 'retrying':
     case 'cancelled':
+    case 'waiting':
       return palette.yellow;
     default:
       return palette.dim;
@@ -90,6 +92,10 @@ export function renderTaskRow(task: TaskState, nowMs: number, palette: Palette, 
   if (task.status === 'failed' && task.error !== undefined) line += ` ${palette.red(excerpt(task.error.message, ERROR_EXCERPT_COLUMNS))}`;
   if (task.status === 'retrying' && task.error !== undefined) line += ` ${palette.yellow(excerpt(task.error.message, 60))}`;
   if (task.status === 'skipped' && task.blockedBy !== undefined) line += palette.dim(` (needs failed ${task.blockedBy})`);
+  if (task.status === 'waiting' && task.escalation !== undefined) {
+    line += ` ${palette.yellow(`⚠ asks a person (${task.escalation.escalationId}): ${excerpt(task.escalation.reason, 60)}`)}`;
+  }
+  if (task.member !== undefined && task.status === 'running') line += palette.dim(` [${task.member}]`);
   if (task.status === 'cancelled') line += palette.dim(task.cancelReason === 'run-timeout' ? ' (run timed out)' : ' (run cancelled)');
   if (task.status !== 'running' && task.toolCalls > 0) line += palette.dim(` · ${describeToolCallCount(task.toolCalls, task.failedToolCalls)}`);
   return line;

@@ -8,3 +8,6 @@ export { parseJudgeVerdict } from './parse-judge-verdict.js';
 export type { JudgeVerdict } from './parse-judge-verdict.js';
 export { summarizePatch } from './summarize-patch.js';
 export type { PatchSummary } from './summarize-patch.js';
+/** Runs a verification command (argv, no shell) as its own process group, with a time limit; and whether a run passed. */
+export { runVerifyCommand, isPassing } from './run-verify-command.js';
+export type { VerificationRun } from './run-verify-command.js';

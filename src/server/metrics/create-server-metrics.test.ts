@@ -248,6 +248,7 @@ describe('createServerMetrics: gauges read at scrape time', () => {
       failed: 0,
       skipped: 0,
       cancelled: 0,
+      waiting: 0,
     });
     expect(sampleValue(text, 'ensemble_journal_read_seconds')).toBeGreaterThan(0);
   });
@@ -288,7 +289,10 @@ describe('createServerMetrics: gauges read at scrape time', () => {
     expect(sampleValue(text, 'ensemble_ready_tasks')).toBeNaN();
     expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'journal' })).toBe(2);
     expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'live_runs' })).toBe(2);
-    expect(logged.map((line) => line.split(' failed')[0])).toEqual(['error: metrics: journal', 'error: metrics: live_runs']);
+    expect(sampleValues(text, 'ensemble_tickets')).toEqual([]);
+    expect(sampleValue(text, 'ensemble_agent_utilisation')).toBeNaN();
+    expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'codebase' })).toBe(2);
+    expect(logged.map((line) => line.split(' failed')[0])).toEqual(['error: metrics: journal', 'error: metrics: live_runs', 'error: metrics: codebase']);
   });
 });
 

@@ -9,7 +9,7 @@ import { registerScrapeGauges } from './scrape-gauges.js';
 
 /** Options of {@link createServerMetrics}. */
 export interface ServerMetricsOptions {
-  /** The server's journal: runs and tasks by state are read from it at scrape time (all runs, also those other processes run). */
+  /** The server's journal: runs and tasks by state, and the shared codebase's tickets, escalations and reviews, are read from it at scrape time (all runs, also those other processes run). */
   readonly store: RunStore;
   /** The runs this server executes now, as the core reducer folds them: for ready-queue depth and running agents. */
   readonly liveRuns: () => Iterable<RunState>;
@@ -44,7 +44,7 @@ const PROCESS_METRICS_PREFIX = 'ensemble_';
 const MISNAMED_PROCESS_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
 
 /** Where a failure the metrics survive came from. */
-type FailureSource = 'observe' | 'journal' | 'live_runs';
+type FailureSource = 'observe' | 'journal' | 'live_runs' | 'codebase';
 
 /**
  * Creates the metrics of one server: counters fed by {@link ServerMetrics.observe}, and gauges read
@@ -61,7 +61,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   const newEvents = new NewEventFilter(MAX_TRACKED_RUNS);
   const failures = new Counter({
     name: 'ensemble_metrics_errors_total',
-    help: 'Failures the metrics survived, by source (observe: an event not counted; journal, live_runs: a scrape without those gauges).',
+    help: 'Failures the metrics survived, by source (observe: an event not counted; journal, live_runs, codebase: a scrape without those gauges).',
     labelNames: ['source'],
     registers,
   });

@@ -3,6 +3,7 @@ import { RUN_STATUSES, TASK_STATUSES, type RunState } from '../../core/index.js'
 import type { RunStore } from '../../store/index.js';
 import { countJournalStatuses, type JournalStatusCounts } from './count-journal-statuses.js';
 import { countLiveWork, type LiveWork } from './count-live-work.js';
+import { computeTicketFigures, registerTicketGauges, type TicketFigures } from './ticket-gauges.js';
 
 /** Options of {@link registerScrapeGauges}. */
 export interface ScrapeGaugesOptions {
@@ -10,7 +11,7 @@ export interface ScrapeGaugesOptions {
   readonly store: RunStore;
   readonly liveRuns: () => Iterable<RunState>;
   /** Reports a read that failed; its gauges then have no series (or NaN) in that scrape. */
-  readonly fail: (source: 'journal' | 'live_runs', error: unknown) => void;
+  readonly fail: (source: 'journal' | 'live_runs' | 'codebase', error: unknown) => void;
 }
 
 /** Starts a scrape: the gauges read the journal and the live runs at most once per scrape. */
@@ -18,7 +19,7 @@ export type BeginScrape = () => void;
 
 /**
  * Registers the gauges read at scrape time: runs and tasks per status from the journal, ready tasks
- * and running agents from the live runs. prom-client reads each metric's values right after its own
+ * and running agents from the live runs, the shared codebase's tickets, escalations and reviews. prom-client reads each metric's values right after its own
  * `collect`, in registration order, so every gauge collects for itself, from one read per scrape
  * shared between them. A failed read leaves its gauges without series (NaN for unlabelled ones)
  * rather than stale figures, which would pass for current ones.
@@ -98,6 +99,17 @@ export function registerScrapeGauges(options: ScrapeGaugesOptions): BeginScrape 
     (work) => work.readyTasks,
   );
   liveGauge('ensemble_running_agents', 'Tasks of runs executed here with an attempt in progress.', (work) => work.runningAgents);
+  registerTicketGauges({
+    registry: options.registry,
+    readFigures: oncePerScrape(() => scrape, (): TicketFigures | undefined => {
+      try {
+        return computeTicketFigures(options.store);
+      } catch (error) {
+        options.fail('codebase', error);
+        return undefined;
+      }
+    }),
+  });
   return () => {
     scrape++;
   };

@@ -4,4 +4,6 @@ export { addRunRoutes } from './run-routes.js';
 export { addAgentRoutes } from './agent-routes.js';
 export { addConversationRoutes } from './conversation-routes.js';
 export { addOpsRoutes } from './ops-routes.js';
+export { addCodebaseRoutes } from './codebase-routes.js';
+export type { EscalationView } from './codebase-routes.js';
 export { allowedMethods } from './method-table.js';

@@ -10,6 +10,13 @@ const ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly st
   { pattern: /^\/api\/agents\/[^/]+$/, methods: ['GET'] },
   { pattern: /^\/api\/agents\/[^/]+\/chat$/, methods: ['POST'] },
   { pattern: /^\/api\/(?:consultations|meetings)$/, methods: ['POST'] },
+  { pattern: /^\/api\/escalations$/, methods: ['GET'] },
+  { pattern: /^\/api\/escalations\/[^/]+\/answer$/, methods: ['POST'] },
+  { pattern: /^\/api\/tickets$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/api\/tickets\/[^/]+$/, methods: ['GET'] },
+  { pattern: /^\/api\/locks$/, methods: ['GET'] },
+  { pattern: /^\/api\/reviews$/, methods: ['GET'] },
+  { pattern: /^\/api\/reviews\/[^/]+\/(?:approve|reject)$/, methods: ['POST'] },
   { pattern: /^\/(?:healthz|metrics)$/, methods: ['GET'] },
 ];
 

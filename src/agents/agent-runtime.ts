@@ -1,5 +1,5 @@
 import type { AttemptMessaging } from './attempt-messaging.js';
-import type { ActivityReporter, BudgetPort, DispatchContext, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
+import type { ActivityReporter, BudgetPort, DispatchContext, LeaseGuard, OutputReporter, TaskOutcome, TaskRequest } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { AgentDefinition } from './registry/index.js';
@@ -30,6 +30,10 @@ export interface AgentInvocation {
   readonly warn?: (message: string) => void;
   /** The attempt's agent messages and shared context store; absent when the run's communication is off. */
   readonly messaging?: AttemptMessaging;
+  /** The task's file leases (`DispatchContext.leases`, `locks` mode): tools check writes against them. Absent: no leases apply. */
+  readonly leases?: LeaseGuard;
+  /** The team member working the attempt (a ticket run); names its tmux window. @default the agent's name */
+  readonly member?: string;
 }
 
 /** Executes invocations of one kind of agent (`command`, `simulated`, …). */

@@ -23,11 +23,11 @@ export function messagingOf(invocation: AgentInvocation): AttemptMessaging | und
 }
 
 /** An invocation that may carry the task's file leases (`DispatchContext.leases`, `locks` mode). */
-export type LeasedInvocation = AgentInvocation & { readonly leases?: LeaseGuard };
+export type LeasedInvocation = AgentInvocation;
 
 /** The attempt's file leases, when the dispatcher was given some: tools check writes against them. */
 export function leasesOf(invocation: AgentInvocation): LeaseGuard | undefined {
-  return (invocation as LeasedInvocation).leases;
+  return invocation.leases;
 }
 
 /**

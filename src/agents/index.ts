@@ -17,6 +17,7 @@ export { createInProcessRuntime, runInProcessAgent } from './in-process-agents.j
 export type { InProcessDispatchContext } from './in-process-agents.js';
 export type { AgentRuntime, AgentInvocation } from './agent-runtime.js';
 export { createCommandRuntime } from './process/index.js';
+export type { AgentWindowLauncher } from './process/index.js';
 export type { CommandRuntimeOptions } from './process/index.js';
 /**
  * SIGKILLs, synchronously, every process of every `command`/`cli` agent this process runs (a second

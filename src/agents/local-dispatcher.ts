@@ -4,7 +4,7 @@ import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { AgentRegistry } from './registry/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
-import { createCommandRuntime } from './process/index.js';
+import { createCommandRuntime, type AgentWindowLauncher } from './process/index.js';
 import type { LlmRuntime } from './llm/index.js';
 import { inProcessAgents, runInProcessAgent } from './in-process-agents.js';
 import type { InProcessAgent } from './in-process-agents.js';
@@ -25,6 +25,8 @@ const CLI_INVOCATION: InvocationInfo = Object.freeze({ runtime: 'cli', model: 'n
 export interface LocalDispatcherOptions {
   /** File-defined agents. */
   readonly registry: AgentRegistry;
+  /** Runs `cli` agents in windows a person can watch (a ticket run's tmux team). @default hidden child processes */
+  readonly windows?: AgentWindowLauncher;
   /** In-process agents; they win over a file agent of the same name. @default inProcessAgents() (live) */
   readonly inProcess?: ReadonlyMap<string, InProcessAgent>;
   /** Latency of simulated answers, in ms. @default a deterministic 300-1200 ms per task */
@@ -89,7 +91,7 @@ export class LocalDispatcher implements TaskDispatcher {
     this.warn = options.onWarning === undefined ? undefined : warnOnceEach(options.onWarning);
     this.isCommunicationOn = options.enableCommunication ?? true;
     this.bus = options.bus;
-    this.commandRuntime = createCommandRuntime();
+    this.commandRuntime = createCommandRuntime(options.windows === undefined ? {} : { windows: options.windows });
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
     );
@@ -153,6 +155,7 @@ export class LocalDispatcher implements TaskDispatcher {
       ...(this.warn === undefined ? {} : { warn: this.warn }),
       ...(messaging === undefined ? {} : { messaging }),
       ...(context.leases === undefined ? {} : { leases: context.leases }),
+      ...(context.member === undefined ? {} : { member: context.member }),
     };
     return runtime.run(invocation, signal);
   }

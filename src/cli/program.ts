@@ -2,16 +2,22 @@ import { Command, CommanderError } from 'commander';
 import { collect, type ActionFactory } from './action.js';
 import {
   registerAgentsCommands,
+  registerAttachCommand,
   registerChatCommand,
   registerConsultCommand,
+  registerEscalationsCommands,
+  registerLocksCommand,
   registerMeetingCommand,
   registerMeetingsCommands,
   registerMemoryCommands,
   registerResumeCommand,
+  registerReviewCommands,
   registerRouteCommand,
   registerRunCommand,
   registerRunsCommands,
   registerServeCommand,
+  registerTicketsCommands,
+  registerTicketsRunCommand,
   registerWorkflowsCommands,
 } from './commands/index.js';
 import { createCliContext, EXIT_INVALID_INPUT, guardIo, reportError, type CliContext, type CliIo, type GlobalOptions } from './cli-context.js';
@@ -62,6 +68,12 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()):
   registerMeetingCommand(program, action);
   registerMeetingsCommands(program, action);
   registerMemoryCommands(program, action);
+  // The shared codebase (issue 10): the ticket queue, leases, review queue, escalations and tmux windows.
+  registerTicketsCommands(program, action, (tickets) => registerTicketsRunCommand(tickets, action));
+  registerLocksCommand(program, action);
+  registerReviewCommands(program, action);
+  registerEscalationsCommands(program, action);
+  registerAttachCommand(program, action);
 
   try {
     await program.parseAsync([...argv]);

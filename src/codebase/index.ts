@@ -38,3 +38,6 @@ export type { IsolationMode, TeamMember, TicketRunOptions, TicketRunOptionsInput
 export { ReviewQueue } from './review/index.js';
 /** The branch checked out in a repository's main worktree. */
 export { resolveMainBranch } from './git/index.js';
+/** tmux mode: a team's session with one window per agent, the check-in and commit cadence, and `ensemble attach`. */
+export { TmuxTeam, startCadence, cadenceSettingsSchema, attachToMember, findTeamWindow, toTeamSessionName } from './tmux/index.js';
+export type { TmuxTeamOptions, TmuxWindowRunOptions, TmuxWindowResult, CadenceOptions, AttachToMemberOptions } from './tmux/index.js';

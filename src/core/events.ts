@@ -318,6 +318,15 @@ export interface EventPayloads {
     readonly flag: 'complex';
     readonly reason: string;
   };
+  /** tmux mode: the orchestrator checked in on the member working the ticket (the end of its window, as a person would see it). */
+  'ticket:checkin': {
+    readonly taskId: string;
+    readonly agentName: string;
+    readonly ticketId: string;
+    readonly member: string;
+    /** The last lines of the member's window, at most 2,000 characters. */
+    readonly pane: string;
+  };
   /** Leases on paths or globs were granted to a ticket's task (`locks` mode). */
   'lease:acquired': {
     readonly taskId: string;
@@ -388,6 +397,7 @@ export const RUN_EVENT_TYPES = [
   'ticket:committed',
   'ticket:review',
   'ticket:flagged',
+  'ticket:checkin',
   'lease:acquired',
   'lease:released',
   'lease:refused',

@@ -113,6 +113,8 @@ export interface DispatchContext {
    * refuse it, with a message the model sees, when the task does not hold the path. Absent: no leases apply.
    */
   readonly leases?: LeaseGuard;
+  /** The team member working the attempt (a ticket run): names its tmux window. @default the agent's name */
+  readonly member?: string;
 }
 
 /** What a running task may write under file leases, and how it asks for more. */
@@ -135,7 +137,7 @@ export type LeaseCheck = { readonly ok: true } | { readonly ok: false; readonly 
 export type TaskEventRecorder = <T extends TaskEventType>(type: T, payload: Omit<EventPayloads[T], 'taskId' | 'agentName'>) => void;
 
 /** Events a codebase driver records about a task outside its attempts. */
-export type TaskEventType = 'ticket:assigned' | 'ticket:deferred' | 'ticket:committed' | 'ticket:review' | 'ticket:flagged' | 'lease:acquired' | 'lease:released';
+export type TaskEventType = 'ticket:assigned' | 'ticket:deferred' | 'ticket:committed' | 'ticket:review' | 'ticket:flagged' | 'ticket:checkin' | 'lease:acquired' | 'lease:released';
 
 /**
  * Decides, just before a ready task would start, whether it may start now (file leases, a free team

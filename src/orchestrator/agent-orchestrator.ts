@@ -504,6 +504,7 @@ export class AgentOrchestrator {
       ...(this.config.admission === undefined ? {} : { admission: this.config.admission }),
       ...(this.config.terminalPolicy === undefined ? {} : { terminalPolicy: this.config.terminalPolicy }),
       ...(this.config.wrapDispatcher === undefined ? {} : { wrapDispatcher: this.config.wrapDispatcher }),
+      ...(this.config.processWindows === undefined ? {} : { processWindows: this.config.processWindows }),
     });
   }
 }

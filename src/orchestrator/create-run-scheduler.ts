@@ -1,7 +1,7 @@
 import { RunScheduler, type AdmissionCheck, type TaskDispatcher, type TerminalPolicy, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
 import { createContextStrategy } from '../context/index.js';
 import { IsolatingDispatcher } from '../codebase/index.js';
-import { buildAgentEnvironment, LocalDispatcher, type AgentRegistry, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
+import { buildAgentEnvironment, LocalDispatcher, type AgentRegistry, type AgentWindowLauncher, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
 import type { RunClaim, RunStore } from '../store/index.js';
@@ -45,6 +45,7 @@ export interface RunSchedulerWiring {
   readonly terminalPolicy?: TerminalPolicy;
   /** Wraps the dispatcher (a ticket run's workspaces, leases and commits). */
   readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
+  readonly processWindows?: AgentWindowLauncher;
 }
 
 /** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
@@ -53,6 +54,7 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
   const { simulatedLatencyMs, runModel, budget, llmRuntime, defaultModel } = wiring;
   const local = new LocalDispatcher({
     registry: wiring.registry,
+    ...(wiring.processWindows === undefined ? {} : { windows: wiring.processWindows }),
     inProcess: wiring.inProcess,
     ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
     ...(runModel === undefined ? {} : { runModel }),

@@ -1,5 +1,5 @@
 import { EnsembleError, toInputIssues, type AdmissionCheck, type TaskDispatcher, type TerminalPolicy, type Clock, type InputIssue, type Logger, type MessageBus, type RunEventOf, type RunEventType } from '../core/index.js';
-import type { AgentRegistry } from '../agents/index.js';
+import type { AgentRegistry, AgentWindowLauncher } from '../agents/index.js';
 import type { ProviderGovernor } from '../providers/index.js';
 import { providerPolicyInputSchema, type EnsembleConfig, type ProviderPolicyInput } from '../config/index.js';
 import type { RunStore } from '../store/index.js';
@@ -42,6 +42,8 @@ export interface OrchestratorConfig extends OrchestratorOptions {
   readonly terminalPolicy?: TerminalPolicy;
   /** Wraps the run's dispatcher (a ticket run prepares each ticket's workspace and commits its change around the agent). */
   readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
+  /** Runs `cli` agents in windows a person can watch (a ticket run's tmux team, `--tmux`). @default hidden child processes */
+  readonly processWindows?: AgentWindowLauncher;
 }
 
 /** The serialisable part of an {@link OrchestratorConfig}, validated. */
@@ -66,6 +68,7 @@ export function parseOrchestratorConfig(config: OrchestratorConfig): ParsedOrche
     admission: _admission,
     terminalPolicy: _terminalPolicy,
     wrapDispatcher: _wrapDispatcher,
+    processWindows: _processWindows,
     providerPolicy,
     ...serialisable
   } = config;

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { EnsembleError, type RunEvent, type RunOutcome, type TaskInput, type TerminalDecision } from '../core/index.js';
 import { buildAgentEnvironment, loadAgentRegistry, type AgentRegistry } from '../agents/index.js';
 import {
@@ -6,7 +6,10 @@ import {
   createTicketFailurePolicy,
   resolveMainBranch,
   ReviewQueue,
+  startCadence,
   TicketAdmission,
+  TmuxTeam,
+  type TmuxTeamOptions,
   TicketDispatcher,
   ticketRunOptionsSchema,
   type TicketFailureNotes,
@@ -31,7 +34,9 @@ export interface TicketRunRequest {
   readonly workspaceDir: string;
   readonly agentDirs?: readonly string[];
   /** More orchestrator settings (provider, model, a preloaded registry, simulated latency, a clock). */
-  readonly orchestrator?: Omit<OrchestratorConfig, 'store' | 'workspaceDir' | 'agentDirs' | 'admission' | 'terminalPolicy' | 'wrapDispatcher'>;
+  readonly orchestrator?: Omit<OrchestratorConfig, 'store' | 'workspaceDir' | 'agentDirs' | 'admission' | 'terminalPolicy' | 'wrapDispatcher' | 'processWindows'>;
+  /** tmux mode: a private tmux server (tests) and the window runner's path. @default the user's default server */
+  readonly tmux?: Omit<TmuxTeamOptions, 'team'>;
 }
 
 /** A prepared ticket run: listen on `orchestrator`, then `start()`. */
@@ -113,6 +118,9 @@ interface TicketWiring {
   /** Set once the run has an id (admission and dispatch only happen after). */
   runId: string | undefined;
   orchestrator: AgentOrchestrator | undefined;
+  dispatcher: TicketDispatcher | undefined;
+  /** tmux mode: the team's session. */
+  readonly team: TmuxTeam | undefined;
 }
 
 function parseOptions(input: unknown): TicketRunOptions {
@@ -142,6 +150,8 @@ async function openWiring(request: TicketRunRequest, options: TicketRunOptions):
     reviews: new ReviewQueue({ store: store.codebase, repo }),
     runId: undefined,
     orchestrator: undefined,
+    dispatcher: undefined,
+    team: options.tmux ? new TmuxTeam({ ...request.tmux, team: options.teamName ?? toTeamName(repo) }) : undefined,
   };
   const runIdOf = (): string => {
     const runId = wiring.runId ?? wiring.orchestrator?.runId;
@@ -193,8 +203,9 @@ function createTicketOrchestrator(request: TicketRunRequest, options: TicketRunO
     maxParallelAgents: options.team.length,
     admission,
     terminalPolicy: createTicketFailurePolicy(options, lookup, onNotes),
+    ...(wiring.team === undefined ? {} : { processWindows: wiring.team }),
     wrapDispatcher: (inner) =>
-      new TicketDispatcher(inner, {
+      (wiring.dispatcher = new TicketDispatcher(inner, {
         store: store.codebase,
         admission,
         options,
@@ -206,7 +217,7 @@ function createTicketOrchestrator(request: TicketRunRequest, options: TicketRunO
         runId: runIdOf,
         now: Date.now,
         record: (taskId, type, payload) => orchestrator.recordTaskEvent(taskId, type, payload),
-      }),
+      })),
   });
   wiring.orchestrator = orchestrator;
   return orchestrator;
@@ -240,16 +251,50 @@ async function driveTicketRun(
     }
   }, POLL_MS);
   poll.unref();
+  const stopCadence = wiring.team === undefined ? undefined : startTeamCadence(orchestrator, wiring, options);
   try {
     const outcome = await start(orchestrator);
     requeueUnfinished(store, outcome);
     return outcome;
   } finally {
     clearInterval(poll);
+    stopCadence?.();
     offEvents();
     stopFollowing?.();
     store.close();
   }
+}
+
+/**
+ * tmux mode's cadence (seed: check-ins every 15 minutes, commits every 30): a check-in journals the
+ * end of each working member's window (`ticket:checkin`); a commit saves each one's work so far.
+ */
+function startTeamCadence(orchestrator: AgentOrchestrator, wiring: TicketWiring, options: TicketRunOptions): () => void {
+  const { team } = wiring;
+  const warn = (error: unknown): void => {
+    process.emitWarning(`ensemble: tmux cadence: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  return startCadence({
+    checkInMs: options.checkInMs,
+    commitEveryMs: options.commitEveryMs,
+    onCheckIn: () => {
+      for (const { ticketId, member } of wiring.dispatcher?.activeMembers() ?? []) {
+        team
+          ?.capturePane(member, { lines: 20, signal: AbortSignal.timeout(10_000) })
+          .then((pane) => orchestrator.recordTaskEvent(ticketId, 'ticket:checkin', { ticketId, member, pane: pane.trimEnd().slice(-2_000) }))
+          .catch(warn);
+      }
+    },
+    onCommit: () => {
+      wiring.dispatcher?.commitWorkInProgress(AbortSignal.timeout(60_000)).catch(warn);
+    },
+    onError: warn,
+  });
+}
+
+/** The tmux team of a repository: its folder's name, in the characters tmux names allow. */
+function toTeamName(repo: string): string {
+  return basename(repo).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'team';
 }
 
 /** Ticket rows follow what happened to their tasks that the dispatcher and policy do not record themselves. */

@@ -447,6 +447,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('ticket:deferred'), ...envelope, ...taskRef, ticketId: z.string(), reason: z.string() }),
   z.looseObject({ type: z.literal('ticket:committed'), ...envelope, ...taskRef, ticketId: z.string(), commit: z.string(), files: z.array(z.string()) }),
   z.looseObject({ type: z.literal('ticket:review'), ...envelope, ...taskRef, ticketId: z.string(), reviewId: z.string(), branch: z.string(), conflicts: z.array(conflictPredictionSchema) }),
+  z.looseObject({ type: z.literal('ticket:checkin'), ...envelope, ...taskRef, ticketId: z.string(), member: z.string(), pane: z.string() }),
   z.looseObject({ type: z.literal('ticket:flagged'), ...envelope, ...taskRef, ticketId: z.string(), flag: z.literal('complex'), reason: z.string() }),
   z.looseObject({ type: z.literal('lease:acquired'), ...envelope, ...taskRef, ticketId: z.string().exactOptional(), owner: z.string(), paths: z.array(z.string()), expiresAt: z.number() }),
   z.looseObject({

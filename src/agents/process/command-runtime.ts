@@ -17,6 +17,7 @@ import { applyCliOutput, prepareCliEnvironment, readCliOutput, readConfiguredMod
 import { PROCESS_TAG_VARIABLE, runAgentProcess } from './run-agent-process.js';
 import type { AgentProcessInfo, AgentProcessResult } from './run-agent-process.js';
 import { diffSinceSnapshot, snapshotWorkTree } from './work-tree-snapshot.js';
+import { runAgentProcessInWindow, type AgentWindowLauncher } from './run-agent-process-in-window.js';
 import { enterWorkspace } from './workspace-activity.js';
 import type { WorkspaceVisit } from './workspace-activity.js';
 import { commandRuntimeOptionsSchema, PERMISSIONS_PLACEHOLDER, PROMPT_PLACEHOLDER } from '../schema.js';
@@ -43,9 +44,11 @@ export interface CommandRuntimeOptions {
   readonly limitSampleIntervalMs?: number;
   /** `auto` puts each agent in its own cgroup v2 when one can be created, else tracks it through /proc; `proc` never creates cgroups. @default 'auto' */
   readonly processTracking?: 'auto' | 'proc';
+  /** Runs `cli` agents each in a window a person can watch (`tickets run --tmux`: a team's tmux session) instead of as hidden children. */
+  readonly windows?: AgentWindowLauncher;
 }
 
-type CommandRuntimeSettings = Required<CommandRuntimeOptions>;
+type CommandRuntimeSettings = Required<Omit<CommandRuntimeOptions, 'windows'>> & { readonly windows?: AgentWindowLauncher };
 
 /**
  * The runtime of `command` and `cli` agents: runs the agent's argv (never through a shell) in the
@@ -66,12 +69,14 @@ type CommandRuntimeSettings = Required<CommandRuntimeOptions>;
  * and cost (see `readCliOutput`). The agent's process group is announced in `agent:process` events.
  */
 export function createCommandRuntime(options: CommandRuntimeOptions = {}): AgentRuntime {
-  const parsed = commandRuntimeOptionsSchema.safeParse(options);
+  // The launcher is an object, not data: kept out of the strict schema.
+  const { windows, ...serialisable } = options;
+  const parsed = commandRuntimeOptionsSchema.safeParse(serialisable);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new EnsembleError('INVALID_INPUT', `command runtime: ${issue?.path.join('.') ?? 'options'}: ${issue?.message ?? 'invalid'}`);
   }
-  const settings = parsed.data;
+  const settings: CommandRuntimeSettings = { ...parsed.data, ...(windows === undefined ? {} : { windows }) };
   // What ensemble processes killed by `kill -9` left behind (one listing of the temp folder).
   sweepAbandonedScratchDirs();
   sweepAbandonedCgroups();
@@ -134,14 +139,13 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       const { tracking: _tracking, ...fields } = info;
       invocation.reportEvent?.('agent:process', { state, ...fields });
     };
-    const result = await runAgentProcess({
+    const isPromptInArgv = agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER);
+    const processOptions = {
       agentName: agent.name,
       argv,
       cwd: workspaceDir,
       env,
       processTag,
-      // A CLI given the prompt as an argument would read stdin as more context and see it twice.
-      stdin: agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER) ? '' : prompt,
       maxOutputBytes: agent.limits?.outputBytes ?? settings.maxOutputBytes,
       ...(agent.limits === undefined ? {} : { limits: agent.limits }),
       limitSampleIntervalMs: settings.limitSampleIntervalMs,
@@ -149,9 +153,14 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       maxStderrBytes: STDERR_TAIL_BYTES,
       killGraceMs: settings.killGraceMs,
       signal,
-      onStarted: (info) => announce('started', info),
-      onExited: (info) => announce('exited', info),
-    });
+      onStarted: (info: AgentProcessInfo) => announce('started', info),
+      onExited: (info: AgentProcessInfo) => announce('exited', info),
+    };
+    // A CLI given the prompt as an argument would read stdin as more context and see it twice.
+    const result =
+      settings.windows !== undefined && agent.runtime === 'cli'
+        ? await runAgentProcessInWindow({ ...processOptions, launcher: settings.windows, member: invocation.member ?? agent.name, stdinFile: isPromptInArgv ? '/dev/null' : promptPath })
+        : await runAgentProcess({ ...processOptions, stdin: isPromptInArgv ? '' : prompt });
     // First: a CLI that reports its error in its JSON says more than its exit code.
     const cliOutput = agent.runtime === 'cli' ? await readCliResult(agent, argv, env, result, request.permissions, invocation.reportUsage) : undefined;
     if (result.exitCode !== 0) throw toExitError(agent.name, template, result);

@@ -15,3 +15,5 @@ export type { WorkTreeSnapshot } from './work-tree-snapshot.js';
 export { createAttemptDir, removeAttemptDir } from './agent-scratch-dir.js';
 export { enterWorkspace } from './workspace-activity.js';
 export type { WorkspaceVisit } from './workspace-activity.js';
+/** Runs a process agent in a window a person can watch (a tmux team's): the port a `TmuxTeam` fits. */
+export type { AgentWindowLauncher } from './run-agent-process-in-window.js';

@@ -4,6 +4,9 @@ import { addRunShapingOptions, type RunShapingFlags } from './run-shaping-flags.
 import { createResumeOrchestrator } from './resume-orchestrator.js';
 import { watchRun } from './watch-run.js';
 import { isJournaledMeeting, resumeMeetingRun } from './meetings-command.js';
+import { resumeTicketRun } from './tickets-run-command.js';
+import { openRunStore } from '../../store/index.js';
+import { TICKET_RUN_WORKFLOW_ID } from '../../orchestrator/index.js';
 
 interface ResumeFlags extends RunShapingFlags {
   readonly ignoreRemoteAgents?: boolean;
@@ -23,8 +26,19 @@ export function registerResumeCommand(program: Command, action: ActionFactory): 
 }
 
 async function resumeRun(context: CliContext, runId: string, flags: ResumeFlags): Promise<number> {
+  // A ticket run resumes with its team, mode and the wiring around each ticket (leases, worktrees, commits).
+  if (isTicketRun(context, runId)) return resumeTicketRun(context, runId, flags.workspace);
   const { orchestrator, onOverrides } = createResumeOrchestrator(context, flags);
   // A meeting's graph grows as it runs: only its driver adds the rounds still to come.
   if (isJournaledMeeting(context, runId)) return resumeMeetingRun(context, runId, orchestrator, onOverrides);
   return watchRun(context, orchestrator, (running) => running.resume(runId, { onOverrides }));
+}
+
+function isTicketRun(context: CliContext, runId: string): boolean {
+  const store = openRunStore(context.storePath);
+  try {
+    return store.getRun(runId)?.workflowId === TICKET_RUN_WORKFLOW_ID;
+  } finally {
+    store.close();
+  }
 }

@@ -16,7 +16,7 @@ export function composeTicketPrompt(ticket: TicketRecord, mode: IsolationMode): 
   lines.push(
     '',
     'Make the change in the workspace, then reply with a short summary of what you changed. The orchestrator commits it for you.',
-    'If a decision is not yours to take (architecture, security, data, an unclear requirement), do not guess: escalate with the Escalate tool, or write <ESCALATE reason="…">one option per line</ESCALATE>.',
+    'If a decision is not yours to take (architecture, security, data, an unclear requirement), do not guess: ask a person with the Escalate tool, or write <ESCALATE reason="…">one option per line</ESCALATE>.',
   );
   return lines.join('\n');
 }

@@ -50,6 +50,8 @@ export interface TicketDispatcherOptions {
 export class TicketDispatcher implements TaskDispatcher {
   private readonly inner: TaskDispatcher;
   private readonly options: TicketDispatcherOptions;
+  /** Attempts whose agent is at work, by ticket id (the tmux cadence checks in on them and commits their work). */
+  private readonly active = new Map<string, ActiveAttempt>();
 
   constructor(inner: TaskDispatcher, options: TicketDispatcherOptions) {
     this.inner = inner;
@@ -80,7 +82,13 @@ export class TicketDispatcher implements TaskDispatcher {
     const runId = options.runId();
     if (mode === 'branches') {
       const worktree = await createTicketWorktree({ repo: options.repo, dataDir: options.dataDir, ticketId: ticket.id, baseRef: options.mainBranch, signal });
-      const outcome = await this.inner.dispatch(request, { ...context, workspace: worktree.path });
+      this.active.set(ticket.id, { ticket, member, workspace: worktree.path, worktree: worktree.path });
+      let outcome: TaskOutcome;
+      try {
+        outcome = await this.inner.dispatch(request, { ...context, workspace: worktree.path, member });
+      } finally {
+        this.active.delete(ticket.id);
+      }
       await this.verify(ticket, worktree.path, signal);
       const commit = await commitAll({ worktree: worktree.path, message: commitMessage(ticket, member), signal });
       if (commit !== undefined) this.record(ticket, 'ticket:committed', { ticketId: ticket.id, commit, files: [] });
@@ -109,7 +117,13 @@ export class TicketDispatcher implements TaskDispatcher {
     const renewal = mode === 'locks' ? setInterval(() => options.store.renewLeases(owner, options.options.leaseTtlMs, options.now()), Math.max(1_000, options.options.leaseTtlMs / 3)) : undefined;
     renewal?.unref();
     try {
-      const outcome = await this.inner.dispatch(request, { ...context, workspace: options.repo, ...(guard === undefined ? {} : { leases: guard }) });
+      this.active.set(ticket.id, { ticket, member, workspace: options.repo, ...(guard === undefined ? {} : { held: () => guard.held() }), snapshot });
+      let outcome: TaskOutcome;
+      try {
+        outcome = await this.inner.dispatch(request, { ...context, workspace: options.repo, member, ...(guard === undefined ? {} : { leases: guard }) });
+      } finally {
+        this.active.delete(ticket.id);
+      }
       const changed = await changedPathsSince(snapshot, signal);
       const files = guard === undefined ? changed : await this.checkLeases(ticket, owner, request.attempt, changed, guard.held(), snapshot, context);
       await this.verify(ticket, options.repo, signal);
@@ -124,6 +138,33 @@ export class TicketDispatcher implements TaskDispatcher {
       throw error;
     } finally {
       if (renewal !== undefined) clearInterval(renewal);
+    }
+  }
+
+  /** The members at work now, with their tickets. */
+  activeMembers(): readonly { readonly ticketId: string; readonly member: string }[] {
+    return [...this.active.values()].map(({ ticket, member }) => ({ ticketId: ticket.id, member }));
+  }
+
+  /**
+   * Commits what the agents at work changed so far (tmux mode's commit cadence): the ticket's
+   * branch in `branches`; its leased files in `locks`; its changes in `queue`. A work-in-progress
+   * commit; the ticket's own commit follows when it ends.
+   */
+  async commitWorkInProgress(signal: AbortSignal): Promise<void> {
+    for (const attempt of [...this.active.values()]) {
+      const message = `${attempt.ticket.id}: work in progress (${attempt.member})\n\nEnsemble-Ticket: ${attempt.ticket.id}`;
+      let commit: string | undefined;
+      let files: string[] = [];
+      if (attempt.worktree !== undefined) {
+        commit = await commitAll({ worktree: attempt.worktree, message, signal });
+      } else if (attempt.snapshot !== undefined) {
+        const changed = await changedPathsSince(attempt.snapshot, signal);
+        const held = attempt.held?.();
+        files = held === undefined ? changed : changed.filter((path) => held.some((pattern) => matchesGlob(path, pattern)));
+        if (files.length > 0) commit = await commitPaths({ repo: this.options.repo, paths: files, message, signal });
+      }
+      if (commit !== undefined) this.record(attempt.ticket, 'ticket:committed', { ticketId: attempt.ticket.id, commit, files });
     }
   }
 
@@ -187,6 +228,19 @@ export class TicketDispatcher implements TaskDispatcher {
     const path = relative(resolve(repo), resolve(this.options.dataDir));
     return path === '' || path.startsWith('..') || path.startsWith(sep) ? [] : [path.split(sep).join('/')];
   }
+}
+
+/** An attempt at work. */
+interface ActiveAttempt {
+  readonly ticket: TicketRecord;
+  readonly member: string;
+  readonly workspace: string;
+  /** `branches`: the ticket's worktree. */
+  readonly worktree?: string;
+  /** `queue`/`locks`: the shared workspace's state when the attempt began. */
+  readonly snapshot?: ChangeSnapshot;
+  /** `locks`: the ticket's leases. */
+  readonly held?: () => readonly string[];
 }
 
 /** `T-3: Add the login form (coder-2)`: the ticket's commit message. */

@@ -9,6 +9,7 @@ import { benchOverhead } from './overhead.js';
 import { benchScale } from './scale.js';
 import { benchToolLoop } from './tool-loop.js';
 import { SERVER_LOAD_HEADING } from './server-load-section.js';
+import { TICKETS_HEADING } from './tickets-section.js';
 import { readMarkdownSection, replaceMarkdownSection } from './write-benchmarks-section.js';
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -100,10 +101,14 @@ async function main(): Promise<void> {
   log('');
   for (const line of formatContextTokens(await benchContextTokens())) log(line);
   const benchmarksPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-  // `npm run bench:server` owns its section: keep what it last wrote.
-  const serverLoad = existsSync(benchmarksPath) ? readMarkdownSection(readFileSync(benchmarksPath, 'utf8'), SERVER_LOAD_HEADING) : undefined;
-  const text = `${lines.join('\n')}\n`;
-  writeFileSync(benchmarksPath, serverLoad === undefined ? text : replaceMarkdownSection(text, SERVER_LOAD_HEADING, serverLoad));
+  // `npm run bench:server` and `npm run bench:tickets` own their sections: keep what they last wrote, in this order.
+  const previous = existsSync(benchmarksPath) ? readFileSync(benchmarksPath, 'utf8') : '';
+  let text = `${lines.join('\n')}\n`;
+  for (const heading of [SERVER_LOAD_HEADING, TICKETS_HEADING]) {
+    const kept = readMarkdownSection(previous, heading);
+    if (kept !== undefined) text = replaceMarkdownSection(text, heading, kept);
+  }
+  writeFileSync(benchmarksPath, text);
   process.stdout.write(`\nwrote ${benchmarksPath}\n`);
 }
 

@@ -118,17 +118,39 @@ describe('tickets run in tmux (locks)', () => {
     expect(eventsOf(events, 'ticket:assigned').find((event) => event.ticketId === 'T-2')?.member).toBe(quickMember);
     // The window stays on screen after the CLI ended.
     expect(await team.capturePane(quickMember, { signal: never })).toMatch(/fake-cli: working on T-2 \(src\/b\.ts\)[\s\S]*fake-cli: done with T-2/);
-    // Both done and committed; T-1's own commit follows its work-in-progress one.
+    // Both done and all of their work committed, T-1's first commit a work-in-progress one; each
+    // ticket's last commit is its own titled one (empty when progress commits took the change).
     expect(store.codebase.listTickets().map((ticket) => ticket.status)).toEqual(['done', 'done']);
     expect(store.codebase.listLeases(Date.now())).toEqual([]);
-    const t1Subjects = gitIn(repo, 'log', '--format=%s', 'main', '--', 'src/a.ts').split('\n');
-    expect(t1Subjects).toEqual([`T-1: Slow change (interactive) (${slowMember})`, `T-1: work in progress (${slowMember})`, 'initial']);
-    expect(gitIn(repo, 'log', '-1', '--format=%s', 'main', '--', 'src/b.ts')).toBe(`T-2: Quick change (${quickMember})`);
+    const t1Subjects = gitIn(repo, 'log', '--reverse', '--format=%s', 'main', '--', 'src/a.ts').split('\n');
+    expect(t1Subjects[0]).toBe('initial');
+    expect(t1Subjects[1]).toBe(`T-1: work in progress (${slowMember})`);
+    expect(t1Subjects.slice(1).every((subject) => subject.startsWith('T-1: '))).toBe(true);
+    expect(gitIn(repo, 'log', '-1', '--format=%s', '--grep=^T-2: ', 'main')).toBe(`T-2: Quick change (${quickMember})`);
+    expect(gitIn(repo, 'log', '-1', '--format=%s', '--grep=^T-1: ', 'main')).toMatch(/^T-1: (?!work in progress)/);
     expect(readFileSync(join(repo, 'src/a.ts'), 'utf8')).toBe('export const a = 1;\n// T-1 started\n// T-1 go on\n');
     expect(readFileSync(join(repo, 'src/b.ts'), 'utf8')).toBe('export const b = 2;\n// T-2 started\n');
     expect(gitIn(repo, 'status', '--porcelain')).toBe('');
     // The check-ins are in the journal.
     const journaled = store.readEvents(outcome.runId).filter((event) => event.type === 'ticket:checkin');
     expect(journaled.some((event) => 'pane' in event && event.ticketId === 'T-1' && event.pane.includes('fake-cli: waiting for input'))).toBe(true);
+  });
+
+  it('a ticket whose whole change a work-in-progress commit took still ends with its own commit', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // The fake CLI ends only once the cadence committed all of its edit, as happens when the
+    // cadence fires between an agent's last write and the ticket's commit.
+    store.codebase.addTicket({ title: 'Change a (until-committed)', files: ['src/a.ts'] }, Date.now());
+    const run = await prepareTicketRun(
+      { storePath, workspaceDir: repo, agentDirs: [agentsDir], tmux: { socketName: sandbox.socketName, tmuxTmpDir: sandbox.tmuxTmpDir, runnerPath } },
+      { mode: 'locks', tmux: true, commitEveryMs: 1_000, team: [{ member: 'cli-1', agentName: 'fake-cli' }] },
+    );
+    const outcome = await run.start();
+    expect(outcome.status).toBe('succeeded');
+    expect(store.codebase.getTicket('T-1')?.status).toBe('done');
+    expect(readFileSync(join(repo, 'src/a.ts'), 'utf8')).toBe('export const a = 1;\n// T-1 started\n');
+    const subjects = gitIn(repo, 'log', '--format=%s', 'main').split('\n');
+    expect(subjects).toContain('T-1: work in progress (cli-1)');
+    // The ticket's own commit (its title, its Ensemble-Ticket trailer) closes its history.
+    expect(subjects[0]).toBe('T-1: Change a (until-committed) (cli-1)');
   });
 });

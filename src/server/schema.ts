@@ -90,6 +90,23 @@ export const escalationListQuerySchema = z.strictObject({
 });
 
 /** `POST /api/tickets`: the `TicketInput` of the codebase store, bounded for a request. */
+/**
+ * `POST /api/tickets/run`: the ticket run options of `ensemble tickets run`, the team as the CLI's
+ * `--agents` list (`"developer:2,tester"`).
+ */
+export const ticketRunBodySchema = z.strictObject({
+  mode: z.enum(['queue', 'locks', 'branches']).optional(),
+  agents: z.string().trim().min(1, 'name at least one agent ("developer:2,tester")').max(1_000),
+  follow: z.boolean().optional(),
+  overlapThreshold: z.number().min(0).max(1).optional(),
+  leaseTtlMs: z.int().min(1_000).optional(),
+  maxTries: z.int().min(1).max(20).optional(),
+  backoffMs: z.array(z.int().min(0)).min(1).optional(),
+  escalationDeadlineMs: z.int().min(1_000).optional(),
+  ticketTimeoutMs: z.int().min(1_000).optional(),
+});
+export type TicketRunBody = z.output<typeof ticketRunBodySchema>;
+
 export const ticketBodySchema = z.strictObject({
   title: z.string().trim().min(1, 'the title is empty').max(200),
   description: z.string().max(100_000).optional(),

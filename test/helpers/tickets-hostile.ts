@@ -111,8 +111,8 @@ export function startRunningCli(args: readonly string[], options: { cwd: string;
   };
 }
 
-/** Polls `check` every `intervalMs` until it returns a value other than undefined, at most `timeoutMs`; throws with `what` otherwise. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 150): Promise<T> {
+/** Polls `check` every `intervalMs` until it returns a value other than undefined, at most `timeoutMs`; throws with `what` (read then) otherwise. */
+export async function waitFor<T>(what: string | (() => string), check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 150): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; round < 10_000; round++) {
     const value = await check();
@@ -120,7 +120,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
     if (Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
 }
 
 /** Waits (bounded) for a running CLI to end; kills it and throws when it does not. */

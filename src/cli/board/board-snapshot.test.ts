@@ -57,7 +57,9 @@ describe('readBoardSnapshot', () => {
     ];
     const run = seedTicketRun(store, 'tickets-1', tasks, 'alive', now - 10 * 60_000);
     run.escalate(tasks[2]!, now - 2 * 60_000, { reason: 'which database?', options: ['sqlite', 'postgres'] });
-    for (const ticket of [first, second, third]) store.codebase.updateTicket(ticket.id, { status: 'in-progress', runId: 'tickets-1', startedAt: now - 5 * 60_000 }, now - 60_000);
+    for (const [index, ticket] of [first, second, third].entries()) {
+      store.codebase.updateTicket(ticket.id, { status: 'in-progress', runId: 'tickets-1', assignee: tasks[index]!.member, startedAt: now - 5 * 60_000 }, now - 60_000);
+    }
 
     const snapshot = readBoardSnapshot(store, now);
     expect(snapshot).toMatchObject({ runId: 'tickets-1', runStatus: 'running', queuedTickets: 1, inProgressTickets: 3, totalTickets: 4, pendingEscalations: 1, readyReviews: 0 });
@@ -92,7 +94,8 @@ describe('readBoardSnapshot', () => {
       { name: 'dev-2', agentName: 'developer', state: 'escalated', ticketId: other.id, elapsedMs: 8000 },
     ]);
     expect(snapshot).toMatchObject({ doneTickets: 1, inProgressTickets: 1, readyReviews: 2, pendingEscalations: 1 });
-    expect(snapshot.metrics).toEqual({ averageCompletionMs: 60_000, escalationRate: 0.5, conflictRate: 0.5, utilisation: 0.5 });
+    // The same figures as /metrics; no utilisation while no ticket run is running.
+    expect(snapshot.metrics).toEqual({ averageCompletionMs: 60_000, escalationRate: 0.5, conflictRate: 0.5 });
   });
 
   it('a reader folds the new events of each frame on top of the ones it read before', () => {

@@ -1,5 +1,5 @@
 import { createRunState, foldRunEvents, type RunState, type RunStatus, type TaskState } from '../../core/index.js';
-import type { RunStore, TicketRecord } from '../../store/index.js';
+import { computeTicketFigures, type RunStore, type TicketRecord } from '../../store/index.js';
 
 /** While a ticket runs, its bar never claims more than this: only the end says it is done. */
 export const RUNNING_PROGRESS_CAP = 0.95;
@@ -85,13 +85,12 @@ function snapshotOf(store: RunStore, now: number, tasksOf: (runId: string) => Ta
     if (member.state !== 'working' || member.elapsedMs === undefined || median === undefined || median <= 0) return member;
     return { ...member, progress: Math.min(RUNNING_PROGRESS_CAP, member.elapsedMs / median) };
   });
-  const escalations = store.codebase.listEscalations();
-  const reviews = store.codebase.listReviews();
+  // One definition of the figures for the board and /metrics.
+  const figures = computeTicketFigures(store);
   const started = tickets.filter((ticket) => ticket.startedAt !== undefined || ticket.attempts > 0).length;
-  const completions = tickets.flatMap((ticket) =>
-    ticket.status === 'done' && ticket.startedAt !== undefined && ticket.finishedAt !== undefined ? [ticket.finishedAt - ticket.startedAt] : [],
-  );
-  const busy = withProgress.filter((member) => member.state !== 'idle').length;
+  const doneCount = figures.tickets.done;
+  const reviewCount = store.codebase.listReviews().length;
+  const isAnyRunning = run?.status === 'running';
   return {
     ...(run === undefined ? {} : { runId: run.runId, runStatus: run.status }),
     members: withProgress,
@@ -99,13 +98,13 @@ function snapshotOf(store: RunStore, now: number, tasksOf: (runId: string) => Ta
     inProgressTickets: tickets.filter((ticket) => ticket.status === 'in-progress' || ticket.status === 'waiting').length,
     doneTickets: tickets.filter((ticket) => ticket.status === 'done').length,
     totalTickets: tickets.length,
-    pendingEscalations: escalations.filter((escalation) => escalation.status === 'open').length,
-    readyReviews: reviews.filter((review) => review.status === 'open').length,
+    pendingEscalations: figures.escalations.open,
+    readyReviews: store.codebase.listReviews({ status: 'open' }).length,
     metrics: {
-      ...(completions.length === 0 ? {} : { averageCompletionMs: completions.reduce((sum, value) => sum + value, 0) / completions.length }),
-      ...(started === 0 ? {} : { escalationRate: escalations.length / started }),
-      ...(reviews.length === 0 ? {} : { conflictRate: reviews.filter((review) => review.conflicts.some((conflict) => !conflict.clean)).length / reviews.length }),
-      ...(withProgress.length === 0 ? {} : { utilisation: busy / withProgress.length }),
+      ...(doneCount === 0 ? {} : { averageCompletionMs: figures.completionSeconds * 1000 }),
+      ...(started === 0 ? {} : { escalationRate: figures.escalationRate }),
+      ...(reviewCount === 0 ? {} : { conflictRate: figures.conflictRate }),
+      ...(isAnyRunning ? { utilisation: figures.agentUtilisation } : {}),
     },
     at: now,
   };

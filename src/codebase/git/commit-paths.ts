@@ -80,3 +80,20 @@ export function checkWorkspacePath(path: string): string {
   }
   return normalised;
 }
+
+/**
+ * Records a commit with no change on HEAD (the tree stays HEAD's; index and work tree untouched),
+ * serialised with {@link commitPaths}: a ticket whose work-in-progress commits already took its
+ * whole change still ends with its own titled commit. Resolves with the sha.
+ */
+export async function commitEmpty(options: { readonly repo: string; readonly message: string; readonly signal: AbortSignal }): Promise<string> {
+  const { repo, signal } = options;
+  const what = `recording an empty commit in ${repo}`;
+  return withRepositoryLock(repo, async () => {
+    const head = (await runGitStep(['rev-parse', 'HEAD'], { cwd: repo, signal, what })).trim();
+    const commit = (await runGitStep([...(await identityArgs(repo, signal)), 'commit-tree', `${head}^{tree}`, '-p', head, '-m', options.message], { cwd: repo, signal, what })).trim();
+    // Compare-and-set: HEAD must still be the commit it was built on.
+    await runGitStep(['update-ref', '-m', 'ensemble: ticket commit', 'HEAD', commit, head], { cwd: repo, signal, what });
+    return commit;
+  });
+}

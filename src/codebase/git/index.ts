@@ -15,7 +15,7 @@ export type { TicketWorktree, CreateTicketWorktreeOptions, RemoveTicketWorktreeO
 export { commitAll } from './commit-all.js';
 export type { CommitAllOptions, CommitAuthor } from './commit-all.js';
 /** Commits exactly some paths of the shared workspace, one call per repository at a time, retrying while another process holds index.lock. */
-export { commitPaths } from './commit-paths.js';
+export { commitPaths, commitEmpty } from './commit-paths.js';
 export type { CommitPathsOptions } from './commit-paths.js';
 /** Merge predictions with `git merge-tree --write-tree`: into one base, or into the main branch and every other open branch. */
 export { predictMerge, predictConflicts } from './predict-merge.js';

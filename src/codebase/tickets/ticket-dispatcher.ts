@@ -13,7 +13,7 @@ import {
 } from '../../core/index.js';
 import type { CodebaseStore, TicketRecord } from '../../store/index.js';
 import { isPassing, runVerifyCommand } from '../fix-selection/index.js';
-import { changedPathsSince, commitAll, commitPaths, createTicketWorktree, restorePaths, snapshotChanges, type ChangeSnapshot } from '../git/index.js';
+import { changedPathsSince, commitAll, commitEmpty, commitPaths, createTicketWorktree, restorePaths, snapshotChanges, type ChangeSnapshot } from '../git/index.js';
 import type { ReviewQueue } from '../review/index.js';
 import { createStoreLeaseGuard, leaseOwnerOf } from './store-lease-guard.js';
 import type { TicketAdmission } from './ticket-admission.js';
@@ -52,6 +52,8 @@ export class TicketDispatcher implements TaskDispatcher {
   private readonly options: TicketDispatcherOptions;
   /** Attempts whose agent is at work, by ticket id (the tmux cadence checks in on them and commits their work). */
   private readonly active = new Map<string, ActiveAttempt>();
+  /** Tickets of which a work-in-progress commit was made in their current attempt. */
+  private readonly committedInProgress = new Set<string>();
 
   constructor(inner: TaskDispatcher, options: TicketDispatcherOptions) {
     this.inner = inner;
@@ -90,7 +92,7 @@ export class TicketDispatcher implements TaskDispatcher {
         this.active.delete(ticket.id);
       }
       await this.verify(ticket, worktree.path, signal);
-      const commit = await commitAll({ worktree: worktree.path, message: commitMessage(ticket, member), signal });
+      const commit = await this.finalCommit(ticket, await commitAll({ worktree: worktree.path, message: commitMessage(ticket, member), signal }), worktree.path, member, signal);
       if (commit !== undefined) this.record(ticket, 'ticket:committed', { ticketId: ticket.id, commit, files: [] });
       const review = await options.reviews.enqueue({ ticketId: ticket.id, runId, branch: worktree.branch, worktree: worktree.path, signal });
       this.record(ticket, 'ticket:review', { ticketId: ticket.id, reviewId: review.id, branch: review.branch, conflicts: review.conflicts });
@@ -127,7 +129,7 @@ export class TicketDispatcher implements TaskDispatcher {
       const changed = await changedPathsSince(snapshot, signal);
       const files = guard === undefined ? changed : await this.checkLeases(ticket, owner, request.attempt, changed, guard.held(), snapshot, context);
       await this.verify(ticket, options.repo, signal);
-      const commit = await commitPaths({ repo: options.repo, paths: files, message: commitMessage(ticket, member), signal });
+      const commit = await this.finalCommit(ticket, await commitPaths({ repo: options.repo, paths: files, message: commitMessage(ticket, member), signal }), options.repo, member, signal);
       if (commit !== undefined) this.record(ticket, 'ticket:committed', { ticketId: ticket.id, commit, files });
       options.store.updateTicket(ticket.id, { status: 'done', finishedAt: options.now() }, options.now());
       this.releaseLeases(ticket, owner, 'commit');
@@ -164,8 +166,20 @@ export class TicketDispatcher implements TaskDispatcher {
         files = held === undefined ? changed : changed.filter((path) => held.some((pattern) => matchesGlob(path, pattern)));
         if (files.length > 0) commit = await commitPaths({ repo: this.options.repo, paths: files, message, signal });
       }
-      if (commit !== undefined) this.record(attempt.ticket, 'ticket:committed', { ticketId: attempt.ticket.id, commit, files });
+      if (commit === undefined) continue;
+      this.committedInProgress.add(attempt.ticket.id);
+      this.record(attempt.ticket, 'ticket:committed', { ticketId: attempt.ticket.id, commit, files });
     }
+  }
+
+  /**
+   * The ticket's own commit: the one just made, or, when work-in-progress commits already took the
+   * whole change, an empty commit with the ticket's title, so every finished ticket ends with one.
+   */
+  private async finalCommit(ticket: TicketRecord, commit: string | undefined, repo: string, member: string, signal: AbortSignal): Promise<string | undefined> {
+    const hadProgressCommits = this.committedInProgress.delete(ticket.id);
+    if (commit !== undefined || !hadProgressCommits) return commit;
+    return commitEmpty({ repo, message: commitMessage(ticket, member), signal });
   }
 
   /**

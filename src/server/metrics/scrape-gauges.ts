@@ -3,7 +3,8 @@ import { RUN_STATUSES, TASK_STATUSES, type RunState } from '../../core/index.js'
 import type { RunStore } from '../../store/index.js';
 import { countJournalStatuses, type JournalStatusCounts } from './count-journal-statuses.js';
 import { countLiveWork, type LiveWork } from './count-live-work.js';
-import { computeTicketFigures, registerTicketGauges, type TicketFigures } from './ticket-gauges.js';
+import { registerTicketGauges } from './ticket-gauges.js';
+import { computeTicketFigures, type TicketFigures } from '../../store/index.js';
 
 /** Options of {@link registerScrapeGauges}. */
 export interface ScrapeGaugesOptions {

@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
 import { EnsembleError, type RunEvent, type RunStatus } from '../../core/index.js';
-import { ReviewQueue } from '../../codebase/index.js';
+import { parseTeam, ReviewQueue } from '../../codebase/index.js';
 import { isOwnerAlive } from '../../host/index.js';
 import type { EscalationRecord, ReviewRecord, RunStore, TicketRecord } from '../../store/index.js';
-import { parseRequest } from '../error-response.js';
-import { answerEscalationBodySchema, escalationListQuerySchema, rejectReviewBodySchema, reviewListQuerySchema, ticketBodySchema, ticketListQuerySchema } from '../schema.js';
-import { readJsonBody, type ServerContext } from '../server-context.js';
+import { checkingBody, parseRequest } from '../error-response.js';
+import { answerEscalationBodySchema, escalationListQuerySchema, rejectReviewBodySchema, reviewListQuerySchema, ticketBodySchema, ticketListQuerySchema, ticketRunBodySchema } from '../schema.js';
+import { readJsonBody, respondToStart, takeStart, type ServerContext } from '../server-context.js';
 
 /** Longest a review's merge (or rebase) may take before the request gives up, in ms. */
 const REVIEW_ACTION_TIMEOUT_MS = 5 * 60_000;
@@ -52,6 +52,21 @@ export function addCodebaseRoutes(app: Hono, server: ServerContext): void {
     const body = parseRequest(ticketBodySchema, await readJsonBody(context), '');
     const ticket = store.codebase.addTicket(body, clock.now());
     return context.json({ ticket }, 201);
+  });
+
+  // Starts a run of the queued tickets on the server's workspace: the run's events as SSE, or 202 with Accept: application/json.
+  app.post('/api/tickets/run', async (context) => {
+    const body = parseRequest(ticketRunBodySchema, await readJsonBody(context), '');
+    const { agents, ...options } = body;
+    let team;
+    try {
+      team = parseTeam(agents);
+    } catch (error) {
+      throw new EnsembleError('INVALID_INPUT', `agents: ${error instanceof Error ? error.message.replace(/^--agents: /, '') : String(error)}`);
+    }
+    takeStart(server, context);
+    const started = await checkingBody(() => server.runs.startTickets({ ...options, team }));
+    return respondToStart(server, context, started);
   });
 
   app.get('/api/tickets/:id', (context) => {

@@ -13,6 +13,7 @@ const ROUTES: readonly { readonly pattern: RegExp; readonly methods: readonly st
   { pattern: /^\/api\/escalations$/, methods: ['GET'] },
   { pattern: /^\/api\/escalations\/[^/]+\/answer$/, methods: ['POST'] },
   { pattern: /^\/api\/tickets$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/api\/tickets\/run$/, methods: ['POST'] },
   { pattern: /^\/api\/tickets\/[^/]+$/, methods: ['GET'] },
   { pattern: /^\/api\/locks$/, methods: ['GET'] },
   { pattern: /^\/api\/reviews$/, methods: ['GET'] },

@@ -1,7 +1,8 @@
 import { applyRunEvent, createRunState, EnsembleError, type Logger, type RunEvent, type RunState } from '../../core/index.js';
 import type { AgentRegistry } from '../../agents/index.js';
 import type { EnsembleConfig } from '../../config/index.js';
-import { AgentOrchestrator, requestRunCancel, type OrchestratorConfig } from '../../orchestrator/index.js';
+import { AgentOrchestrator, prepareTicketResume, prepareTicketRun, requestRunCancel, TICKET_RUN_WORKFLOW_ID, type OrchestratorConfig, type TicketRunRequest } from '../../orchestrator/index.js';
+import type { TicketRunOptionsInput } from '../../codebase/index.js';
 import type { RunStore } from '../../store/index.js';
 import type { RunEventFeeds } from '../sse/index.js';
 
@@ -63,6 +64,16 @@ export class ServerRuns {
     };
   }
 
+  private ticketRunRequest(): TicketRunRequest {
+    const { store, logger, simulatedLatencyMs, workspaceDir, agentDirs, registry, ensembleConfig } = this.options;
+    return {
+      storePath: store.path,
+      workspaceDir,
+      agentDirs,
+      orchestrator: { logger, registry, ensembleConfig, ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }) },
+    };
+  }
+
   /** Runs executing in this process now. */
   get runningCount(): number {
     return this.active.size;
@@ -118,10 +129,21 @@ export class ServerRuns {
     return { runId, workflowName, taskCount };
   }
 
+  /** Starts a run of the queued tickets by a team of agents on the server's workspace (`POST /api/tickets/run`). */
+  async startTickets(options: TicketRunOptionsInput): Promise<StartedRun> {
+    const run = await prepareTicketRun(this.ticketRunRequest(), options);
+    return this.launch(run.orchestrator, () => run.start());
+  }
+
   /** Resumes an unfinished run of the journal in this process, with its stored settings. */
-  resume(runId: string): Promise<StartedRun> {
+  async resume(runId: string): Promise<StartedRun> {
     if (this.active.has(runId)) throw new EnsembleError('RUN_NOT_RESUMABLE', `run "${runId}" is running in this server`, { details: { runId } });
     const { store, logger, simulatedLatencyMs } = this.options;
+    // A ticket run resumes with its team, mode and the wiring around each ticket (leases, worktrees, commits).
+    if (store.getRun(runId)?.workflowId === TICKET_RUN_WORKFLOW_ID) {
+      const run = await prepareTicketResume(this.ticketRunRequest(), runId);
+      return this.launch(run.orchestrator, () => run.start());
+    }
     // Only the journal and the logger: the run's own workspace, agent folders and config file apply, as for `ensemble resume`.
     const orchestrator = new AgentOrchestrator({ store, logger, ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }) });
     return this.launch(orchestrator, () => orchestrator.resume(runId));

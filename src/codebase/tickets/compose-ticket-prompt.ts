@@ -12,6 +12,8 @@ export function composeTicketPrompt(ticket: TicketRecord, mode: IsolationMode): 
     }
   }
   if (ticket.labels.length > 0) lines.push(`Labels: ${ticket.labels.join(', ')}`);
+  // A ticket sent back (rejected in review, a branch that no longer merged) says why, so the redo differs.
+  if (ticket.lastError !== undefined && ticket.status === 'queued') lines.push('', `An earlier attempt was sent back: ${ticket.lastError.message}`);
   if (ticket.verify !== undefined) lines.push(`When you finish, \`${ticket.verify.join(' ')}\` must pass.`);
   lines.push(
     '',

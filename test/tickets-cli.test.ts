@@ -358,7 +358,7 @@ describe('tickets run through the real CLI: crash, resume, escalations, concurre
     });
   }, SLOW_MS);
 
-  it('--follow keeps running after its tickets are done, takes a ticket added meanwhile, and starts on an empty queue', async () => {
+  it('--follow keeps running after its tickets are done and takes a ticket added meanwhile', async () => {
     setUp();
     await addTicket('Edit a', ['--files', 'src/a.ts']);
     const env = { HOSTILE_LOG: log, HOSTILE_DELAY_MS: '300' };
@@ -373,8 +373,11 @@ describe('tickets run through the real CLI: crash, resume, escalations, concurre
     running.child.kill('SIGINT');
     await waitForExit(running);
     expect(file('src/b.ts')).toBe(`${ORIGINAL['src/b.ts']}// T-2\n`);
+  }, SLOW_MS);
 
-    // Nothing queued: a following run waits for tickets instead of refusing to start.
+  it('--follow on an empty queue starts and waits for tickets instead of refusing to start', async () => {
+    setUp();
+    const env = { HOSTILE_LOG: log, HOSTILE_DELAY_MS: '300' };
     const idle = start(['tickets', 'run', '--mode', 'locks', '--agents', 'logged-editor', '--follow'], env);
     await waitFor(() => `the idle run's first event\n${describeRun(idle)}`, () => (idle.events().length > 0 || idle.child.exitCode !== null ? true : undefined));
     expect(idle.child.exitCode, describeRun(idle)).toBeNull();

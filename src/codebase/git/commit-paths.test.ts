@@ -78,9 +78,12 @@ describe('commitPaths', () => {
     ]);
     expect(first).toBeDefined();
     expect(second).toBeDefined();
-    expect(gitIn(repo, 'log', '--format=%s', '-3').split('\n')).toEqual(['second', 'first', 'initial']);
-    expect(filesIn('HEAD~1')).toEqual(['a.txt']);
-    expect(filesIn('HEAD')).toEqual(['b.txt']);
+    // One after the other (either order: each waits for the repository's real path first), each with its own file only.
+    const subjects = gitIn(repo, 'log', '--format=%s', '-3').split('\n');
+    expect([...subjects.slice(0, 2)].sort()).toEqual(['first', 'second']);
+    expect(subjects[2]).toBe('initial');
+    expect(filesIn(first!)).toEqual(['a.txt']);
+    expect(filesIn(second!)).toEqual(['b.txt']);
   });
 
   it('waits for another process holding index.lock, then commits', async () => {

@@ -48,7 +48,12 @@ export class ReviewQueue {
    * refreshes that review instead of adding a second one.
    * @throws EnsembleError `NOT_FOUND` for an unknown ticket, `GIT_FAILED` for an unknown branch.
    */
-  async enqueue(input: EnqueueReviewInput): Promise<ReviewRecord> {
+  enqueue(input: EnqueueReviewInput): Promise<ReviewRecord> {
+    // One at a time with the decisions: two branches queued at once each predict against the other's review.
+    return this.oneAtATime(() => this.enqueueNow(input));
+  }
+
+  private async enqueueNow(input: EnqueueReviewInput): Promise<ReviewRecord> {
     const { ticketId, branch, signal } = input;
     this.requireTicket(ticketId);
     const mainBranch = await resolveMainBranch(this.repo, signal);

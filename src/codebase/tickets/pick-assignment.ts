@@ -40,7 +40,8 @@ export type Assignment = { readonly ok: true; readonly member: string; readonly 
  */
 export function pickAssignment(input: AssignmentInput): Assignment {
   if (input.isExclusive && input.inProgress.length > 0) {
-    return { ok: false, reason: `queue mode: ${input.inProgress.map((work) => work.ticketId).join(', ')} in progress` };
+    // One reason whichever ticket is at work, so a waiting ticket journals its deferral once, not once per ticket before it.
+    return { ok: false, reason: 'queue mode: one ticket at a time' };
   }
   const overlap = measureOverlap(input.files, input.inProgress);
   const overlapText = input.files.length === 0 ? 'no estimated files' : `overlap ${overlap.count}/${input.files.length} files`;

@@ -28,9 +28,11 @@ export {
   TicketAdmission,
   TicketDispatcher,
   createTicketFailurePolicy,
+  decideTicketFailure,
   composeTicketPrompt,
   leaseOwnerOf,
   describeHolder,
+  createStoreLeaseGuard,
   pickAssignment,
 } from './tickets/index.js';
 export type { IsolationMode, TeamMember, TicketRunOptions, TicketRunOptionsInput, TicketFailureNotes, FailedTicket } from './tickets/index.js';

@@ -87,3 +87,12 @@ export type {
   TaskState,
   SchedulerPrior,
 } from './core/index.js';
+/** The shared codebase: ticket runs by a team of agents (queue, locks, branches), the review queue, tmux teams, and the seams they use. */
+export { prepareTicketRun, prepareTicketResume, TICKET_RUN_WORKFLOW_ID } from './orchestrator/index.js';
+export type { TicketRun, TicketRunRequest } from './orchestrator/index.js';
+export { ReviewQueue, TmuxTeam, attachToMember, parseTeam, ticketRunOptionsSchema, ISOLATION_MODES } from './codebase/index.js';
+export type { TicketRunOptions, TicketRunOptionsInput, TeamMember, IsolationMode } from './codebase/index.js';
+export { CodebaseStore, computeTicketFigures } from './store/index.js';
+export type { TicketInput, TicketRecord, TicketStatus, LeaseRecord, EscalationRecord, ReviewRecord, TicketFigures } from './store/index.js';
+export { defaultTerminalPolicy, toEscalationRequest, escalationPriority } from './core/index.js';
+export type { AdmissionCheck, AdmissionCandidate, AdmissionDecision, TerminalPolicy, TaskFailure, TerminalDecision, LeaseGuard, LeaseCheck, EscalationRequest, ConflictPrediction } from './core/index.js';

@@ -315,17 +315,18 @@ describe('tickets run through the real CLI: crash, resume, escalations, concurre
     // Whichever way the work split, the runs between them completed each ticket's task once.
     const completions = [...one.events(), ...two.events()].filter((event) => event.type === 'task:complete').map((event) => String(event.taskId));
     expect(completions.sort(), context).toEqual(files.map((_, index) => `T-${index + 1}`));
-    // A run's only failures are the tickets the other run claimed first (the claim is compare-and-set), reported as such.
-    for (const [running, other] of [
-      [one, two],
-      [two, one],
+    // Tickets are claimed (compare-and-set) before a run starts: the runs split the queue, no task of
+    // either fails, and a run that found every ticket claimed says so and exits 2 having run nothing.
+    for (const running of [one, two]) expect(running.events().filter((event) => event.type === 'task:error'), context).toEqual([]);
+    const exits = [exitOne.code, exitTwo.code].sort();
+    expect(exits[0], context).toBe(0);
+    expect([0, 2], context).toContain(exits[1]);
+    for (const [running, exit] of [
+      [one, exitOne],
+      [two, exitTwo],
     ] as const) {
-      for (const failure of running.events().filter((event) => event.type === 'task:error')) {
-        expect(failure, context).toMatchObject({ error: { code: 'INVALID_INPUT', message: `ticket ${String(failure.taskId)} is being worked by run ${runIdOf(other)}` } });
-      }
+      if (exit.code === 2) expect(`${running.stdout()}${running.stderr()}`, context).toMatch(/nothing to run/);
     }
-    expect([0, 1]).toContain(exitOne.code);
-    expect([0, 1]).toContain(exitTwo.code);
   }, SLOW_MS);
 
   it('rogue in locks mode: its write outside its lease is reverted and refused, and after max tries the ticket goes to the human queue as agent-failed', async () => {
@@ -379,7 +380,11 @@ describe('tickets run through the real CLI: crash, resume, escalations, concurre
     setUp();
     const env = { HOSTILE_LOG: log, HOSTILE_DELAY_MS: '300' };
     const idle = start(['tickets', 'run', '--mode', 'locks', '--agents', 'logged-editor', '--follow'], env);
-    await waitFor(() => `the idle run's first event\n${describeRun(idle)}`, () => (idle.events().length > 0 || idle.child.exitCode !== null ? true : undefined));
+    await waitFor(
+      () => `the idle run's start\n${describeRun(idle)}`,
+      () => (idle.events().some((event) => event.type === 'workflow:start' || 'error' in event) || idle.child.exitCode !== null ? true : undefined),
+    );
+    expect(idle.events().filter((event) => 'error' in event), describeRun(idle)).toEqual([]);
     expect(idle.child.exitCode, describeRun(idle)).toBeNull();
     idle.child.kill('SIGINT');
     await waitForExit(idle);

@@ -19,6 +19,8 @@ export interface GraphValidationOptions {
   readonly suggestAgent?: (agentName: string) => string | undefined;
   /** Cap on reported issues of one kind, so a broken 50,000-task file still yields a readable message. @default 20 */
   readonly maxIssuesPerKind?: number;
+  /** Accept a graph with no task (a run held open whose tasks are added as it runs). @default false */
+  readonly allowEmpty?: boolean;
 }
 
 /** Checks a task list for everything that would make it unrunnable, reporting every problem at once. */
@@ -32,7 +34,7 @@ export function validateGraph(tasks: readonly TaskSpec[], options: GraphValidati
     if (count <= maxIssues) issues.push(issue);
   };
 
-  if (tasks.length === 0) {
+  if (tasks.length === 0 && options.allowEmpty !== true) {
     return { ok: false, issues: [{ code: 'INVALID_WORKFLOW', message: 'the workflow has no tasks', taskIds: [] }] };
   }
 

@@ -234,7 +234,7 @@ export class AgentOrchestrator {
     await laterTick();
     throwIfAborted(options.signal);
     const config = resolveNewRunConfig(toExplicitRunConfig(this.options), this.ensembleConfig());
-    const runId = createRunId();
+    const runId = this.config.runId ?? createRunId();
     const tasks = this.tasks;
     const settings = this.settings();
     // Validate before touching the journal: an invalid graph, a missing model or an unpriced model under a dollar cap leaves no trace and runs nothing.
@@ -389,7 +389,9 @@ export class AgentOrchestrator {
 
   /** Rejects invalid graphs before anything is journaled or run, and fills per-agent task defaults. */
   private prepareTasks(tasks: readonly TaskSpec[]): TaskGraph {
-    return prepareTaskGraph(tasks, this.agentRegistry(), this.inProcess());
+    // A run held open from the start (a ticket run that follows the queue) may begin with no task: they come later.
+    const isHeldOpen = this.pendingHolds.some((hold) => !hold.isReleased);
+    return prepareTaskGraph(tasks, this.agentRegistry(), this.inProcess(), { allowEmpty: isHeldOpen });
   }
 
   private async runWithStore<T>(body: (store: RunStore | undefined) => Promise<T>): Promise<T> {
@@ -451,6 +453,9 @@ export class AgentOrchestrator {
             },
           });
     const signal = run.signal;
+    // The run keeps its process alive until it ends, also while every task waits for a person or a
+    // held-open run waits for tasks (nothing else of it may be pending then).
+    const keepAlive = setInterval(() => {}, 2 ** 30);
     const onAbort = (): void => this.cancel(abortReason(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -460,6 +465,7 @@ export class AgentOrchestrator {
       if (this.interruption !== undefined) scheduler.interrupt(this.interruption.reason, this.interruption.details);
       return await outcome;
     } finally {
+      clearInterval(keepAlive);
       stopWatching?.();
       signal?.removeEventListener('abort', onAbort);
       if (claim !== undefined) releaseHeldClaim(claim.token);

@@ -44,6 +44,8 @@ export interface OrchestratorConfig extends OrchestratorOptions {
   readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
   /** Runs `cli` agents in windows a person can watch (a ticket run's tmux team, `--tmux`). @default hidden child processes */
   readonly processWindows?: AgentWindowLauncher;
+  /** The new run's id (a ticket run claims its tickets under it before it starts). @default a fresh one */
+  readonly runId?: string;
 }
 
 /** The serialisable part of an {@link OrchestratorConfig}, validated. */
@@ -69,6 +71,7 @@ export function parseOrchestratorConfig(config: OrchestratorConfig): ParsedOrche
     terminalPolicy: _terminalPolicy,
     wrapDispatcher: _wrapDispatcher,
     processWindows: _processWindows,
+    runId: _runId,
     providerPolicy,
     ...serialisable
   } = config;

@@ -6,9 +6,10 @@ import { suggestName } from '../workflows/index.js';
  * Rejects an invalid graph (unknown agents named with a "did you mean"), and gives each task of a
  * file-defined agent that agent's `timeoutMs` when it sets none. Nothing is journaled or run yet.
  */
-export function prepareTaskGraph(tasks: readonly TaskSpec[], registry: AgentRegistry, inProcess: ReadonlyMap<string, InProcessAgent>): TaskGraph {
+export function prepareTaskGraph(tasks: readonly TaskSpec[], registry: AgentRegistry, inProcess: ReadonlyMap<string, InProcessAgent>, options: { readonly allowEmpty?: boolean } = {}): TaskGraph {
   const graph = assertValidGraph(
     validateGraph(tasks, {
+      ...(options.allowEmpty === true ? { allowEmpty: true } : {}),
       isKnownAgent: (name) => inProcess.has(name) || registry.has(name),
       suggestAgent: (name) => suggestName(name, [...inProcess.keys(), ...registry.list().map((agent) => agent.name)]),
     }),

@@ -18,6 +18,7 @@ import {
 } from '../codebase/index.js';
 import { openRunStore, type RunStore, type TicketRecord } from '../store/index.js';
 import { AgentOrchestrator } from './agent-orchestrator.js';
+import { createRunId } from './run-id.js';
 import type { OrchestratorConfig } from './orchestrator-config.js';
 
 /** The workflow id of ticket runs: `resume` knows them by it. */
@@ -63,18 +64,26 @@ export async function prepareTicketRun(request: TicketRunRequest, input: TicketR
   const wiring = await openWiring(request, options);
   const { store, registry } = wiring;
   try {
-    const plan = planTickets(store.codebase.listTickets({ status: 'queued' }), store, options, registry);
+    // The tickets are claimed under the new run's id before it starts (one compare-and-set each), so
+    // two runs started at once split the queue instead of racing for the same tickets.
+    const runId = createRunId();
+    const now = Date.now();
+    const claimed = store.codebase.listTickets({ status: 'queued' }).filter((ticket) => ticket.runId === undefined && store.codebase.claimTicket(ticket.id, runId, now) !== undefined);
+    const plan = planTickets(claimed.map((ticket) => store.codebase.getTicket(ticket.id) ?? ticket), store, options, registry);
+    const planned = new Set(plan.tasks.map((task) => task.id));
+    for (const ticket of claimed) if (!planned.has(ticket.id)) store.codebase.updateTicket(ticket.id, { runId: null }, now);
     if (plan.tasks.length === 0 && !options.follow) {
       const why = plan.skipped.length === 0 ? 'no ticket is queued (add one with `ensemble tickets add`)' : plan.skipped.map((entry) => `${entry.ticketId}: ${entry.reason}`).join('; ');
       throw new EnsembleError('INVALID_INPUT', `nothing to run: ${why}`, { details: { skipped: plan.skipped } });
     }
-    const orchestrator = createTicketOrchestrator(request, options, wiring);
+    wiring.runId = runId;
+    const orchestrator = createTicketOrchestrator(request, options, wiring, runId);
     orchestrator.addTasks(plan.tasks);
     return {
       orchestrator,
       ticketIds: plan.tasks.map((task) => task.id),
       skipped: plan.skipped,
-      start: (startOptions = {}) => driveTicketRun(orchestrator, wiring, options, (running) => running.execute(startOptions), plan.tasks.map((task) => task.id), startOptions.signal),
+      start: (startOptions = {}) => driveTicketRun(orchestrator, wiring, options, (running) => running.execute(startOptions), plan.tasks.map((task) => task.id), startOptions.signal, true),
     };
   } catch (error) {
     store.close();
@@ -102,7 +111,7 @@ export async function prepareTicketResume(request: TicketRunRequest, runId: stri
     orchestrator,
     ticketIds,
     skipped: [],
-    start: (startOptions = {}) => driveTicketRun(orchestrator, wiring, options, (running) => running.resume(runId, startOptions), ticketIds, startOptions.signal),
+    start: (startOptions = {}) => driveTicketRun(orchestrator, wiring, options, (running) => running.resume(runId, startOptions), ticketIds, startOptions.signal, false),
   };
 }
 
@@ -163,7 +172,7 @@ async function openWiring(request: TicketRunRequest, options: TicketRunOptions):
   return wiring;
 }
 
-function createTicketOrchestrator(request: TicketRunRequest, options: TicketRunOptions, wiring: TicketWiring): AgentOrchestrator {
+function createTicketOrchestrator(request: TicketRunRequest, options: TicketRunOptions, wiring: TicketWiring, newRunId?: string): AgentOrchestrator {
   const { store, admission } = wiring;
   const runIdOf = (): string => {
     const runId = wiring.runId ?? wiring.orchestrator?.runId;
@@ -193,6 +202,7 @@ function createTicketOrchestrator(request: TicketRunRequest, options: TicketRunO
   const orchestrator = new AgentOrchestrator({
     ...request.orchestrator,
     registry: wiring.registry,
+    ...(newRunId === undefined ? {} : { runId: newRunId }),
     store: request.storePath,
     workspaceDir: wiring.repo,
     ...(request.agentDirs === undefined ? {} : { agentDirs: request.agentDirs.map((dir) => resolve(dir)) }),
@@ -236,6 +246,8 @@ async function driveTicketRun(
   start: (orchestrator: AgentOrchestrator) => Promise<RunOutcome>,
   ticketIds: readonly string[],
   signal: AbortSignal | undefined,
+  /** A new run: if it cannot start, the tickets it claimed go back to the queue. */
+  isNew: boolean,
 ): Promise<RunOutcome> {
   const { store } = wiring;
   const inRun = new Set(ticketIds);
@@ -253,7 +265,13 @@ async function driveTicketRun(
   poll.unref();
   const stopCadence = wiring.team === undefined ? undefined : startTeamCadence(orchestrator, wiring, options);
   try {
-    const outcome = await start(orchestrator);
+    let outcome: RunOutcome;
+    try {
+      outcome = await start(orchestrator);
+    } catch (error) {
+      if (isNew && wiring.runId !== undefined && store.getRun(wiring.runId) === undefined) releaseClaims(store, wiring.runId);
+      throw error;
+    }
     requeueUnfinished(store, outcome);
     return outcome;
   } finally {
@@ -331,11 +349,25 @@ function requeueUnfinished(store: RunStore, outcome: RunOutcome): void {
   }
 }
 
+/** The tickets a run that never started had claimed go back to the queue. */
+function releaseClaims(store: RunStore, runId: string): void {
+  const now = Date.now();
+  for (const ticket of store.codebase.listTickets()) if (ticket.runId === runId) store.codebase.updateTicket(ticket.id, { runId: null, assignee: null, status: 'queued' }, now);
+}
+
 /** A `follow` run takes on tickets queued since it started. */
 function addQueuedTickets(orchestrator: AgentOrchestrator, wiring: TicketWiring, options: TicketRunOptions, inRun: Set<string>): void {
-  const fresh = wiring.store.codebase.listTickets({ status: 'queued' }).filter((ticket) => !inRun.has(ticket.id) && ticket.runId === undefined);
+  const runId = wiring.runId ?? orchestrator.runId;
+  if (runId === undefined) return;
+  const now = Date.now();
+  const fresh = wiring.store.codebase
+    .listTickets({ status: 'queued' })
+    .filter((ticket) => !inRun.has(ticket.id) && ticket.runId === undefined && wiring.store.codebase.claimTicket(ticket.id, runId, now) !== undefined);
   if (fresh.length === 0) return;
   const plan = planTickets(fresh, wiring.store, options, wiring.registry, inRun);
+  const planned = new Set(plan.tasks.map((task) => task.id));
+  // Left out for now (a dependency not done yet): unclaimed, so a later poll (or another run) takes them.
+  for (const ticket of fresh) if (!planned.has(ticket.id)) wiring.store.codebase.updateTicket(ticket.id, { runId: null }, now);
   if (plan.tasks.length === 0) return;
   orchestrator.addTasks(plan.tasks);
   for (const task of plan.tasks) inRun.add(task.id);

@@ -176,7 +176,8 @@ describe('leases', () => {
       writeFileSync(join(folder, 'go'), '');
       const results = (await Promise.all(racers.map(({ exited }) => exited))).map((output) => JSON.parse(output) as { wins: number; violations: number });
       expect(results.map((result) => result.violations)).toEqual([0, 0]);
-      expect(results.every((result) => result.wins > 0)).toBe(true);
+      // Someone won (under load one racer may finish all its rounds before the other starts: no fairness is promised).
+      expect(results.some((result) => result.wins > 0)).toBe(true);
     } finally {
       for (const { racer } of racers) if (racer.exitCode === null) racer.kill();
     }

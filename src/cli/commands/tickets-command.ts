@@ -49,7 +49,7 @@ export function registerTicketsCommands(program: Command, action: ActionFactory,
     .option('--labels <labels>', 'labels: x,y')
     .option('--capability <name>', 'what the member that works it must be able to do')
     .option('--agent <name>', 'the agent that must work it')
-    .option('--verify <command>', "a command that must succeed after the change, run without a shell: 'npm test'")
+    .option('--verify <command>', "a command that must succeed after the change, run without a shell (e.g. 'npm test')")
     .action(action((context, title: string, flags: AddFlags) => addTicket(context, title, flags)));
   tickets
     .command('list')

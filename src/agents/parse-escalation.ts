@@ -1,4 +1,4 @@
-import { EnsembleError, toEscalationRequest } from '../core/index.js';
+import { EnsembleError, findFencedBlocks, toEscalationRequest } from '../core/index.js';
 import type { EscalationRequest } from '../core/index.js';
 
 /** What {@link parseEscalation} found in an agent's output. */
@@ -13,7 +13,6 @@ export interface ParsedEscalation {
 const OPEN_TAG = /<escalate\b([^<>]*)>/gi;
 const CLOSE_TAG = /<\/escalate\s*>/gi;
 const ATTRIBUTE = /([a-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
-const FENCE = /^[ \t]{0,3}(`{3,}|~{3,})/;
 const OPTION_LINE = /^(?:[-*+]|\d{1,2}[.)])\s+(.+)$/;
 const ENTITIES: Readonly<Record<string, string>> = { '&quot;': '"', '&apos;': "'", '&#39;': "'", '&lt;': '<', '&gt;': '>', '&amp;': '&' };
 
@@ -106,20 +105,3 @@ function decodeEntities(text: string): string {
   return text.replace(/&(?:quot|apos|#39|lt|gt|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
-/** The character ranges of fenced code blocks (``` or ~~~, closed by the same fence or the end). */
-function findFencedBlocks(text: string): { readonly start: number; readonly end: number }[] {
-  const blocks: { start: number; end: number }[] = [];
-  let offset = 0;
-  let openFence: { readonly marker: string; readonly start: number } | undefined;
-  for (const line of text.split('\n')) {
-    const fence = FENCE.exec(line)?.[1];
-    if (openFence === undefined && fence !== undefined) openFence = { marker: fence, start: offset };
-    else if (openFence !== undefined && fence !== undefined && fence[0] === openFence.marker[0] && fence.length >= openFence.marker.length && line.trim() === fence) {
-      blocks.push({ start: openFence.start, end: offset + line.length });
-      openFence = undefined;
-    }
-    offset += line.length + 1;
-  }
-  if (openFence !== undefined) blocks.push({ start: openFence.start, end: text.length });
-  return blocks;
-}

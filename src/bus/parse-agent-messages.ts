@@ -1,4 +1,4 @@
-import { BROADCAST_RECIPIENT, MESSAGE_TYPES } from '../core/index.js';
+import { BROADCAST_RECIPIENT, findFencedBlocks, MESSAGE_TYPES } from '../core/index.js';
 import type { MessageType, OutgoingMessage } from '../core/index.js';
 
 /** What {@link parseAgentMessages} found in an agent's output. */
@@ -15,7 +15,6 @@ export interface ParsedAgentMessages {
 const OPEN_TAG = /<agent_message\b([^<>]*)>/gi;
 const CLOSE_TAG = /<\/agent_message\s*>/gi;
 const ATTRIBUTE = /([a-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
-const FENCE = /^[ \t]{0,3}(`{3,}|~{3,})/;
 
 interface Span {
   readonly start: number;
@@ -101,23 +100,6 @@ function findNextOpen(output: string, from: number): number | undefined {
   return pattern.exec(output)?.index;
 }
 
-/** The character ranges of fenced code blocks (``` or ~~~, closed by the same fence or the end). */
-function findFencedBlocks(text: string): Span[] {
-  const blocks: Span[] = [];
-  let offset = 0;
-  let openFence: { readonly marker: string; readonly start: number } | undefined;
-  for (const line of text.split('\n')) {
-    const fence = FENCE.exec(line)?.[1];
-    if (openFence === undefined && fence !== undefined) openFence = { marker: fence, start: offset };
-    else if (openFence !== undefined && fence !== undefined && fence[0] === openFence.marker[0] && fence.length >= openFence.marker.length && line.trim() === fence) {
-      blocks.push({ start: openFence.start, end: offset + line.length });
-      openFence = undefined;
-    }
-    offset += line.length + 1;
-  }
-  if (openFence !== undefined) blocks.push({ start: openFence.start, end: text.length });
-  return blocks;
-}
 
 function isInside(position: number, spans: readonly Span[]): boolean {
   return spans.some((span) => position >= span.start && position < span.end);

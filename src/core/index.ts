@@ -101,6 +101,9 @@ export type {
   TaskFailure,
   TerminalDecision,
 } from './ports.js';
+/** The fenced code blocks of a Markdown text: tags inside them are shown, not meant. */
+export { findFencedBlocks } from './find-fenced-blocks.js';
+export type { TextSpan } from './find-fenced-blocks.js';
 /** Escalations: what an agent asks a person, its place in the human queue, and the answer handed to the next attempt. */
 export { toEscalationRequest, escalationPriority, composeGuidanceText, toGuidanceEntry } from './escalation.js';
 export type { EscalationRequest, OpenEscalation, EscalationGuidance } from './escalation.js';

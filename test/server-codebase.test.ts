@@ -38,8 +38,10 @@ describe('ensemble serve: escalations, tickets, locks and reviews of the shared 
   });
 
   it('lists open escalations by priority with their run status, and every status with ?status=all', async () => {
-    const low = seedEscalation(server.store, { runId: 'run-low', taskId: 'design', ticketId: 'T-1', member: 'coder-1', priority: 3 });
-    const high = seedEscalation(server.store, { runId: 'run-high', taskId: 'schema', triggerType: 'data', reason: 'Drop the column?', priority: 9, deadlineAt: 50_000 });
+    // Opened just now: the queue raises an escalation's priority as it waits.
+    const now = Date.now();
+    const low = seedEscalation(server.store, { runId: 'run-low', taskId: 'design', ticketId: 'T-1', member: 'coder-1', priority: 3, openedAt: now });
+    const high = seedEscalation(server.store, { runId: 'run-high', taskId: 'schema', triggerType: 'data', reason: 'Drop the column?', priority: 9, openedAt: now, deadlineAt: now + 50_000 });
     const { escalations } = await getJson<{ escalations: Record<string, unknown>[] }>('/api/escalations');
     expect(escalations.map((escalation) => escalation['id'])).toEqual([high, low]);
     expect(escalations[1]).toMatchObject({
@@ -58,7 +60,7 @@ describe('ensemble serve: escalations, tickets, locks and reviews of the shared 
     });
     // The seeded runs' owner is a process of another host: they read as running until it is judged.
     expect(typeof escalations[0]!['runStatus']).toBe('string');
-    expect(escalations[0]).toMatchObject({ deadlineAt: 50_000, triggerType: 'data' });
+    expect(escalations[0]).toMatchObject({ deadlineAt: now + 50_000, triggerType: 'data' });
 
     expect((await post(`/api/escalations/${high}/answer`, { guidance: 'Keep it' })).status).toBe(200);
     expect((await getJson<{ escalations: { id: string }[] }>('/api/escalations')).escalations.map((escalation) => escalation.id)).toEqual([low]);

@@ -276,6 +276,21 @@ describe('escalations', () => {
     expect(store.codebase.listEscalations({ runId: 'r1', status: 'open' })).toEqual([]);
   });
 
+  it('ranks the human queue by priority raised with the wait: an old escalation overtakes a newer, higher one', () => {
+    const { append } = startRun('r3', ['old', 'new']);
+    seq = 7;
+    const hour = 3_600_000;
+    append(open('r3', 'old', 1_000, { priority: 5 }), open('r3', 'new', 1_000 + hour, { priority: 7 }));
+    // Stored order: by the priority they were opened with.
+    expect(store.codebase.listEscalations({ status: 'open' }).map((record) => record.taskId)).toEqual(['new', 'old']);
+    // An hour later the old one has risen four steps (one per quarter hour) to 9.
+    const ranked = store.codebase.listEscalations({ status: 'open', now: 1_000 + hour });
+    expect(ranked.map((record) => [record.taskId, record.priority])).toEqual([
+      ['old', 9],
+      ['new', 7],
+    ]);
+  });
+
   it('expires with the default guidance, keeps a cancelled or timed-out task\'s open (a resume waits on it again), and refuses events for unknown escalations', () => {
     const { append } = startRun('r2', ['t1', 't2', 't3']);
     seq = 7;

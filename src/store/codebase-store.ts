@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
-import { EnsembleError, globsOverlap, toInputIssues, type ConflictPrediction } from '../core/index.js';
+import { EnsembleError, escalationPriority, globsOverlap, toInputIssues, type ConflictPrediction } from '../core/index.js';
 import {
   acquireLeasesInputSchema,
   answerEscalationInputSchema,
@@ -200,12 +200,14 @@ export class CodebaseStore {
   }
 
   /** Escalations, highest priority first, then oldest first. */
-  listEscalations(options: { readonly status?: EscalationStatus; readonly runId?: string } = {}): EscalationRecord[] {
-    const { status, runId } = parseInput(listEscalationsOptionsSchema, options, 'listEscalations');
-    return this.guard('list escalations', () => {
+  listEscalations(options: { readonly status?: EscalationStatus; readonly runId?: string; readonly now?: number } = {}): EscalationRecord[] {
+    const { now, ...filters } = options;
+    const { status, runId } = parseInput(listEscalationsOptionsSchema, filters, 'listEscalations');
+    const records = this.guard('list escalations', () => {
       const rows: unknown[] = this.statements.listEscalations.all(status ?? null, status ?? null, runId ?? null, runId ?? null);
       return rows.map((row) => toEscalationRecord(row));
     });
+    return now === undefined ? records : rankByWait(records, now);
   }
 
   /** The escalation, or undefined. */
@@ -399,4 +401,13 @@ function invalidInput(path: string, message: string): EnsembleError {
 
 function notFound(message: string, details: Record<string, unknown>): EnsembleError {
   return new EnsembleError('NOT_FOUND', message, { details });
+}
+
+/**
+ * The human queue's order at `now`: an open escalation's priority rises a step for every quarter
+ * hour it has waited (seed: "priority based on ticket priority + wait time"), then oldest first.
+ */
+function rankByWait(records: readonly EscalationRecord[], now: number): EscalationRecord[] {
+  const ranked = records.map((record) => (record.status === 'open' ? { ...record, priority: escalationPriority(record.priority, now - record.openedAt) } : record));
+  return ranked.sort((a, b) => b.priority - a.priority || a.openedAt - b.openedAt);
 }

@@ -30,7 +30,7 @@ export function registerEscalationsCommands(program: Command, action: ActionFact
 
 async function listEscalations(context: CliContext, includeClosed: boolean): Promise<number> {
   const now = Date.now();
-  const escalations = withStore(context, (store) => store.codebase.listEscalations(includeClosed ? {} : { status: 'open' }));
+  const escalations = withStore(context, (store) => store.codebase.listEscalations(includeClosed ? { now: Date.now() } : { status: 'open', now: Date.now() }));
   if (context.options.json) {
     context.printJson({ escalations });
     return EXIT_OK;

@@ -31,7 +31,7 @@ export function addCodebaseRoutes(app: Hono, server: ServerContext): void {
     const query = parseRequest(escalationListQuerySchema, context.req.query(), 'query');
     // Runs whose process died show as interrupted: their escalations can still be answered, and are delivered on resume.
     store.reconcileInterrupted(isOwnerAlive);
-    const records = store.codebase.listEscalations(query.status === 'all' ? {} : { status: query.status });
+    const records = store.codebase.listEscalations(query.status === 'all' ? { now: clock.now() } : { status: query.status, now: clock.now() });
     const statuses = new Map<string, RunStatus | 'removed'>();
     return context.json({ escalations: records.map((record) => toEscalationView(store, record, statuses)) });
   });

@@ -68,7 +68,9 @@ export async function prepareTicketRun(request: TicketRunRequest, input: TicketR
     // two runs started at once split the queue instead of racing for the same tickets.
     const runId = createRunId();
     const now = Date.now();
-    const claimed = store.codebase.listTickets({ status: 'queued' }).filter((ticket) => ticket.runId === undefined && store.codebase.claimTicket(ticket.id, runId, now) !== undefined);
+    // Queued tickets, and those a run that ended without giving them back still names (claimTicket decides).
+    const candidates = store.codebase.listTickets().filter((ticket) => ticket.status === 'queued' || (ticket.status === 'in-progress' && ticket.runId !== undefined));
+    const claimed = candidates.filter((ticket) => store.codebase.claimTicket(ticket.id, runId, now) !== undefined);
     const plan = planTickets(claimed.map((ticket) => store.codebase.getTicket(ticket.id) ?? ticket), store, options, registry);
     const planned = new Set(plan.tasks.map((task) => task.id));
     for (const ticket of claimed) if (!planned.has(ticket.id)) store.codebase.updateTicket(ticket.id, { runId: null }, now);

@@ -25,6 +25,33 @@ beforeEach(() => {
 const lease = { runId: 'r1', taskId: 't1', ttlMs: 1000 } as const;
 
 describe('tickets', () => {
+  it('claims a ticket for one run only; a run that ended without giving it back (cancelled while its process was gone) loses it', () => {
+    const ticket = store.codebase.addTicket({ title: 'Add login' }, 1_000);
+    const config = runConfigSchema.parse({});
+    const createRun = (runId: string) => store.createRun({ runId, workflowName: 'tickets', spec: { tasks: [], config, parameters: {} }, owner: { pid: process.pid, host: 'h' }, createdAt: 1_000 });
+    const first = createRun('run-a');
+    expect(store.codebase.claimTicket(ticket.id, 'run-a', 2_000)?.runId).toBe('run-a');
+    // run-a is running: nobody else gets it; run-a claiming again is a no-op.
+    expect(store.codebase.claimTicket(ticket.id, 'run-b', 2_000)).toBeUndefined();
+    expect(store.codebase.claimTicket(ticket.id, 'run-a', 2_000)?.runId).toBe('run-a');
+    store.codebase.updateTicket(ticket.id, { status: 'in-progress', assignee: 'dev-1' }, 2_100);
+    store.releaseClaim(first, 'interrupted');
+    // Interrupted: resumable, so still its own.
+    expect(store.codebase.claimTicket(ticket.id, 'run-b', 3_000)).toBeUndefined();
+    // `ensemble cancel` of the interrupted run: taken over, then ended cancelled.
+    store.releaseClaim(store.claimRun('run-a', { pid: process.pid, host: 'h' }), 'cancelled');
+    expect(store.runStatus('run-a')).toBe('cancelled');
+    expect(store.codebase.claimTicket(ticket.id, 'run-b', 4_000)).toMatchObject({ runId: 'run-b', status: 'queued' });
+    expect(store.codebase.getTicket(ticket.id)?.assignee).toBeUndefined();
+  });
+
+  it('keeps a ticket claimed by a run not journaled yet for a minute (it claims just before it starts), then frees it', () => {
+    const ticket = store.codebase.addTicket({ title: 'Add login' }, 1_000);
+    expect(store.codebase.claimTicket(ticket.id, 'run-starting', 1_000)?.runId).toBe('run-starting');
+    expect(store.codebase.claimTicket(ticket.id, 'run-other', 30_000)).toBeUndefined();
+    expect(store.codebase.claimTicket(ticket.id, 'run-other', 62_000)?.runId).toBe('run-other');
+  });
+
   it('numbers tickets T-1, T-2 … with defaults filled, and never reuses a number', () => {
     const first = store.codebase.addTicket({ title: 'Add login' }, 10);
     expect(first).toEqual({

@@ -47,6 +47,9 @@ export type AcquireLeasesResult = { readonly ok: true; readonly expiresAt: numbe
  * escalations (rows projected from the journal; only answering writes here) and the review queue.
  * Synchronous; `now` is epoch ms, passed in; every row read back is validated.
  */
+/** How long a run that has not been journaled yet keeps the tickets it claimed, in ms. */
+const UNSTARTED_CLAIM_MS = 60_000;
+
 export class CodebaseStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly acquireTransaction: Database.Transaction<(input: z.output<typeof acquireLeasesInputSchema>, now: number) => AcquireLeasesResult>;
@@ -140,8 +143,10 @@ export class CodebaseStore {
   }
 
   /**
-   * Claims a ticket for a run, in one IMMEDIATE transaction: two processes running tickets at once
-   * never both get it. Resolves with the ticket, or undefined when another run holds it.
+   * Claims a queued ticket for a run, in one IMMEDIATE transaction: two processes running tickets at
+   * once never both get it. A ticket of a run that ended without giving it back (a run cancelled
+   * while its process was gone) is claimable again. Resolves with the ticket, or undefined when a
+   * running (or interrupted, so resumable) run holds it, or it is past being worked (done, in review…).
    * @throws EnsembleError `NOT_FOUND`.
    */
   claimTicket(id: string, runId: string, now: number): TicketRecord | undefined {
@@ -150,11 +155,23 @@ export class CodebaseStore {
         const current = this.findTicketRow(id);
         if (current === undefined) throw notFound(`unknown ticket "${id}"`, { ticketId: id });
         const ticket = toTicketRecord(current);
-        if (ticket.runId !== undefined && ticket.runId !== runId) return undefined;
         if (ticket.runId === runId) return ticket;
-        return this.updateTicket(id, { runId }, now);
+        if (ticket.runId !== undefined && !this.hasEnded(ticket.runId, now - ticket.updatedAt)) return undefined;
+        // Unclaimed, or claimed by a run that ended without giving it back (cancelled while its process was gone).
+        if (ticket.status !== 'queued' && ticket.status !== 'in-progress') return undefined;
+        return this.updateTicket(id, { runId, status: 'queued', assignee: null }, now);
       }).immediate(),
     );
+  }
+
+  /**
+   * Whether a run ended for good: running and interrupted runs still own their tickets. A run not
+   * journaled yet owns them for a minute after claiming (a run claims its tickets just before it starts).
+   */
+  private hasEnded(runId: string, claimAgeMs: number): boolean {
+    const row = this.statements.runStatus.get(runId) as { status: string } | undefined;
+    if (row === undefined) return claimAgeMs > UNSTARTED_CLAIM_MS;
+    return row.status !== 'running' && row.status !== 'interrupted';
   }
 
   /**
@@ -348,6 +365,7 @@ function prepareStatements(database: Database.Database) {
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
     ),
     selectTicket: prepare(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE ticket_number = ?`),
+    runStatus: prepare('SELECT status FROM runs WHERE run_id = ?'),
     listTickets: prepare(`SELECT ${TICKET_COLUMNS} FROM tickets WHERE (? IS NULL OR status = ?) ORDER BY priority DESC, ticket_number LIMIT ?`),
     updateTicket: prepare(
       'UPDATE tickets SET status = ?, run_id = ?, assignee = ?, attempts = ?, flags_json = ?, last_error_json = ?, branch = ?, review_id = ?, ' +

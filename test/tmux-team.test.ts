@@ -11,16 +11,22 @@ import type { TmuxSandbox } from './helpers/tmux-sandbox.js';
 const NODE = process.execPath;
 const ENV = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
 
+/** Whether a process exists and is not a zombie (a dead process its parent, tmux or init, has not reaped yet). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
 }
 
-describe('TmuxTeam on a private tmux server', () => {
+// tmux, node and the window runner start slowly on a loaded 2-core runner: generous bounds, all finite.
+describe('TmuxTeam on a private tmux server', { timeout: 90_000 }, () => {
   let runnerFolder: string;
   let runnerPath: string;
   let sandbox: TmuxSandbox;
@@ -137,6 +143,8 @@ describe('TmuxTeam on a private tmux server', () => {
     expect(started).toBeDefined();
     expect(isAlive(started!.pid)).toBe(false);
     expect(isAlive(grandchild)).toBe(false);
+    // The window's runner exits on its own once its program is gone: give it a moment under load.
+    for (let waits = 0; waits < 100 && isAlive(started!.runnerPid); waits++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(isAlive(started!.runnerPid)).toBe(false);
   });
 

@@ -63,7 +63,7 @@ export function createTmuxSandbox(options: { readonly runnerPath?: string } = {}
 }
 
 /** Polls `probe` every 50 ms until it returns a value, at most `timeoutMs`; the last probe's answer otherwise throws. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; round < Math.ceil(timeoutMs / 50) + 1; round++) {
     const value = await probe();

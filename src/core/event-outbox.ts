@@ -31,12 +31,13 @@ export class EventOutbox {
     return this.pending.length > 0;
   }
 
-  record<T extends RunEventType>(type: T, payload: EventPayloads[T]): void {
+  /** Records an event stamped now, or at `at` (epoch ms) when the payload holds times computed from it. */
+  record<T extends RunEventType>(type: T, payload: EventPayloads[T], at?: number): void {
     const event = {
       type,
       runId: this.options.runId,
       seq: this.seq++,
-      at: Math.round(this.options.clock.now()),
+      at: at ?? Math.round(this.options.clock.now()),
       ...payload,
     } as unknown as RunEvent;
     this.pending.push(event);

@@ -602,7 +602,8 @@ export class RunScheduler {
   private openEscalation(index: number, attempt: number, duration: number, spend: TaskSpend, decision: Extract<TerminalDecision, { action: 'escalate' }>): void {
     const task = this.tasks[index] as TaskSpec;
     const { escalation } = decision;
-    const now = this.options.clock.now();
+    // One instant for the event and its deadline, so the deadline is exactly `deadlineMs` after the opening.
+    const now = Math.round(this.options.clock.now());
     const escalationId = toEscalationId(this.options.runId, task.id, attempt);
     const deadlineAt = escalation.deadlineMs === undefined ? undefined : now + escalation.deadlineMs;
     this.table.wait(index);
@@ -623,7 +624,7 @@ export class RunScheduler {
       duration,
       usage: spend.usage,
       costUsd: spend.costUsd,
-    });
+    }, now);
     this.escalationCounts.set(task.id, (this.escalationCounts.get(task.id) ?? 0) + 1);
     this.waitOn(index, escalationId, { attempt, reason: escalation.reason, options: escalation.options, ...(deadlineAt === undefined ? {} : { deadlineAt }), ...(escalation.defaultAction === undefined ? {} : { defaultAction: escalation.defaultAction }) });
   }

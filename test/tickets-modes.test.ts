@@ -7,6 +7,7 @@ import { openRunStore, type RunStore } from '../src/store/index.js';
 import { gitIn, makeTicketRepository } from './helpers/git-ticket-repo.js';
 import { createTempFolder, type TempFolder } from './helpers/temp-folder.js';
 import { writeTicketTeam } from './helpers/ticket-team.js';
+import { ticketOverlapMeter } from './helpers/tickets-llm-team.js';
 
 let temp: TempFolder;
 let repo: string;
@@ -29,21 +30,6 @@ afterEach(() => {
 
 const typesOf = (events: readonly RunEvent[], type: RunEvent['type']): RunEvent[] => events.filter((event) => event.type === type);
 
-/** Records, from the events, the largest number of the given tickets running at once. */
-function overlapMeter(ticketIds: readonly string[]): { readonly onEvent: (event: RunEvent) => void; readonly max: () => number } {
-  const running = new Set<string>();
-  let max = 0;
-  return {
-    onEvent: (event) => {
-      if (!('taskId' in event) || !ticketIds.includes(event.taskId)) return;
-      if (event.type === 'task:start') running.add(event.taskId);
-      if (event.type === 'task:complete' || event.type === 'task:error' || event.type === 'task:retry' || event.type === 'escalation:open') running.delete(event.taskId);
-      max = Math.max(max, running.size);
-    },
-    max: () => max,
-  };
-}
-
 describe('tickets run: two agents, overlapping files', () => {
   it('locks: the overlapping tickets never run at once, the independent one runs beside them, each is committed and its leases released', async () => {
     const first = store.codebase.addTicket({ title: 'Edit shared A', files: ['src/shared.ts'], priority: 9 }, Date.now());
@@ -51,7 +37,7 @@ describe('tickets run: two agents, overlapping files', () => {
     const third = store.codebase.addTicket({ title: 'Edit other', files: ['src/other.ts'], priority: 1 }, Date.now());
     const run = await prepareTicketRun({ storePath, workspaceDir: repo, agentDirs: [agentsDir] }, { mode: 'locks', team: [{ member: 'editor-1', agentName: 'editor' }, { member: 'editor-2', agentName: 'editor' }] });
     const events: RunEvent[] = [];
-    const meter = overlapMeter([first.id, second.id]);
+    const meter = ticketOverlapMeter([first.id, second.id]);
     run.orchestrator.on('*', (event: RunEvent) => {
       events.push(event);
       meter.onEvent(event);
@@ -82,7 +68,7 @@ describe('tickets run: two agents, overlapping files', () => {
     store.codebase.addTicket({ title: 'low', files: ['src/other.ts'], priority: 2 }, Date.now());
     store.codebase.addTicket({ title: 'high', files: ['src/shared.ts'], priority: 9 }, Date.now());
     const run = await prepareTicketRun({ storePath, workspaceDir: repo, agentDirs: [agentsDir] }, { mode: 'queue', team: [{ member: 'editor-1', agentName: 'editor' }, { member: 'editor-2', agentName: 'editor' }] });
-    const meter = overlapMeter(['T-1', 'T-2']);
+    const meter = ticketOverlapMeter(['T-1', 'T-2']);
     const events: RunEvent[] = [];
     run.orchestrator.on('*', (event: RunEvent) => {
       events.push(event);
@@ -102,7 +88,7 @@ describe('tickets run: two agents, overlapping files', () => {
       { storePath, workspaceDir: repo, agentDirs: [agentsDir] },
       { mode: 'branches', team: [{ member: 'conflicter-1', agentName: 'conflicter' }, { member: 'conflicter-2', agentName: 'conflicter' }] },
     );
-    const meter = overlapMeter(['T-1', 'T-2']);
+    const meter = ticketOverlapMeter(['T-1', 'T-2']);
     run.orchestrator.on('*', (event: RunEvent) => meter.onEvent(event));
     const outcome = await run.start();
     expect(outcome.status).toBe('succeeded');

@@ -53,7 +53,7 @@ function matches(path: string, pattern: string): boolean {
 function createGuard(held: string[]): LeaseGuard {
   const others = new Map([['src/theirs.ts', 'T-2']]);
   return {
-    checkWrite(paths): LeaseCheck {
+    async checkWrite(paths): Promise<LeaseCheck> {
       for (const path of paths) {
         if (held.some((pattern) => matches(path, pattern))) continue;
         const holder = others.get(path);
@@ -61,7 +61,7 @@ function createGuard(held: string[]): LeaseGuard {
       }
       return { ok: true };
     },
-    request(patterns): LeaseCheck {
+    async request(patterns): Promise<LeaseCheck> {
       const taken = patterns.find((pattern) => [...others.keys()].some((path) => matches(path, pattern)));
       if (taken !== undefined) return { ok: false, message: `${taken} overlaps src/theirs.ts, leased by T-2`, holder: 'T-2' };
       held.push(...patterns);

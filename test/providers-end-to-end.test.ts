@@ -115,11 +115,20 @@ describe('providers fail fast and visibly (issue 6)', () => {
   });
 
   it('a real 429 with retry-after pauses both concurrent llm tasks, then both succeed', async () => {
-    server.enqueue(openAiErrorReply(429, 'Rate limit reached', { 'retry-after': '1' }));
-    server.setDefault(answer());
     const clock = new ManualClock(0);
-    // One call at a time, so the second task is queued when the 429 comes back.
+    // One call at a time, so the other task queues in the governor behind the call that gets the 429.
     const governor = createProviderGovernor({ clock, initialConcurrency: 1 });
+    // Under load the 429 could come back before the other task reached the governor (and time moved on
+    // past the pause), or that task's call could be the first: the server holds the 429 until the other
+    // task is queued, and the test reads which task it answered.
+    let limitedPrompt: string | undefined;
+    server.enqueue(async (request, response) => {
+      limitedPrompt = JSON.stringify(request.body).includes('Plan A') ? 'Plan A' : 'Plan B';
+      const deadline = Date.now() + 10_000;
+      while (governor.stats('openai').waiting < 1 && Date.now() < deadline) await sleep(5);
+      openAiErrorReply(429, 'Rate limit reached', { 'retry-after': '1' })(request, response);
+    });
+    server.setDefault(answer());
     const { orchestrator: run, events } = orchestrator({ clock, governor });
     run.addTasks([
       { id: 'first', agentName: 'analyzer', prompt: 'Plan A', priority: 10 },
@@ -128,13 +137,14 @@ describe('providers fail fast and visibly (issue 6)', () => {
     const outcome = await driveToEnd(clock, governor, run.execute());
     expect(outcome.status).toBe('succeeded');
     expect(server.requests).toHaveLength(3);
+    const limitedTask = limitedPrompt === 'Plan A' ? 'first' : 'second';
     const pauses = ofType(events, 'provider:pause').filter((event) => event.reason === 'rate-limited');
     expect(new Set(pauses.map((event) => event.taskId))).toEqual(new Set(['first', 'second']));
     for (const pause of pauses) expect(pause).toMatchObject({ provider: 'openai', waitMs: 1000, error: { code: 'PROVIDER_RATE_LIMITED' } });
     // The task that got the 429 is retried by its task policy, no sooner than retry-after.
     const retries = ofType(events, 'task:retry');
     expect(retries).toHaveLength(1);
-    expect(retries[0]).toMatchObject({ taskId: 'first', error: { code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 1000 } });
+    expect(retries[0]).toMatchObject({ taskId: limitedTask, error: { code: 'PROVIDER_RATE_LIMITED', retryAfterMs: 1000 } });
     expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(1000);
     expect(ofType(events, 'task:complete').map((event) => event.taskId).sort()).toEqual(['first', 'second']);
   });

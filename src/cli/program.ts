@@ -16,6 +16,7 @@ import {
   registerRunCommand,
   registerRunsCommands,
   registerServeCommand,
+  registerWorkerCommand,
   registerTicketsCommands,
   registerTicketsRunCommand,
   registerWorkflowsCommands,
@@ -65,6 +66,8 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()):
   registerChatCommand(program, action);
   registerConsultCommand(program, action);
   registerServeCommand(program, action);
+  // Scale-out (issue 11): workers of distributed runs, on any machine that reaches the run's Redis.
+  registerWorkerCommand(program, action);
   registerMeetingCommand(program, action);
   registerMeetingsCommands(program, action);
   registerMemoryCommands(program, action);

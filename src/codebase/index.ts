@@ -36,6 +36,14 @@ export {
   pickAssignment,
 } from './tickets/index.js';
 export type { IsolationMode, TeamMember, TicketRunOptions, TicketRunOptionsInput, TicketFailureNotes, FailedTicket } from './tickets/index.js';
+/**
+ * What every `LeaseGuard` answers (SQLite or Redis table), decided from one read of its table:
+ * `checkLeasedWrite` a write's refusal naming the path and holder, `toLeaseRefusal` a refused
+ * request naming each conflict, `toRequestedPatterns` a request's patterns trimmed, and
+ * `EMPTY_LEASE_REQUEST` the answer to a request naming nothing.
+ */
+export { checkLeasedWrite, toLeaseRefusal, toRequestedPatterns, EMPTY_LEASE_REQUEST } from './tickets/index.js';
+export type { LeasedWriteInput } from './tickets/index.js';
 /** The review queue of mode `branches`. */
 export { ReviewQueue } from './review/index.js';
 /** The branch checked out in a repository's main worktree. */

@@ -47,6 +47,8 @@ export interface EnsembleConfig {
   readonly mcpServers?: Readonly<Record<string, McpServerEntry>>;
   /** The file's `providerPolicy` (validated; defaults not filled, so the library's own can be merged over it). */
   readonly providerPolicy?: ProviderPolicyInput;
+  /** The file's `redis` URL (the CLI's `--redis` and ENSEMBLE_REDIS_URL win over it). */
+  readonly redis?: string;
 }
 
 /**
@@ -76,6 +78,7 @@ export function loadEnsembleConfig(options: LoadEnsembleConfigOptions): Ensemble
     ...(file.permissions === undefined ? {} : { permissions: file.permissions }),
     ...(file.mcpServers === undefined ? {} : { mcpServers: file.mcpServers }),
     ...(file.providerPolicy === undefined ? {} : { providerPolicy: file.providerPolicy }),
+    ...(file.redis === undefined ? {} : { redis: file.redis }),
   };
 }
 

@@ -87,6 +87,8 @@ export const ensembleConfigFileSchema = z.strictObject({
   mcpServers: mcpServersConfigSchema.optional(),
   /** How model calls are governed: concurrency, circuit breaker, stream idle timeout, llm task defaults. */
   providerPolicy: providerPolicyInputSchema.optional(),
+  /** Redis of the worker queue (`redis://host:6379`): runs go to `ensemble worker` processes; `--redis` and ENSEMBLE_REDIS_URL win over it. */
+  redis: z.string().trim().min(1).optional(),
 });
 
 /** A validated `ensemble.config.yaml`. */

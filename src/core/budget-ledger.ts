@@ -241,16 +241,38 @@ function refusalOf(charge: BudgetCharge, lines: readonly Line[]): EnsembleError 
     const crossesTokens = cap.tokens !== undefined && account.committedTokens + charge.tokens > cap.tokens;
     const crossesCost = cap.costUsd !== undefined && account.committedCostUsd + charge.costUsd > cap.costUsd;
     if (!crossesTokens && !crossesCost) continue;
-    const what = crossesTokens ? `${cap.tokens} tokens` : `$${cap.costUsd}`;
-    const label = scope === 'run' ? 'the run' : `${scope} "${name}"`;
-    const committed = { tokens: account.committedTokens, costUsd: account.committedCostUsd };
-    const held = { tokens: account.heldTokens, costUsd: account.heldCostUsd };
-    return new EnsembleError(
-      'BUDGET_EXCEEDED',
-      `task "${charge.taskId}" stopped: its model call could use ${charge.tokens} tokens ($${charge.costUsd.toFixed(4)}), which would cross the ${what} cap of ${label} ` +
-        `(committed: ${committed.tokens} tokens, $${committed.costUsd.toFixed(4)}; held by calls in flight: ${held.tokens} tokens, $${held.costUsd.toFixed(4)})`,
-      { retryable: false, details: { cap: scope, name, limit: cap, committed, held, requested: { tokens: charge.tokens, costUsd: charge.costUsd } } },
-    );
+    return budgetExceededError(charge, {
+      scope,
+      name,
+      cap,
+      crosses: crossesTokens ? 'tokens' : 'costUsd',
+      committed: { tokens: account.committedTokens, costUsd: account.committedCostUsd },
+      held: { tokens: account.heldTokens, costUsd: account.heldCostUsd },
+    });
   }
   return undefined;
+}
+
+/** Which cap a refused charge would cross, and the account it was checked against. */
+export interface BudgetRefusal {
+  readonly scope: BudgetScope;
+  readonly name: string;
+  readonly cap: BudgetCap;
+  /** The bound crossed: tokens, else dollars. */
+  readonly crosses: 'tokens' | 'costUsd';
+  readonly committed: { readonly tokens: number; readonly costUsd: number };
+  readonly held: { readonly tokens: number; readonly costUsd: number };
+}
+
+/** The BUDGET_EXCEEDED every ledger (memory, Redis) refuses with: it names the task, the cap and the amounts. */
+export function budgetExceededError(charge: BudgetCharge, refusal: BudgetRefusal): EnsembleError {
+  const { scope, name, cap, committed, held } = refusal;
+  const what = refusal.crosses === 'tokens' ? `${cap.tokens} tokens` : `$${cap.costUsd}`;
+  const label = scope === 'run' ? 'the run' : `${scope} "${name}"`;
+  return new EnsembleError(
+    'BUDGET_EXCEEDED',
+    `task "${charge.taskId}" stopped: its model call could use ${charge.tokens} tokens ($${charge.costUsd.toFixed(4)}), which would cross the ${what} cap of ${label} ` +
+      `(committed: ${committed.tokens} tokens, $${committed.costUsd.toFixed(4)}; held by calls in flight: ${held.tokens} tokens, $${held.costUsd.toFixed(4)})`,
+    { retryable: false, details: { cap: scope, name, limit: cap, committed, held, requested: { tokens: charge.tokens, costUsd: charge.costUsd } } },
+  );
 }

@@ -74,6 +74,8 @@ export const ERROR_SURFACES = {
   GIT_FAILED: INTERNAL,
   // tmux is missing or refused a command (`apt-get install tmux`).
   TMUX_FAILED: INTERNAL,
+  // `--redis` names a server that does not answer: start it, or fix the URL.
+  REDIS_UNAVAILABLE: UNAVAILABLE,
   NOT_FOUND,
   METHOD_NOT_ALLOWED: { exitCode: 2, httpStatus: 405 },
   PAYLOAD_TOO_LARGE: { exitCode: 2, httpStatus: 413 },

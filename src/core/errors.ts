@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'MERGE_CONFLICT',
   'GIT_FAILED',
   'TMUX_FAILED',
+  // Scale-out: the Redis server behind the task queue, bus and shared state cannot be reached.
+  'REDIS_UNAVAILABLE',
   // The HTTP API's own refusals (a route, a method, a body, a token, a rate limit).
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

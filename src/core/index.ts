@@ -133,8 +133,8 @@ export type { ReapedProcessGroup, SchedulerPrior } from './resume-prior.js';
 export { EventHub } from './event-hub.js';
 export { ManualClock } from './manual-clock.js';
 export type { RunEventListener, AnyRunEventListener } from './event-hub.js';
-export { BudgetLedger, hasCostCap, budgetCapsOf, createRunBudget } from './budget-ledger.js';
-export type { BudgetCaps, BudgetCharge, BudgetScope } from './budget-ledger.js';
+export { BudgetLedger, hasCostCap, budgetCapsOf, createRunBudget, budgetExceededError } from './budget-ledger.js';
+export type { BudgetCaps, BudgetCharge, BudgetScope, BudgetRefusal } from './budget-ledger.js';
 /** The heartbeat rule of run ownership: a heartbeat older than its stale limit means the owner is gone. */
 export { DEFAULT_STALE_AFTER_MS, isHeartbeatStale } from './heartbeat.js';
 export { createRandom } from './create-random.js';

@@ -117,16 +117,20 @@ export interface DispatchContext {
   readonly member?: string;
 }
 
-/** What a running task may write under file leases, and how it asks for more. */
+/**
+ * What a running task may write under file leases, and how it asks for more. Async: the lease table
+ * may live in another process (Redis with `--redis`), and every answer reads it, so a lease granted
+ * or released elsewhere counts at once.
+ */
 export interface LeaseGuard {
   /**
    * Whether the task may write these workspace-relative POSIX paths: ok, or a refusal naming the
    * path and (when another task holds it) the holder, for the model to read.
    */
-  checkWrite(paths: readonly string[]): LeaseCheck;
+  checkWrite(paths: readonly string[]): Promise<LeaseCheck>;
   /** Asks for leases on more paths or globs: granted unless another owner holds an overlapping one. */
-  request(patterns: readonly string[]): LeaseCheck;
-  /** The paths and globs the task holds. */
+  request(patterns: readonly string[]): Promise<LeaseCheck>;
+  /** The paths and globs the task holds, as the guard last saw them (sync: no round trip to the table). */
   held(): readonly string[];
 }
 

@@ -19,6 +19,7 @@ import {
   type EventPayloads,
   type TaskEventType,
   type TaskStatus,
+  type Logger,
 } from '../core/index.js';
 import {
   buildAgentEnvironment,
@@ -31,6 +32,7 @@ import {
   type AgentRegistry,
   type InProcessAgent,
   type LlmRuntime,
+  type LocalDispatcher,
 } from '../agents/index.js';
 import { dirname } from 'node:path';
 import { defaultProviderGovernor } from '../providers/index.js';
@@ -40,13 +42,15 @@ import { currentOwner, holdClaim, releaseHeldClaim, stderrLogger, systemClock } 
 import { resolveProviderPolicy, type EnsembleConfig, type ProviderPolicy, type ProviderPolicyInput } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { createRunId } from './run-id.js';
+import { openDistributedRun, type DistributedRun } from './distributed-run.js';
+import { checkRedisReachable } from '../distributed/index.js';
 import { createRunLlmRuntime } from './create-run-llm-runtime.js';
 import { createRunScheduler, type ScheduledRun } from './create-run-scheduler.js';
 import { describeOverrides } from './describe-overrides.js';
 import { parseOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
 import { prepareTaskGraph, withAgentDefaults } from './prepare-task-graph.js';
 import { resolveEnsembleConfig } from './resolve-ensemble-config.js';
-import { resolveNewRunConfig, resolveNewRunSettings, resolveResumeSettings, toExplicitRunConfig, toExplicitSettings, type ResolvedRunSettings } from './resolve-run-settings.js';
+import { resolveNewRunConfig, resolveNewRunSettings, resolveResumeSettings, toExplicitRunConfig, toExplicitSettings, toStoredSettings, type ResolvedRunSettings } from './resolve-run-settings.js';
 import type { ResumeOptions, ResumeOutcome, RunOptions } from './run-options.js';
 import type { ParsedOrchestratorOptions } from './schema.js';
 import { findResumableRun, takeOverRun } from './take-over-run.js';
@@ -62,7 +66,10 @@ export class AgentOrchestrator {
   private readonly options: ParsedOrchestratorOptions;
   private readonly hub: EventHub;
   private readonly bus: MessageBus;
+  /** The run's Redis side while a distributed run (`redis`) executes: its bus replaces {@link bus}. */
+  private distributed: DistributedRun | undefined;
   private readonly warn: (message: string) => void;
+  private readonly logger: Logger;
   private readonly tasks: TaskSpec[] = [];
   private readonly localAgents = new Map<string, InProcessAgent>();
   private registry: AgentRegistry | undefined;
@@ -93,6 +100,7 @@ export class AgentOrchestrator {
     this.options = options;
     this.registry = config.registry;
     const logger = config.logger ?? stderrLogger;
+    this.logger = logger;
     this.warn = config.onWarning ?? ((message) => logger.warn(message));
     this.hub = new EventHub(config.onListenerError ?? ((error, event) => logger.error(`a listener of ${event.type} threw`, error)));
     this.bus = config.bus ?? new MemoryMessageBus({ logger });
@@ -100,7 +108,7 @@ export class AgentOrchestrator {
     this.hub.on('agent:message', (event) => {
       if (event.messageId === undefined) return;
       const { messageId, runId, taskId, from, to, messageType, content, inReplyTo, at } = event;
-      this.bus.publish({ messageId, runId, taskId, from, to, messageType, content, ...(inReplyTo === undefined ? {} : { inReplyTo }), at }).catch((error: unknown) => {
+      (this.distributed?.bus ?? this.bus).publish({ messageId, runId, taskId, from, to, messageType, content, ...(inReplyTo === undefined ? {} : { inReplyTo }), at }).catch((error: unknown) => {
         logger.error(`could not publish message ${messageId} on the run's bus`, error);
       });
     });
@@ -239,12 +247,14 @@ export class AgentOrchestrator {
     const settings = this.settings();
     // Validate before touching the journal: an invalid graph, a missing model or an unpriced model under a dollar cap leaves no trace and runs nothing.
     const prepared = await this.prepareLlm(this.prepareTasks(tasks), config, options.signal);
+    // A distributed run whose Redis does not answer fails here, before it is journaled.
+    if (settings.redis !== undefined) await checkRedisReachable(settings.redis);
     return this.runWithStore(async (store) => {
       const claim = store?.createRun({
         runId,
         workflowName: this.options.workflowName ?? 'workflow',
         ...(this.options.workflowId === undefined ? {} : { workflowId: this.options.workflowId }),
-        spec: { tasks, config, parameters: this.options.parameters ?? {}, settings },
+        spec: { tasks, config, parameters: this.options.parameters ?? {}, settings: toStoredSettings(settings) },
         owner: currentOwner(),
         createdAt: (this.config.clock ?? systemClock).now(),
         staleAfterMs: this.options.staleAfterMs,
@@ -274,6 +284,8 @@ export class AgentOrchestrator {
       this.ensembleConfig();
       // Tasks added while it ran (a meeting's rounds) are part of its graph again.
       const prepared = await this.prepareLlm(this.prepareTasks([...run.spec.tasks, ...store.addedTasks(runId)]), resolved.config, options.signal);
+      // Before the run is taken over: a resume that cannot reach the run's queue leaves it as it was.
+      if (resolved.settings.redis !== undefined) await checkRedisReachable(resolved.settings.redis);
       const { claim, prior } = await takeOverRun({
         store,
         run,
@@ -284,6 +296,7 @@ export class AgentOrchestrator {
         orphanGraceMs: this.options.orphanGraceMs,
         onOverrides: options.onOverrides ?? ((overrides) => this.warn(describeOverrides(runId, overrides))),
         signal: options.signal,
+        isDistributed: resolved.settings.redis !== undefined,
       });
       const outcome = await this.runScheduler({
         runId,
@@ -419,8 +432,24 @@ export class AgentOrchestrator {
     try {
       // A bad .mcp.json fails the run here, before any task starts; servers start when a task first needs one.
       mcp = await this.openMcpServers();
+      // `redis`: tasks go to `ensemble worker` processes; Redis must answer before anything is queued.
+      const redis = this.settings().redis;
+      if (redis !== undefined) {
+        this.distributed = await openDistributedRun({
+          url: redis,
+          prefix: this.options.redisPrefix,
+          runId,
+          graph: run.graph,
+          caps: budgetCapsOf(run.config, run.graph.tasks),
+          prior: run.prior,
+          store,
+          isResume: run.releaseAs === 'interrupted',
+          logger: this.logger,
+        });
+      }
       scheduler = this.createScheduler(run, mcp);
     } catch (error) {
+      await this.closeDistributed();
       await mcp?.close();
       if (claim !== undefined) {
         store?.releaseClaim(claim, run.releaseAs);
@@ -471,7 +500,14 @@ export class AgentOrchestrator {
       if (claim !== undefined) releaseHeldClaim(claim.token);
       // The run's MCP servers stop with it (each started at most once, when a task first needed it).
       await mcp?.close();
+      await this.closeDistributed();
     }
+  }
+
+  private async closeDistributed(): Promise<void> {
+    const distributed = this.distributed;
+    this.distributed = undefined;
+    await distributed?.close();
   }
 
   /** The run's MCP servers (the workspace's `.mcp.json`, the config file's `mcpServers`), or undefined when there are none. */
@@ -489,10 +525,13 @@ export class AgentOrchestrator {
   }
 
   private createScheduler(run: ScheduledRun, mcp: McpToolSource | undefined): RunScheduler {
+    const distributed = this.distributed;
+    const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
     return createRunScheduler(run, {
       registry: this.agentRegistry(),
-      simulatedLatencyMs: this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env),
-      budget: createRunBudget(run.config, run.graph.tasks, run.prior),
+      simulatedLatencyMs,
+      // A distributed run's caps hold across its workers: the budget lives in Redis.
+      budget: distributed === undefined ? createRunBudget(run.config, run.graph.tasks, run.prior) : distributed.budget,
       llmRuntime: this.llmRuntime(),
       defaultModel: this.ensembleConfig().model,
       runModel: this.settings().model,
@@ -505,7 +544,21 @@ export class AgentOrchestrator {
       workspaceDir: this.settings().workspaceDir,
       clock: this.config.clock ?? systemClock,
       emit: (event) => this.hub.emit(event),
-      bus: this.bus,
+      bus: distributed?.bus ?? this.bus,
+      ...(distributed === undefined
+        ? {}
+        : {
+            wrapLocal: (local: LocalDispatcher) =>
+              distributed.wrapLocal(local, {
+                registry: this.agentRegistry(),
+                inProcess: this.inProcess(),
+                provider: this.ensembleConfig().provider,
+                runModel: this.settings().model,
+                defaultModel: this.ensembleConfig().model,
+                simulatedLatencyMs,
+                enableCommunication: run.config.enableCommunication,
+              }),
+          }),
       dataDir: run.store !== undefined && run.store.path !== ':memory:' ? dirname(run.store.path) : dirname(defaultStorePath()),
       ...(this.config.admission === undefined ? {} : { admission: this.config.admission }),
       ...(this.config.terminalPolicy === undefined ? {} : { terminalPolicy: this.config.terminalPolicy }),

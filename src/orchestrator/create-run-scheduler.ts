@@ -46,6 +46,8 @@ export interface RunSchedulerWiring {
   /** Wraps the dispatcher (a ticket run's workspaces, leases and commits). */
   readonly wrapDispatcher?: (dispatcher: TaskDispatcher) => TaskDispatcher;
   readonly processWindows?: AgentWindowLauncher;
+  /** A distributed run: wraps the local dispatcher so file agents' tasks go to the workers' queue. */
+  readonly wrapLocal?: (local: LocalDispatcher) => TaskDispatcher;
 }
 
 /** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
@@ -68,7 +70,7 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     bus: wiring.bus,
   });
   // Tasks with `isolation: 'worktree'` (bugfix attempts) work in private copies; the fix selector applies one.
-  const isolating = new IsolatingDispatcher(local, { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
+  const isolating = new IsolatingDispatcher(wiring.wrapLocal === undefined ? local : wiring.wrapLocal(local), { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
   const dispatcher = wiring.wrapDispatcher === undefined ? isolating : wiring.wrapDispatcher(isolating);
   const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
   const workflowId = run.workflowId ?? wiring.workflowId;

@@ -12,3 +12,6 @@ export { requestRunCancel } from './request-run-cancel.js';
 /** Runs of queued tickets by a team of agents on one repository (`tickets run`), and their resume. */
 export { prepareTicketRun, prepareTicketResume, TICKET_RUN_WORKFLOW_ID } from './ticket-run.js';
 export type { TicketRun, TicketRunRequest } from './ticket-run.js';
+/** `ensemble worker`: executes the queued tasks of distributed runs (`redis`) in this process. */
+export { startEnsembleWorker } from './start-ensemble-worker.js';
+export type { EnsembleWorker, EnsembleWorkerOptions } from './start-ensemble-worker.js';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { runConfigSchema, type BudgetCap, type RunConfig } from '../core/index.js';
 import type { EnsembleConfig } from '../config/index.js';
 import type { RunSpec } from '../store/index.js';
+import { withoutCredentials } from '../distributed/index.js';
 import type { ParsedOrchestratorOptions } from './schema.js';
 
 /** Where a run works and which provider and model it uses, resolved: paths are absolute. */
@@ -13,6 +14,8 @@ export interface ResolvedRunSettings {
   readonly agentDirs: readonly string[];
   readonly provider?: string;
   readonly model?: string;
+  /** The Redis a distributed run's tasks are queued on (with credentials when the caller gave them). */
+  readonly redis?: string;
 }
 
 /** What the caller of `execute()` or `resume()` set explicitly (nothing defaulted). */
@@ -22,6 +25,7 @@ export interface ExplicitSettings {
   readonly agentDirs?: readonly string[];
   readonly provider?: string;
   readonly model?: string;
+  readonly redis?: string;
 }
 
 /** One stored setting of a run that the options of a resume replaced: `field` is a config path (`maxParallelAgents`, `budget.run.tokens`) or a setting (`workspaceDir`, `model`). */
@@ -49,13 +53,14 @@ export function toExplicitRunConfig(options: ParsedOrchestratorOptions): Partial
 
 /** What the options set explicitly (nothing defaulted): a resume's overrides. */
 export function toExplicitSettings(options: ParsedOrchestratorOptions): ExplicitSettings {
-  const { workspaceDir, agentDirs, provider, model } = options;
+  const { workspaceDir, agentDirs, provider, model, redis } = options;
   return {
     config: toExplicitRunConfig(options),
     ...(workspaceDir === undefined ? {} : { workspaceDir }),
     ...(agentDirs === undefined ? {} : { agentDirs }),
     ...(provider === undefined ? {} : { provider }),
     ...(model === undefined ? {} : { model }),
+    ...(redis === undefined ? {} : { redis }),
   };
 }
 
@@ -74,6 +79,11 @@ export function resolveNewRunConfig(explicit: Partial<RunConfig>, file: Pick<Ens
   return runConfigSchema.parse({ ...explicit, budget });
 }
 
+/** The settings as the journal keeps them: the Redis URL without its user and password. */
+export function toStoredSettings(settings: ResolvedRunSettings): ResolvedRunSettings {
+  return settings.redis === undefined ? settings : { ...settings, redis: withoutCredentials(settings.redis) };
+}
+
 /** The settings of a new run: the workspace made absolute (default `cwd`), agent folders made absolute against it. */
 export function resolveNewRunSettings(explicit: Omit<ExplicitSettings, 'config'>, cwd: string): ResolvedRunSettings {
   const workspaceDir = resolve(cwd, explicit.workspaceDir ?? '.');
@@ -82,6 +92,7 @@ export function resolveNewRunSettings(explicit: Omit<ExplicitSettings, 'config'>
     agentDirs: (explicit.agentDirs ?? []).map((dir) => resolve(workspaceDir, dir)),
     ...(explicit.provider === undefined ? {} : { provider: explicit.provider }),
     ...(explicit.model === undefined ? {} : { model: explicit.model }),
+    ...(explicit.redis === undefined ? {} : { redis: explicit.redis }),
   };
 }
 
@@ -109,11 +120,14 @@ export function resolveResumeSettings(stored: RunSpec, explicit: ExplicitSetting
   if (storedSettings.agentDirs !== undefined) note('agentDirs', storedSettings.agentDirs, agentDirs);
   note('provider', storedSettings.provider, explicit.provider);
   note('model', storedSettings.model, explicit.model);
+  // The journal keeps the URL without credentials: the same server given with its password is no override.
+  if (explicit.redis !== undefined && withoutCredentials(explicit.redis) !== storedSettings.redis) note('redis', storedSettings.redis, withoutCredentials(explicit.redis));
   const provider = explicit.provider ?? storedSettings.provider;
   const model = explicit.model ?? storedSettings.model;
+  const redis = explicit.redis ?? storedSettings.redis;
   return {
     config,
-    settings: { workspaceDir, agentDirs, ...(provider === undefined ? {} : { provider }), ...(model === undefined ? {} : { model }) },
+    settings: { workspaceDir, agentDirs, ...(provider === undefined ? {} : { provider }), ...(model === undefined ? {} : { model }), ...(redis === undefined ? {} : { redis }) },
     overrides,
   };
 }

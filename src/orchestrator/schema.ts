@@ -22,6 +22,14 @@ export const orchestratorOptionsSchema = z.strictObject(explicitRunConfigShape).
   provider: z.string().min(1).optional(),
   /** Model for every `llm` task that does not name one: a tier alias or `provider:model`. */
   model: z.string().min(1).optional(),
+  /**
+   * Runs the tasks on `ensemble worker` processes through a BullMQ queue on this Redis
+   * (`redis://host:port[/db]`); the run keeps it (without credentials) for `resume`.
+   * @default local execution (the run's stored Redis for a resume)
+   */
+  redis: z.string().min(1).optional(),
+  /** Prefix of the queue, keys and channels in Redis; coordinator and workers must agree. @default 'ensemble' */
+  redisPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "-" or "_"').optional(),
   /** Extra folders of agent definitions, searched first, in order; relative ones are taken from `workspaceDir`. */
   agentDirs: z.array(z.string().min(1)).optional(),
   /** Working directory of `command` and `cli` agents, and where ./agents and ensemble.config.yaml are read. @default process.cwd(); a resume: the run's */

@@ -3,7 +3,7 @@ import { killRunAgentProcesses } from '../agents/index.js';
 import { currentOwner, holdClaim, isOwnerAlive, releaseHeldClaim } from '../host/index.js';
 import type { RecordedOwner, RunClaim, RunRecord, RunStore } from '../store/index.js';
 import { findOrphanGroups, killLocalOrphans, waitForRemoteOrphans } from './reap-orphan-groups.js';
-import type { ResumeSettings, SettingOverride } from './resolve-run-settings.js';
+import { toStoredSettings, type ResumeSettings, type SettingOverride } from './resolve-run-settings.js';
 
 /** The run a resume continues: it must be journaled and not have succeeded. */
 export function findResumableRun(store: RunStore | undefined, runId: string): { readonly store: RunStore; readonly run: RunRecord } {
@@ -31,6 +31,12 @@ export interface TakeOverRunOptions {
   /** Told the overrides once the run is this process's. */
   readonly onOverrides: (overrides: readonly SettingOverride[]) => void;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The run's tasks execute on workers (`redis`): their agents belong to the workers, which may still
+   * run them for the resume to re-attach to, so none is waited for or killed here. A worker that
+   * takes over a dead worker's job kills that worker's agents on its own host. @default false
+   */
+  readonly isDistributed?: boolean;
 }
 
 /**
@@ -45,7 +51,7 @@ export async function takeOverRun(options: TakeOverRunOptions): Promise<{ readon
   const recorded: RecordedOwner = { ...run.owner, ...(run.heartbeatAt === undefined ? {} : { heartbeatAt: run.heartbeatAt }), ...(run.staleAfterMs === undefined ? {} : { staleAfterMs: run.staleAfterMs }) };
   // Checked again, atomically, by the claim below; this only spares a wait for a run that is plainly taken.
   if (run.status === 'running' && isOwnerAlive(recorded)) throw runningElsewhere(runId, recorded);
-  if (!options.ignoreRemoteAgents) {
+  if (!options.ignoreRemoteAgents && options.isDistributed !== true) {
     // Before the claim: once it is taken, the earlier owner can journal nothing more (not even its agents' exit).
     await waitForRemoteOrphans(() => findOrphanGroups(foldRunEvents(store.readEvents(runId))), {
       host: currentOwner().host,
@@ -57,16 +63,16 @@ export async function takeOverRun(options: TakeOverRunOptions): Promise<{ readon
   holdClaim(claim.token);
   try {
     if (resolved.overrides.length > 0) {
-      store.updateSpec(runId, { ...run.spec, config: resolved.config, settings: resolved.settings });
+      store.updateSpec(runId, { ...run.spec, config: resolved.config, settings: toStoredSettings(resolved.settings) });
       options.onOverrides(resolved.overrides);
     }
     const state = foldRunEvents(store.readEvents(runId));
     const host = currentOwner().host;
-    const localGroups = findOrphanGroups(state).filter((group) => group.host === host);
+    const localGroups = options.isDistributed === true ? [] : findOrphanGroups(state).filter((group) => group.host === host);
     // Resolves once every one is gone (or its pgid names another process now); throws otherwise.
     await killLocalOrphans(localGroups, { graceMs: options.orphanGraceMs });
     // An agent spawned just before the crash may have no journaled group: find it by its environment.
-    await killRunAgentProcesses(runId);
+    if (options.isDistributed !== true) await killRunAgentProcesses(runId);
     return { claim, prior: { ...toResumePrior(state), reapedGroups: localGroups } };
   } catch (error) {
     store.releaseClaim(claim, 'interrupted');

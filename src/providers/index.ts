@@ -8,6 +8,13 @@ export { resolveGovernorSettings } from './resolve-governor-settings.js';
 export type { ProviderGovernor, ProviderGovernorOptions, GovernorEvent } from './provider-governor.js';
 export type { ProviderGovernorSettings } from './resolve-governor-settings.js';
 export type { ProviderStats } from './provider-lane.js';
+/** Rate-limit pauses shared between governors: the port, one process's channel, and the fleet's on Redis. */
+export { createMemoryPauseChannel } from './provider-pause-channel.js';
+export type { ProviderPauseChannel, ProviderPauseNotice, MemoryPauseChannelOptions } from './provider-pause-channel.js';
+export { createRedisPauseChannel } from './redis-pause-channel.js';
+export type { RedisPauseChannelOptions, PauseChannelConnectionRole } from './redis-pause-channel.js';
+/** The zod schema of a pause notice read from Redis. */
+export { providerPauseNoticeSchema } from './schema.js';
 /** AI SDK clients of the configured providers; Ollama's OpenAI-compatible address. */
 export { createLlmProviders, toOllamaOpenAiUrl } from './provider-clients.js';
 export type { LlmProviders, LlmProvidersOptions } from './provider-clients.js';

@@ -5,6 +5,8 @@ import { EnsembleError, ManualClock, isEnsembleError } from '../core/index.js';
 import { createProviderGovernor, defaultProviderGovernor } from './provider-governor.js';
 import type { GovernorEvent } from './provider-governor.js';
 import type { CircuitChange, GateCallOptions, ProviderPause } from './provider-gate.js';
+import { createMemoryPauseChannel } from './provider-pause-channel.js';
+import type { ProviderPauseChannel, ProviderPauseNotice } from './provider-pause-channel.js';
 
 /** Lets every pending promise callback run. */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -431,5 +433,75 @@ describe('provider governor', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('provider governor with a pause channel', () => {
+  const quietLogger = { warn: () => undefined, error: () => undefined };
+  const notice = (fields: Partial<ProviderPauseNotice> = {}): ProviderPauseNotice => ({ provider: 'openai', pausedUntil: 10_500, retryAfterMs: 500, origin: 'elsewhere', ...fields });
+
+  it('publishes a 429 it got with its origin, pausedUntil and retry-after, and ignores notices of its own origin', async () => {
+    const clock = new ManualClock(10_000);
+    const channel = createMemoryPauseChannel();
+    const heard: ProviderPauseNotice[] = [];
+    await channel.subscribe((pause) => heard.push(pause));
+    const governor = createProviderGovernor({ clock, origin: 'me', pauseChannel: channel });
+    await governor.ready();
+    await settled(governor.run('openai', live(), () => Promise.reject(rateLimited(300))));
+    expect(heard).toEqual([{ provider: 'openai', pausedUntil: 10_300, retryAfterMs: 300, origin: 'me' }]);
+    // An echo of its own, even with a later end (a replay), changes nothing here.
+    await channel.publish(notice({ origin: 'me', pausedUntil: 20_000 }));
+    expect(governor.stats('openai')).toMatchObject({ pausedUntil: 10_300, limit: 4 });
+    await channel.close();
+  });
+
+  it("extends a pause in force with a later notice without halving again, ignores an earlier or ended one, and doesn't publish others' pauses", async () => {
+    const clock = new ManualClock(10_000);
+    const channel = createMemoryPauseChannel();
+    const heard: ProviderPauseNotice[] = [];
+    await channel.subscribe((pause) => heard.push(pause));
+    const events: GovernorEvent[] = [];
+    const governor = createProviderGovernor({ clock, origin: 'me', pauseChannel: channel, onEvent: (event) => events.push(event) });
+    await governor.ready();
+    await channel.publish(notice({ pausedUntil: 9_000 }));
+    expect(governor.stats('openai')).not.toHaveProperty('pausedUntil');
+    await channel.publish(notice({ pausedUntil: 10_500 }));
+    await channel.publish(notice({ pausedUntil: 10_400, origin: 'third' }));
+    await channel.publish(notice({ pausedUntil: 11_000, retryAfterMs: 1_000, origin: 'third' }));
+    expect(governor.stats('openai')).toMatchObject({ pausedUntil: 11_000, limit: 4 });
+    expect(events.map((event) => event.type)).toEqual(['provider:pause', 'limit:change', 'provider:pause']);
+    expect(heard.map((pause) => pause.origin)).toEqual(['elsewhere', 'elsewhere', 'third', 'third']);
+    await channel.close();
+  });
+
+  it('stays correct when the channel fails: a failed subscription is logged and calls run, a failed publish is logged and the 429 still goes to its caller', async () => {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const logger = { warn: (text: string) => void warnings.push(text), error: (text: string) => void errors.push(text) };
+    const broken: ProviderPauseChannel = {
+      publish: () => Promise.reject(new Error('redis is gone')),
+      subscribe: () => Promise.reject(new Error('redis is gone')),
+      close: () => Promise.resolve(),
+    };
+    const clock = new ManualClock(10_000);
+    const governor = createProviderGovernor({ clock, pauseChannel: broken, logger });
+    await expect(governor.run('openai', live(), async () => 'ran')).resolves.toBe('ran');
+    expect(errors).toEqual([expect.stringContaining('cannot hear the pause channel')]);
+    await expect(governor.run('openai', live(), () => Promise.reject(rateLimited(300)))).rejects.toMatchObject({ code: 'PROVIDER_RATE_LIMITED' });
+    await flush();
+    expect(warnings).toEqual([expect.stringContaining('could not share the pause of openai')]);
+    expect(governor.stats('openai').pausedUntil).toBe(10_300);
+  });
+
+  it('a first call aborted while the governor still subscribes rejects with the abort reason', async () => {
+    const never: ProviderPauseChannel = { publish: () => Promise.resolve(), subscribe: () => new Promise(() => undefined), close: () => Promise.resolve() };
+    const governor = createProviderGovernor({ clock: new ManualClock(), pauseChannel: never, logger: quietLogger });
+    const controller = new AbortController();
+    let calls = 0;
+    const running = governor.run('openai', controller.signal, async () => ++calls);
+    const reason = new Error('task cancelled');
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(calls).toBe(0);
   });
 });

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { isEnsembleError } from '../core/index.js';
 import type { Clock, EnsembleError, Logger } from '../core/index.js';
 import type { GateCallOptions, ProviderGate } from './provider-gate.js';
 import { stderrLogger, systemClock } from '../host/index.js';
+import { applyRemotePause } from './apply-remote-pause.js';
 import { circuitOpenError } from './circuit-open-error.js';
 import { notifyCaller } from './notify-caller.js';
+import type { ProviderPauseChannel, ProviderPauseNotice } from './provider-pause-channel.js';
 import {
   createProviderLane,
   endProbe,
@@ -31,8 +34,16 @@ export interface ProviderGovernorOptions extends ProviderGovernorSettings {
   readonly random?: () => number;
   /** Observes what the governor does (pauses, breaker and limit changes). A throwing listener is logged and ignored. */
   readonly onEvent?: (event: GovernorEvent) => void;
-  /** Where a throwing `onEvent` is reported. @default `ensemble: …` lines on stderr */
+  /** Where a throwing `onEvent` and a failing pause channel are reported. @default `ensemble: …` lines on stderr */
   readonly logger?: Logger;
+  /**
+   * Shares rate-limit pauses with the governors of other processes (Redis) or of this one (memory):
+   * a 429 here is published, and one published elsewhere pauses the provider here too. The channel's
+   * owner closes it. @default none: pauses stay in this governor
+   */
+  readonly pauseChannel?: ProviderPauseChannel;
+  /** This governor's name on the pause channel; notices carrying it are its own and ignored. @default a random UUID */
+  readonly origin?: string;
 }
 
 /** What the governor did, for logs and metrics. */
@@ -45,6 +56,8 @@ export type GovernorEvent =
       readonly retryAfterMs: number;
       /** Epoch ms until which no call to the provider starts. */
       readonly pausedUntil: number;
+      /** Set when a 429 in another governor caused the pause (from the pause channel): that governor's origin. */
+      readonly origin?: string;
     }
   | { readonly type: 'limit:change'; readonly provider: string; readonly limit: number; readonly previousLimit: number }
   | { readonly type: 'circuit:open'; readonly provider: string; readonly reopensAt: number; readonly failures: number }
@@ -57,6 +70,11 @@ export interface ProviderGovernor extends ProviderGate {
   stats(provider: string): ProviderStats;
   /** Providers called so far. */
   providers(): readonly string[];
+  /**
+   * Resolves once the governor hears its pause channel, having learnt the pauses still in force
+   * (at once without a channel). Its first call waits for this anyway.
+   */
+  ready(): Promise<void>;
 }
 
 /**
@@ -97,6 +115,10 @@ class Governor implements ProviderGovernor {
   private readonly onEvent: ((event: GovernorEvent) => void) | undefined;
   private readonly logger: Logger;
   private readonly lanes = new Map<string, ProviderLane>();
+  private readonly pauseChannel: ProviderPauseChannel | undefined;
+  private readonly origin: string;
+  /** Pending while the pause channel's subscription is being set up; undefined once it is (or without a channel). */
+  private listening: Promise<void> | undefined;
 
   constructor(options: ProviderGovernorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -104,9 +126,26 @@ class Governor implements ProviderGovernor {
     this.onEvent = options.onEvent;
     this.logger = options.logger ?? stderrLogger;
     this.settings = resolveGovernorSettings(options);
+    this.pauseChannel = options.pauseChannel;
+    this.origin = options.origin ?? randomUUID();
+    if (this.pauseChannel !== undefined) {
+      this.listening = this.pauseChannel
+        .subscribe((pause) => this.receivePause(pause))
+        .then(
+          () => undefined,
+          (error: unknown) => this.logger.error('provider governor: cannot hear the pause channel; rate-limit pauses stay in this process', error),
+        )
+        .finally(() => (this.listening = undefined));
+    }
+  }
+
+  ready(): Promise<void> {
+    return this.listening ?? Promise.resolve();
   }
 
   async run<T>(provider: string, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>, options: GateCallOptions = {}): Promise<T> {
+    // A pause in force elsewhere must be known before the first call starts.
+    if (this.listening !== undefined) await abortable(this.listening, signal);
     const lane = this.laneOf(provider);
     const admission = await this.acquire(lane, signal, options);
     if (admission.isProbe) notifyCaller(options.onCircuit, { state: 'half-open' });
@@ -305,6 +344,7 @@ class Governor implements ProviderGovernor {
     const until = Math.max(lane.pause?.until ?? 0, this.clock.now() + waitMs);
     lane.pause = { until, reason, error };
     this.emit({ type: 'provider:pause', provider: lane.provider, reason, retryAfterMs: waitMs, pausedUntil: until });
+    if (reason === 'rate-limited' && waitMs > 0) this.publishPause({ provider: lane.provider, pausedUntil: until, retryAfterMs: waitMs, origin: this.origin });
     if (admission !== undefined) {
       const previousLimit = lane.limit.limit;
       if (lane.limit.recordRateLimit(admission.epoch) && lane.limit.limit !== previousLimit) {
@@ -312,6 +352,31 @@ class Governor implements ProviderGovernor {
       }
     }
     return waitMs;
+  }
+
+  private publishPause(pause: ProviderPauseNotice): void {
+    this.pauseChannel?.publish(pause).catch((error: unknown) => this.logger.warn(`provider governor: could not share the pause of ${pause.provider} with other processes: ${String(error)}`));
+  }
+
+  /**
+   * Another governor's 429: pauses the provider here until its end (when that is later than a pause
+   * in force) and tells waiting callers, as a local 429 does. A pause that starts an episode halves
+   * the limit once, advancing its epoch, so calls already in flight that now get 429s too do not
+   * halve it again; one that only extends a pause in force leaves the limit alone.
+   */
+  private receivePause(pause: ProviderPauseNotice): void {
+    if (pause.origin === this.origin) return;
+    const lane = this.laneOf(pause.provider);
+    const effect = applyRemotePause(lane, pause, this.clock.now());
+    if (effect === 'ignored') return;
+    this.emit({ type: 'provider:pause', provider: lane.provider, reason: 'rate-limited', retryAfterMs: pause.retryAfterMs, pausedUntil: pause.pausedUntil, origin: pause.origin });
+    if (effect === 'started') {
+      const previousLimit = lane.limit.limit;
+      if (lane.limit.recordRateLimit() && lane.limit.limit !== previousLimit) {
+        this.emit({ type: 'limit:change', provider: lane.provider, limit: lane.limit.limit, previousLimit });
+      }
+    }
+    this.pump(lane);
   }
 
   private emit(event: GovernorEvent): void {
@@ -322,4 +387,14 @@ class Governor implements ProviderGovernor {
       this.logger.error(`a provider governor listener threw on ${event.type}`, error);
     }
   }
+}
+
+/** Resolves with `promise`, or rejects with `signal.reason` once the signal aborts first. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -11,6 +11,8 @@ import { stderrLogger, systemClock } from '../host/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
 import { checkBindPolicy } from './auth/index.js';
 import { createServerApp } from './create-server-app.js';
+import { createRedisConnector, listWorkers, parseRedisUrl, queueCounts } from '../distributed/index.js';
+import type { QueueMetricsSource } from './metrics/index.js';
 import { loadDashboardAssets } from './dashboard-assets.js';
 import { createServerMetrics } from './metrics/index.js';
 import { StartRateLimiter } from './rate-limit.js';
@@ -47,6 +49,10 @@ export const serverOptionsSchema = z.strictObject({
   simulatedLatencyMs: z.int().min(0).max(600_000).optional(),
   /** Resume, at start, the runs the last shutdown interrupted. @default true */
   resumeInterrupted: z.boolean().default(true),
+  /** `serve --redis`: runs it starts queue their tasks on this Redis for `ensemble worker`s; `/metrics` reports the queue and workers. */
+  redis: z.string().min(1).optional(),
+  /** Prefix of the queue, keys and channels in Redis. @default 'ensemble' */
+  redisPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 });
 
 export type EnsembleServerOptions = z.input<typeof serverOptionsSchema> & {
@@ -94,7 +100,8 @@ export function createEnsembleServer(input: EnsembleServerOptions = {}): Ensembl
   const simulatedLatencyMs = options.simulatedLatencyMs ?? simulatedLatencyFromEnv(env);
 
   // Asked at scrape time only, by when `runs` exists.
-  const metrics = createServerMetrics({ store, liveRuns: () => runs.liveStates(), logger });
+  const redis = options.redis === undefined ? undefined : parseRedisUrl(options.redis, 'server.redis');
+  const metrics = createServerMetrics({ store, liveRuns: () => runs.liveStates(), logger, ...(redis === undefined ? {} : { queueSource: queueSourceOf(redis, options.redisPrefix) }) });
   const feeds = new RunEventFeeds({
     store,
     pollIntervalMs: options.pollIntervalMs,
@@ -111,6 +118,8 @@ export function createEnsembleServer(input: EnsembleServerOptions = {}): Ensembl
     logger,
     ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
     onEvent: (event) => metrics.observe(event),
+    ...(redis === undefined ? {} : { redis }),
+    ...(options.redisPrefix === undefined ? {} : { redisPrefix: options.redisPrefix }),
   });
   const context: ServerContext = {
     store,
@@ -165,5 +174,15 @@ export function createEnsembleServer(input: EnsembleServerOptions = {}): Ensembl
       })();
       return closing;
     },
+  };
+}
+
+/** `/metrics`' view of the task queue of `serve --redis`: jobs by state and live workers, read at scrape time. */
+function queueSourceOf(url: string, prefix: string | undefined): QueueMetricsSource {
+  // A scrape must not hang on a Redis that is down: these connections give up instead of retrying.
+  const location = { connect: createRedisConnector(url, { failFast: true, name: 'ensemble-metrics' }), ...(prefix === undefined ? {} : { prefix }) };
+  return {
+    queueCounts: async () => ({ ...(await queueCounts(location)) }),
+    workers: async () => (await listWorkers(location)).length,
   };
 }

@@ -44,6 +44,8 @@ export type { EscalationRecord } from './escalation-record.js';
 export type { ReviewRecord } from './review-record.js';
 /** The states of tickets, escalations and reviews. */
 export { TICKET_STATUSES, ESCALATION_STATUSES, REVIEW_STATUSES } from './codebase-schema.js';
+/** The lease table's inputs, shared by every lease table (SQLite here, Redis in src/distributed). */
+export { acquireLeasesInputSchema, listLeasesOptionsSchema } from './codebase-schema.js';
 export type { TicketStatus, EscalationStatus, ReviewStatus } from './codebase-schema.js';
 /** The shared codebase's figures (tickets by status, completion time, escalation, conflict and utilisation rates): `/metrics` and `tickets watch` read the same. */
 export { computeTicketFigures } from './ticket-figures.js';

@@ -30,6 +30,8 @@ export interface RunSettings {
   readonly provider?: string;
   /** `--model`, when one was given. */
   readonly model?: string;
+  /** `--redis` of a distributed run, without user and password. */
+  readonly redis?: string;
 }
 
 /** What a run was started with, kept so that any process can resume it. */

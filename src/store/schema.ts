@@ -92,6 +92,8 @@ export const runSettingsSchema = z.object({
   agentDirs: z.array(z.string()).exactOptional(),
   provider: z.string().exactOptional(),
   model: z.string().exactOptional(),
+  /** The Redis of a distributed run (`--redis`), without its credentials: a resume finds its queue again. */
+  redis: z.string().exactOptional(),
 });
 
 /** What a run was started with: enough to resume it in another process. */

@@ -36,7 +36,7 @@ export async function startBashLeaseCheck(context: ToolContext): Promise<BashLea
       const messages = new Map<string, string>();
       const heldByOthers: string[] = [];
       for (const path of changed) {
-        const check = leases.checkWrite([path]);
+        const check = await leases.checkWrite([path]);
         if (check.ok) continue;
         if (check.holder !== undefined) {
           heldByOthers.push(`${path} (held by ${check.holder})`);

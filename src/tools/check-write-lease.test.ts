@@ -16,11 +16,11 @@ afterEach(() => rmSync(workspace, { recursive: true, force: true }));
 
 /** Holds `src/mine.ts`; `src/theirs.ts` is T-9's; anything else is nobody's. */
 const leases: LeaseGuard = {
-  checkWrite([path = '']) {
+  async checkWrite([path = '']) {
     if (path === 'src/mine.ts') return { ok: true };
     return path === 'src/theirs.ts' ? { ok: false, message: `${path} is leased by T-9`, path, holder: 'T-9' } : { ok: false, message: `you hold no lease on ${path}`, path };
   },
-  request: () => ({ ok: true }),
+  request: async () => ({ ok: true }),
   held: () => ['src/mine.ts'],
 };
 

@@ -10,8 +10,8 @@ export const LEASE_HINT = 'ask for it with the RequestLease tool or escalate wit
  * `lease:refused` and thrown as `TOOL_REFUSED`: the guard's message and what to do, for the model.
  * @throws EnsembleError `TOOL_REFUSED`
  */
-export function checkWriteLease(context: ToolContext, tool: string, path: string): void {
-  const check = context.leases?.checkWrite([path]);
+export async function checkWriteLease(context: ToolContext, tool: string, path: string): Promise<void> {
+  const check = await context.leases?.checkWrite([path]);
   if (check === undefined || check.ok) return;
   context.reportEvent?.('lease:refused', { tool, path, ...(check.holder === undefined ? {} : { holder: check.holder }) });
   throw new EnsembleError('TOOL_REFUSED', `${JSON.stringify(path)} is not written: ${check.message}; ${LEASE_HINT}`, {

@@ -45,7 +45,7 @@ export const editTool: WorkspaceTool<EditInput> = {
 
 async function editWorkspaceFile(input: EditInput, context: ToolContext): Promise<ToolResult> {
   const { realPath, display } = await resolveWorkspacePath(context.workspaceDir, input.file_path, 'write');
-  checkWriteLease(context, 'Edit', display);
+  await checkWriteLease(context, 'Edit', display);
   if (input.old_string === input.new_string) throw refusePath(input.file_path, 'not edited: old_string and new_string are the same, so nothing would change');
   const facts = await statIfExists(realPath, input.file_path);
   if (facts === undefined) {

@@ -9,8 +9,8 @@ function guard(held: string[]): LeaseGuard & { readonly asked: string[][] } {
   const asked: string[][] = [];
   return {
     asked,
-    checkWrite: (paths) => (paths.every((path) => held.includes(path)) ? { ok: true } : { ok: false, message: 'not held' }),
-    request(patterns) {
+    checkWrite: async (paths) => (paths.every((path) => held.includes(path)) ? { ok: true } : { ok: false, message: 'not held' }),
+    async request(patterns) {
       asked.push([...patterns]);
       if (patterns.some((pattern) => pattern.startsWith('src/shared'))) return { ok: false, message: 'src/shared/** is held by task T-2', holder: 'T-2' };
       held.push(...patterns);

@@ -52,24 +52,22 @@ export const requestLeaseTool: WorkspaceTool<RequestLeaseInput> = {
   inputSchema: requestLeaseInputSchema,
   inputJsonSchema: REQUEST_LEASE_JSON_SCHEMA,
   summarize: (input) => toSummaryLine(input.paths.join(', ')),
-  execute(input, context) {
+  async execute(input, context) {
     const { leases } = context;
-    if (leases === undefined) return Promise.reject(new EnsembleError('TOOL_REFUSED', 'RequestLease: this task works without file leases; you may write any file of the workspace'));
+    if (leases === undefined) throw new EnsembleError('TOOL_REFUSED', 'RequestLease: this task works without file leases; you may write any file of the workspace');
     const patterns: string[] = [];
     for (const path of input.paths) {
       const pattern = toWorkspacePattern(context, path);
-      if (pattern === undefined) return Promise.reject(new EnsembleError('TOOL_REFUSED', `${JSON.stringify(path)} is outside the workspace; give a path relative to it`, { details: { path } }));
+      if (pattern === undefined) throw new EnsembleError('TOOL_REFUSED', `${JSON.stringify(path)} is outside the workspace; give a path relative to it`, { details: { path } });
       if (!patterns.includes(pattern)) patterns.push(pattern);
     }
-    const result = leases.request(patterns);
+    const result = await leases.request(patterns);
     if (!result.ok) {
-      return Promise.reject(
-        new EnsembleError('TOOL_REFUSED', `lease refused: ${result.message}; work on other files, ask again later, or escalate with the Escalate tool`, {
-          details: { paths: patterns, ...(result.holder === undefined ? {} : { holder: result.holder }) },
-        }),
-      );
+      throw new EnsembleError('TOOL_REFUSED', `lease refused: ${result.message}; work on other files, ask again later, or escalate with the Escalate tool`, {
+        details: { paths: patterns, ...(result.holder === undefined ? {} : { holder: result.holder }) },
+      });
     }
-    return Promise.resolve({ output: `granted: ${patterns.join(', ')}. You now hold: ${leases.held().join(', ')}` });
+    return { output: `granted: ${patterns.join(', ')}. You now hold: ${leases.held().join(', ')}` };
   },
 };
 

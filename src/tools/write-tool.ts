@@ -35,7 +35,7 @@ export const writeTool: WorkspaceTool<WriteInput> = {
 
 async function writeWorkspaceFile(input: WriteInput, context: ToolContext): Promise<ToolResult> {
   const { realPath, display } = await resolveWorkspacePath(context.workspaceDir, input.file_path, 'write');
-  checkWriteLease(context, 'Write', display);
+  await checkWriteLease(context, 'Write', display);
   const facts = await statIfExists(realPath, input.file_path);
   if (facts?.isDirectory() === true) throw refusePath(input.file_path, 'is a folder; give the path of a file inside it');
   if (facts !== undefined && !facts.isFile()) throw refusePath(input.file_path, 'is not a regular file (a socket, FIFO or device)');

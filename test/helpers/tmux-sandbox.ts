@@ -26,7 +26,7 @@ export interface TmuxSandbox {
 export function requireTmux(): void {
   const result = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
   if (result.error !== undefined || result.status !== 0) {
-    throw new Error('tmux is missing: run `sh scripts/ensure-tmux.sh` (npm test runs it in pretest), which installs Debian\'s tmux');
+    throw new Error('tmux is missing: run `sh scripts/ensure-debian-package.sh tmux tmux tests` (npm test runs it in pretest), which installs Debian\'s tmux');
   }
 }
 

@@ -62,7 +62,7 @@ describe('offerAgentTools: SendMessage', () => {
 });
 
 describe('offerAgentTools: Escalate and RequestLease', () => {
-  const leases: LeaseGuard = { checkWrite: () => ({ ok: true }), request: () => ({ ok: true }), held: () => [] };
+  const leases: LeaseGuard = { checkWrite: async () => ({ ok: true }), request: async () => ({ ok: true }), held: () => [] };
   const leased = (tools: string, permissions: PermissionCeiling): LeasedInvocation => ({ ...invocation(tools, undefined, permissions), leases });
 
   it('offers RequestLease only to an attempt under file leases that may change files', async () => {

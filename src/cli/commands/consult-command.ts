@@ -6,7 +6,7 @@ import { parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { sanitizeTerminalText } from '../terminal/index.js';
 import { splitAgents } from './meeting-command.js';
 import { watchConversation } from './watch-conversation.js';
-import { addRunShapingOptions, parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
+import { addRunShapingOptions, parseRunShapingFlags, resolveRedisUrl, type RunShapingFlags } from './run-shaping-flags.js';
 
 interface ConsultFlags extends RunShapingFlags {
   readonly agents: string;
@@ -37,6 +37,9 @@ async function consultAgents(context: CliContext, question: string, flags: Consu
     ...(shaping.config.maxParallelAgents === undefined ? {} : { maxParallelAgents: shaping.config.maxParallelAgents }),
   };
   const workspaceDir = shaping.workspaceDir ?? resolve(context.cwd);
+  // Read here, with the CLI's environment, so a bad config file fails before anything runs.
+  const ensembleConfig = loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(shaping.provider === undefined ? {} : { provider: shaping.provider }) });
+  const redis = resolveRedisUrl(flags.redis, context.env, ensembleConfig);
   const consultation = prepareConsultation(request, {
     store: context.storePath,
     workspaceDir,
@@ -44,7 +47,8 @@ async function consultAgents(context: CliContext, question: string, flags: Consu
     config: {
       ...shaping.config,
       ...(shaping.runCap === undefined ? {} : { budget: { run: shaping.runCap } }),
-      ensembleConfig: loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(shaping.provider === undefined ? {} : { provider: shaping.provider }) }),
+      ensembleConfig,
+      ...(redis === undefined ? {} : { redis }),
       onWarning: (message) => context.stderr.write(`ensemble: ${message}\n`),
     },
   });

@@ -10,6 +10,7 @@ export { registerRunCommand } from './run-command.js';
 export { registerRunsCommands } from './runs-command.js';
 export { registerWorkflowsCommands } from './workflows-command.js';
 export { registerServeCommand } from './serve-command.js';
+export { registerWorkerCommand } from './worker-command.js';
 export { registerTicketsCommands } from './tickets-command.js';
 export { registerLocksCommand } from './locks-command.js';
 export { registerReviewCommands } from './review-command.js';

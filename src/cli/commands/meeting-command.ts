@@ -7,7 +7,7 @@ import { openRunStore } from '../../store/index.js';
 import { collect, type ActionFactory, type Command } from '../action.js';
 import { parseIntegerFlag, type CliContext } from '../cli-context.js';
 import { watchMeeting } from './meetings-command.js';
-import { addRunShapingOptions, parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
+import { addRunShapingOptions, parseRunShapingFlags, resolveRedisUrl, type RunShapingFlags } from './run-shaping-flags.js';
 
 interface MeetingFlags extends RunShapingFlags {
   readonly title?: string;
@@ -57,6 +57,9 @@ async function holdMeeting(context: CliContext, type: string, flags: MeetingFlag
     ...(shaping.config.maxParallelAgents === undefined ? {} : { maxParallelAgents: shaping.config.maxParallelAgents }),
   };
   const workspaceDir = shaping.workspaceDir ?? resolve(context.cwd);
+  // Read here, with the CLI's environment, so a bad config file fails before anything runs.
+  const ensembleConfig = loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(shaping.provider === undefined ? {} : { provider: shaping.provider }) });
+  const redis = resolveRedisUrl(flags.redis, context.env, ensembleConfig);
   const agentDirs = context.options.agentsDir.map((dir) => resolve(context.cwd, dir));
   const meeting = prepareMeeting(request, {
     store: context.storePath,
@@ -66,7 +69,8 @@ async function holdMeeting(context: CliContext, type: string, flags: MeetingFlag
       ...shaping.config,
       ...(shaping.runCap === undefined ? {} : { budget: { run: shaping.runCap } }),
       // Read here, with the CLI's environment, so a bad config file fails before anything runs.
-      ensembleConfig: loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(shaping.provider === undefined ? {} : { provider: shaping.provider }) }),
+      ensembleConfig,
+      ...(redis === undefined ? {} : { redis }),
       onWarning: (message) => context.stderr.write(`ensemble: ${message}\n`),
     },
   });

@@ -23,6 +23,8 @@ export function createResumeOrchestrator(context: CliContext, flags: RunShapingF
     ...(shaping.provider === undefined ? {} : { provider: shaping.provider }),
     ...(shaping.model === undefined ? {} : { model: shaping.model }),
     ...(shaping.workspaceDir === undefined ? {} : { workspaceDir: shaping.workspaceDir }),
+    // Only the flag: a run keeps its own Redis (without credentials; give --redis again for a password).
+    ...(shaping.redis === undefined ? {} : { redis: shaping.redis }),
     ...(agentDirs.length === 0 ? {} : { agentDirs }),
     ...(flags.ignoreRemoteAgents === true ? { ignoreRemoteAgents: true } : {}),
     store: context.storePath,

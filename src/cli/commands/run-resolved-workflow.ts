@@ -4,7 +4,7 @@ import { loadEnsembleConfig } from '../../config/index.js';
 import { AgentOrchestrator } from '../../orchestrator/index.js';
 import type { ResolvedWorkflow } from '../../workflows/index.js';
 import type { CliContext } from '../cli-context.js';
-import { parseRunShapingFlags, type RunShapingFlags } from './run-shaping-flags.js';
+import { parseRunShapingFlags, resolveRedisUrl, type RunShapingFlags } from './run-shaping-flags.js';
 import { watchRun } from './watch-run.js';
 
 /** What a caller of {@link runResolvedWorkflow} may change. */
@@ -27,6 +27,7 @@ export async function runResolvedWorkflow(context: CliContext, workflow: Resolve
   const workspaceDir = shaping.workspaceDir ?? resolve(context.cwd);
   // Read here, with the CLI's environment, so a bad config file fails before anything runs.
   const ensembleConfig = loadEnsembleConfig({ cwd: workspaceDir, env: context.env, ...(shaping.provider === undefined ? {} : { provider: shaping.provider }) });
+  const redis = resolveRedisUrl(flags.redis, context.env, ensembleConfig);
   const orchestrator = new AgentOrchestrator({
     ...workflow.config,
     ...shaping.config,
@@ -40,6 +41,7 @@ export async function runResolvedWorkflow(context: CliContext, workflow: Resolve
     ensembleConfig,
     ...(shaping.provider === undefined ? {} : { provider: shaping.provider }),
     ...(shaping.model === undefined ? {} : { model: shaping.model }),
+    ...(redis === undefined ? {} : { redis }),
   });
   orchestrator.addTasks(options.tasks ?? workflow.tasks);
   return watchRun(context, orchestrator, (running) => running.execute(), options.outputLines === undefined ? {} : { outputLines: options.outputLines });

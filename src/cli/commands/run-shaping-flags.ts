@@ -2,7 +2,20 @@ import { resolve } from 'node:path';
 import { contextStrategySchema, EnsembleError, permissionCeilingSchema, type BudgetCap, type RunConfigInput } from '../../core/index.js';
 import { PROVIDER_NAMES, providerNameSchema } from '../../config/index.js';
 import type { Command } from '../action.js';
+import { parseRedisUrl } from '../../distributed/index.js';
 import { parseDollarFlag, parseIntegerFlag } from '../cli-context.js';
+
+/**
+ * The Redis a new run, a server or a worker uses: `--redis`, else ENSEMBLE_REDIS_URL, else the config
+ * file's `redis`; undefined for local execution. Each is checked, naming where a bad one came from.
+ */
+export function resolveRedisUrl(flag: string | undefined, env: NodeJS.ProcessEnv, configFile?: { readonly redis?: string; readonly file?: string }): string | undefined {
+  if (flag !== undefined) return parseRedisUrl(flag, '--redis');
+  const fromEnv = env.ENSEMBLE_REDIS_URL?.trim();
+  if (fromEnv !== undefined && fromEnv !== '') return parseRedisUrl(fromEnv, 'ENSEMBLE_REDIS_URL');
+  if (configFile?.redis !== undefined) return parseRedisUrl(configFile.redis, `${configFile.file ?? 'ensemble.config.yaml'}: redis`);
+  return undefined;
+}
 
 /** Flags that shape how a run runs, shared by `run` and `resume` (on `resume` they override the run's stored settings). */
 export interface RunShapingFlags {
@@ -16,6 +29,7 @@ export interface RunShapingFlags {
   readonly maxTokens?: string;
   readonly maxCost?: string;
   readonly workspace?: string;
+  readonly redis?: string;
 }
 
 /** What the flags set, parsed; only the flags given are present. */
@@ -27,6 +41,8 @@ export interface RunShaping {
   readonly model?: string;
   /** Absolute. */
   readonly workspaceDir?: string;
+  /** `--redis`: the run's tasks go to `ensemble worker` processes through this Redis. */
+  readonly redis?: string;
 }
 
 /** The flag that sets each overridable setting, for messages such as `resume: --concurrency 50 overrides the run's 1`. */
@@ -42,6 +58,7 @@ export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   model: '--model',
   workspaceDir: '--workspace',
   agentDirs: '--agents-dir',
+  redis: '--redis',
 };
 
 /** Adds the run-shaping flags; `workspaceDefault` ends the `--workspace` help (`run`: here; `resume`: none, the run's own). */
@@ -57,7 +74,8 @@ export function addRunShapingOptions(command: Command, workspaceDefault?: string
     .option('--timeout <ms>', 'global timeout for the whole run, in ms')
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
     .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
-    .option('--workspace <dir>', `${workspaceHelp}${workspaceDefault === undefined ? '' : `; default: ${workspaceDefault}`})`);
+    .option('--workspace <dir>', `${workspaceHelp}${workspaceDefault === undefined ? '' : `; default: ${workspaceDefault}`})`)
+    .option('--redis <url>', 'run the tasks on `ensemble worker` processes through a BullMQ queue on this Redis (redis://host:6379); default ENSEMBLE_REDIS_URL, then the config file\'s `redis`');
 }
 
 /** Parses the run-shaping flags, naming the flag of any bad value; paths are resolved against `cwd`. */
@@ -89,5 +107,6 @@ export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunSh
     ...(flags.provider === undefined ? {} : { provider: flags.provider }),
     ...(flags.model === undefined ? {} : { model: flags.model }),
     ...(flags.workspace === undefined ? {} : { workspaceDir: resolve(cwd, flags.workspace) }),
+    ...(flags.redis === undefined ? {} : { redis: parseRedisUrl(flags.redis, '--redis') }),
   };
 }

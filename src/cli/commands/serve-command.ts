@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { createEnsembleServer } from '../../server/index.js';
 import type { ActionFactory, Command } from '../action.js';
 import { EXIT_OK, parseIntegerFlag, type CliContext } from '../cli-context.js';
+import { loadEnsembleConfig } from '../../config/index.js';
+import { resolveRedisUrl } from './run-shaping-flags.js';
 
 interface ServeFlags {
   readonly host: string;
@@ -9,6 +11,7 @@ interface ServeFlags {
   readonly token?: string;
   readonly rateLimit: string;
   readonly workspace?: string;
+  readonly redis?: string;
 }
 
 export function registerServeCommand(program: Command, action: ActionFactory): void {
@@ -20,6 +23,7 @@ export function registerServeCommand(program: Command, action: ActionFactory): v
     .option('--token <token>', 'API token (at least 16 characters); default ENSEMBLE_TOKEN. Every /api call then needs Authorization: Bearer <token>')
     .option('--rate-limit <n>', 'runs one client may start per minute (0: no limit)', '60')
     .option('--workspace <dir>', 'where the runs it starts work (process agents, file tools, ./agents, ensemble.config.yaml)')
+    .option('--redis <url>', 'queue the tasks of the runs it starts on this Redis for `ensemble worker` processes (default ENSEMBLE_REDIS_URL, then the config file\'s `redis`); /metrics then reports the queue and workers')
     .action(action((context, flags: ServeFlags) => serve(context, flags)));
 }
 
@@ -28,13 +32,16 @@ export function registerServeCommand(program: Command, action: ActionFactory): v
  * interrupted and journaled (the next `serve` resumes them), event streams ended, exit 0.
  */
 async function serve(context: CliContext, flags: ServeFlags): Promise<number> {
+  const workspaceDir = resolve(context.cwd, flags.workspace ?? '.');
+  const redis = resolveRedisUrl(flags.redis, context.env, loadEnsembleConfig({ cwd: workspaceDir, env: context.env }));
   const server = createEnsembleServer({
     host: flags.host,
     port: parseIntegerFlag('--port', flags.port, 0, 65_535),
     ...(flags.token === undefined ? {} : { token: flags.token }),
     rateLimitPerMinute: parseIntegerFlag('--rate-limit', flags.rateLimit, 0, 1_000_000),
     storePath: context.storePath,
-    workspaceDir: resolve(context.cwd, flags.workspace ?? '.'),
+    workspaceDir,
+    ...(redis === undefined ? {} : { redis }),
     agentDirs: context.options.agentsDir.map((dir) => resolve(context.cwd, dir)),
     env: context.env,
   });

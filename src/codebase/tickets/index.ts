@@ -9,6 +9,8 @@ export { createTicketFailurePolicy, decideTicketFailure } from './ticket-failure
 export type { FailedTicket, TicketFailureNotes } from './ticket-failure-policy.js';
 export { TicketDispatcher, commitMessage } from './ticket-dispatcher.js';
 export type { TicketDispatcherOptions } from './ticket-dispatcher.js';
-export { createStoreLeaseGuard, describeHolder, leaseOwnerOf } from './store-lease-guard.js';
+export { createStoreLeaseGuard, leaseOwnerOf } from './store-lease-guard.js';
 export type { StoreLeaseGuardOptions } from './store-lease-guard.js';
+export { checkLeasedWrite, toLeaseRefusal, toRequestedPatterns, EMPTY_LEASE_REQUEST, describeHolder } from './lease-check.js';
+export type { LeasedWriteInput } from './lease-check.js';
 export { composeTicketPrompt } from './compose-ticket-prompt.js';

@@ -1,5 +1,6 @@
-import { matchesGlob, type LeaseCheck, type LeaseGuard } from '../../core/index.js';
-import type { CodebaseStore, LeaseRecord } from '../../store/index.js';
+import type { LeaseCheck, LeaseGuard } from '../../core/index.js';
+import type { CodebaseStore } from '../../store/index.js';
+import { checkLeasedWrite, EMPTY_LEASE_REQUEST, toLeaseRefusal, toRequestedPatterns } from './lease-check.js';
 
 /** Options of {@link createStoreLeaseGuard}. */
 export interface StoreLeaseGuardOptions {
@@ -26,41 +27,22 @@ export function createStoreLeaseGuard(options: StoreLeaseGuardOptions): LeaseGua
   const held = (): string[] => store.leasesOf(owner).map((lease) => lease.pattern);
   return {
     held,
-    checkWrite(paths): LeaseCheck {
-      const mine = held();
-      for (const path of paths) {
-        if (mine.some((pattern) => matchesGlob(path, pattern))) continue;
-        const holder = store.listLeases(options.now()).find((lease) => lease.owner !== owner && matchesGlob(path, lease.pattern));
-        if (holder !== undefined) {
-          return { ok: false, path, holder: describeHolder(holder), message: `${path} is leased by ${describeHolder(holder)} until ${new Date(holder.expiresAt).toISOString()}` };
-        }
-        const yours = mine.length === 0 ? 'you hold no leases' : `your leases: ${mine.join(', ')}`;
-        return { ok: false, path, message: `${path} is not among the files of ticket ${options.ticketId} (${yours})` };
-      }
-      return { ok: true };
+    // Async only for the port (the table is local): a store error rejects rather than throws.
+    async checkWrite(paths): Promise<LeaseCheck> {
+      return checkLeasedWrite({ paths, mine: held(), leases: store.listLeases(options.now()), owner, ticketId: options.ticketId });
     },
-    request(patterns): LeaseCheck {
-      const wanted = patterns.map((pattern) => pattern.trim()).filter((pattern) => pattern !== '');
-      if (wanted.length === 0) return { ok: false, message: 'name at least one path or glob' };
+    async request(patterns): Promise<LeaseCheck> {
+      const wanted = toRequestedPatterns(patterns);
+      if (wanted.length === 0) return EMPTY_LEASE_REQUEST;
       const result = store.acquireLeases(
         { owner, runId: options.runId, taskId: options.taskId, ticketId: options.ticketId, member: options.member, patterns: wanted, ttlMs: options.ttlMs },
         options.now(),
       );
-      if (result.ok) {
-        options.onAcquired(wanted, result.expiresAt);
-        return { ok: true };
-      }
-      const conflicts = result.conflicts.map((conflict) => `${conflict.pattern} (held by ${describeHolder(conflict.holder)})`);
-      const [first] = result.conflicts;
-      return { ok: false, message: `refused: ${conflicts.join('; ')}`, ...(first === undefined ? {} : { holder: describeHolder(first.holder) }) };
+      if (!result.ok) return toLeaseRefusal(result);
+      options.onAcquired(wanted, result.expiresAt);
+      return { ok: true };
     },
   };
-}
-
-/** `T-4 (coder-2)`, or the raw owner for a lease taken outside a ticket run. */
-export function describeHolder(lease: LeaseRecord): string {
-  if (lease.ticketId === undefined) return lease.owner;
-  return lease.member === undefined ? lease.ticketId : `${lease.ticketId} (${lease.member})`;
 }
 
 /** The lease owner of a ticket in a run. */

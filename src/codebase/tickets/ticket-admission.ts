@@ -1,7 +1,8 @@
 import { EnsembleError, type AdmissionCandidate, type AdmissionCheck, type AdmissionDecision } from '../../core/index.js';
 import type { CodebaseStore } from '../../store/index.js';
 import { pickAssignment, type TicketInProgress } from './pick-assignment.js';
-import { describeHolder, leaseOwnerOf } from './store-lease-guard.js';
+import { describeHolder } from './lease-check.js';
+import { leaseOwnerOf } from './store-lease-guard.js';
 import { overlapThresholdOf, type TicketRunOptions } from './ticket-run-options.js';
 
 /** Options of {@link TicketAdmission}. */

@@ -33,7 +33,7 @@ export function toTmuxEnvironment(server: TmuxServer): NodeJS.ProcessEnv {
 
 /** The error for a missing tmux binary, with the fix. */
 export function tmuxMissingError(cause?: unknown): EnsembleError {
-  return new EnsembleError('TMUX_FAILED', 'tmux is not installed: run `sudo apt-get install tmux` (Debian, Ubuntu) or scripts/ensure-tmux.sh', {
+  return new EnsembleError('TMUX_FAILED', 'tmux is not installed: run `sudo apt-get install tmux` (Debian, Ubuntu) or scripts/ensure-debian-package.sh tmux tmux "tmux mode"', {
     details: { program: 'tmux' },
     cause,
   });

@@ -5,6 +5,7 @@ import type { RunStore } from '../../store/index.js';
 import { EventMetrics } from './event-metrics.js';
 import { LabelValueCap } from './label-value-cap.js';
 import { NewEventFilter } from './new-event-filter.js';
+import { registerQueueGauges, type QueueMetricsSource } from './queue-gauges.js';
 import { registerScrapeGauges } from './scrape-gauges.js';
 
 /** Options of {@link createServerMetrics}. */
@@ -19,6 +20,10 @@ export interface ServerMetricsOptions {
   readonly processMetrics?: boolean;
   /** Distinct values kept per label (agent, model, provider, tool); later ones are exported as `other`. @default 1000 */
   readonly maxLabelValues?: number;
+  /** The distributed task queue (BullMQ over `--redis`), read at scrape time for `ensemble_queue_jobs{state}` and `ensemble_workers`. @default none: `ensemble_workers 0`, no queue series */
+  readonly queueSource?: QueueMetricsSource;
+  /** How long a scrape waits for each read of `queueSource` before going on without its gauge, in ms. @default 2000 */
+  readonly queueReadTimeoutMs?: number;
 }
 
 /** The Prometheus metrics of one `ensemble serve`, in a registry of its own. */
@@ -40,16 +45,18 @@ const MAX_TRACKED_RUNS = 10_000;
 /** Attempts in flight whose model is remembered until their spend arrives. */
 const MAX_TRACKED_ATTEMPTS = 100_000;
 const DEFAULT_MAX_LABEL_VALUES = 1_000;
+/** Well under Prometheus' default scrape_timeout (10 s), so a Redis outage costs a gauge, not the scrape. */
+const DEFAULT_QUEUE_READ_TIMEOUT_MS = 2_000;
 const PROCESS_METRICS_PREFIX = 'ensemble_';
 const MISNAMED_PROCESS_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
 
 /** Where a failure the metrics survive came from. */
-type FailureSource = 'observe' | 'journal' | 'live_runs' | 'codebase';
+type FailureSource = 'observe' | 'journal' | 'live_runs' | 'codebase' | 'queue';
 
 /**
  * Creates the metrics of one server: counters fed by {@link ServerMetrics.observe}, and gauges read
- * at scrape time from the journal (runs and tasks by status) and from the live runs (ready tasks,
- * running agents). Uses a private registry, never prom-client's global one, so two servers in one
+ * at scrape time from the journal (runs and tasks by status), from the live runs (ready tasks,
+ * running agents) and from the distributed queue when there is one (jobs by state, workers). Uses a private registry, never prom-client's global one, so two servers in one
  * process (tests, embedding applications) do not mix their figures.
  */
 export function createServerMetrics(options: ServerMetricsOptions): ServerMetrics {
@@ -61,7 +68,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   const newEvents = new NewEventFilter(MAX_TRACKED_RUNS);
   const failures = new Counter({
     name: 'ensemble_metrics_errors_total',
-    help: 'Failures the metrics survived, by source (observe: an event not counted; journal, live_runs, codebase: a scrape without those gauges).',
+    help: 'Failures the metrics survived, by source (observe: an event not counted; journal, live_runs, codebase, queue: a scrape without those gauges).',
     labelNames: ['source'],
     registers,
   });
@@ -75,6 +82,7 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
   };
 
   const beginScrape = registerScrapeGauges({ registry, store: options.store, liveRuns: options.liveRuns, fail });
+  registerQueueGauges({ registry, source: options.queueSource, timeoutMs: options.queueReadTimeoutMs ?? DEFAULT_QUEUE_READ_TIMEOUT_MS, fail });
 
   let sseClientCount = 0;
   const sseClients = new Gauge({ name: 'ensemble_sse_clients', help: 'Server-Sent Events clients connected now.', registers });

@@ -6,5 +6,9 @@
  * around each SSE stream, and answer `GET /metrics` with `render()` and `contentType`.
  */
 export { createServerMetrics } from './create-server-metrics.js';
-/** Options of `createServerMetrics` (journal, live runs, logger, process metrics, label limit) and what it returns. */
+/** Options of `createServerMetrics` (journal, live runs, queue source, logger, process metrics, label limit) and what it returns. */
 export type { ServerMetricsOptions, ServerMetrics } from './create-server-metrics.js';
+/** What `ensemble_queue_jobs{state}` and `ensemble_workers` are read from at scrape time: the distributed mode's task queue (BullMQ over `--redis`). */
+export type { QueueMetricsSource, QueueJobState } from './queue-gauges.js';
+/** The job states `ensemble_queue_jobs{state}` exports: waiting, active, delayed, completed, failed. */
+export { QUEUE_JOB_STATES } from './queue-gauges.js';

@@ -4,6 +4,7 @@ import type { EnsembleConfig } from '../../config/index.js';
 import { AgentOrchestrator, prepareTicketResume, prepareTicketRun, requestRunCancel, TICKET_RUN_WORKFLOW_ID, type OrchestratorConfig, type TicketRunRequest } from '../../orchestrator/index.js';
 import type { TicketRunOptionsInput } from '../../codebase/index.js';
 import type { RunStore } from '../../store/index.js';
+import { withoutCredentials } from '../../distributed/index.js';
 import type { RunEventFeeds } from '../sse/index.js';
 
 /** What every run the server starts shares: the journal, the agents, where it works. */
@@ -20,6 +21,9 @@ export interface ServerRunsOptions {
   readonly simulatedLatencyMs?: number;
   /** Told every event of every run this server executes, after it is journaled (metrics). */
   readonly onEvent?: (event: RunEvent) => void;
+  /** `serve --redis`: the runs it starts put their tasks on this Redis's queue for `ensemble worker`s. */
+  readonly redis?: string;
+  readonly redisPrefix?: string;
 }
 
 /** A run the server executes now. */
@@ -61,6 +65,8 @@ export class ServerRuns {
       ...(options.agentDirs.length === 0 ? {} : { agentDirs: [...options.agentDirs] }),
       logger: options.logger,
       ...(options.simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs: options.simulatedLatencyMs }),
+      ...(options.redis === undefined ? {} : { redis: options.redis }),
+      ...(options.redisPrefix === undefined ? {} : { redisPrefix: options.redisPrefix }),
     };
   }
 
@@ -145,7 +151,17 @@ export class ServerRuns {
       return this.launch(run.orchestrator, () => run.start());
     }
     // Only the journal and the logger: the run's own workspace, agent folders and config file apply, as for `ensemble resume`.
-    const orchestrator = new AgentOrchestrator({ store, logger, ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }) });
+    // A distributed run keeps its Redis (without credentials): the server's own URL carries them when it names the same server.
+    const redis = this.options.redis;
+    const storedRedis = store.getRun(runId)?.spec.settings?.redis;
+    const sameRedis = redis !== undefined && storedRedis !== undefined && withoutCredentials(redis) === storedRedis;
+    const orchestrator = new AgentOrchestrator({
+      store,
+      logger,
+      ...(simulatedLatencyMs === undefined ? {} : { simulatedLatencyMs }),
+      ...(sameRedis ? { redis } : {}),
+      ...(this.options.redisPrefix === undefined ? {} : { redisPrefix: this.options.redisPrefix }),
+    });
     return this.launch(orchestrator, () => orchestrator.resume(runId));
   }
 

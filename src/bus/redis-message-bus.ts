@@ -1,0 +1,246 @@
+import type { Redis } from 'ioredis';
+import { EnsembleError, isMessageFor } from '../core/index.js';
+import type { Logger, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
+import { stderrLogger } from '../host/index.js';
+import { runMessageSchema } from './schema.js';
+
+/** Which of its two connections the bus is opening: publishes keep their order on one, subscriptions need their own. */
+export type MessageBusConnectionRole = 'publisher' | 'subscriber';
+
+/** Options of {@link RedisMessageBus}. */
+export interface RedisMessageBusOptions {
+  /** Opens a new connection; called once per role. The bus owns what it returns and quits it on `close()`. */
+  readonly connect: (role: MessageBusConnectionRole) => Redis;
+  /** Start of every channel name: a run's channel is `<prefix>:bus:<runId>`. @default 'ensemble' */
+  readonly prefix?: string;
+  /** Where invalid messages, failing subscribers and (when `connect` does not listen for them) connection errors are reported. @default stderrLogger */
+  readonly logger?: Logger;
+}
+
+interface Subscription {
+  readonly recipient: MessageRecipient | '*';
+  readonly handler: (message: RunMessage) => void;
+  isActive: boolean;
+}
+
+interface ResponseWaiter {
+  readonly requestId: string;
+  readonly resolve: (message: RunMessage) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** One run's local listeners, and the SUBSCRIBE that feeds them. */
+interface RunChannel {
+  readonly runId: string;
+  readonly subscriptions: Set<Subscription>;
+  readonly waiters: Set<ResponseWaiter>;
+  /** Settles when Redis acknowledged the SUBSCRIBE of this channel. */
+  readonly subscribed: Promise<void>;
+}
+
+/**
+ * The {@link MessageBus} across processes: one Redis pub/sub channel per run. Publishes go out on
+ * one connection, so they keep their order; one subscriber connection carries every run this
+ * process listens to (ioredis subscribes again after a reconnect). Messages are JSON, validated
+ * on receipt; an invalid one is logged and dropped. Pub/sub does not keep messages: one published
+ * while a subscriber is disconnected is lost to it, and the journal stays the record.
+ */
+export class RedisMessageBus implements MessageBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  /** Channel name → run channel. */
+  private readonly channels = new Map<string, RunChannel>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RedisMessageBusOptions) {
+    this.prefix = options.prefix ?? 'ensemble';
+    this.logger = options.logger ?? stderrLogger;
+    this.publisher = this.open(options.connect, 'publisher');
+    this.subscriber = this.open(options.connect, 'subscriber');
+    this.subscriber.on('message', (channel: string, text: string) => this.receive(channel, text));
+  }
+
+  async publish(message: RunMessage): Promise<void> {
+    if (this.closing !== undefined) throw closedError(`publish message ${message.messageId} of run ${message.runId}`);
+    await this.publisher.publish(this.channelName(message.runId), JSON.stringify(message));
+  }
+
+  async subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>> {
+    if (this.closing !== undefined) throw closedError(`subscribe to run ${runId}`);
+    const channel = this.channelOf(runId);
+    const subscription: Subscription = { recipient, handler, isActive: true };
+    channel.subscriptions.add(subscription);
+    const unsubscribe = (): Promise<void> => {
+      if (!subscription.isActive) return Promise.resolve();
+      subscription.isActive = false;
+      channel.subscriptions.delete(subscription);
+      return this.dropIfIdle(channel);
+    };
+    try {
+      await channel.subscribed;
+    } catch (error) {
+      await unsubscribe();
+      throw this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : closedError(`subscribe to run ${runId}`);
+    }
+    if (this.closing !== undefined) throw closedError(`subscribe to run ${runId}`);
+    return unsubscribe;
+  }
+
+  waitForResponse(runId: string, requestId: string, options: { readonly signal: AbortSignal }): Promise<RunMessage> {
+    const { signal } = options;
+    if (this.closing !== undefined) return Promise.reject(closedError(`wait for the response to ${requestId}`));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const channel = this.channelOf(runId);
+    return new Promise<RunMessage>((resolve, reject) => {
+      const finish = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        channel.waiters.delete(waiter);
+        void this.dropIfIdle(channel);
+      };
+      const waiter: ResponseWaiter = {
+        requestId,
+        resolve: (message) => {
+          finish();
+          resolve(message);
+        },
+        reject: (reason) => {
+          finish();
+          reject(reason);
+        },
+      };
+      const onAbort = (): void => waiter.reject(signal.reason);
+      channel.waiters.add(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+      channel.subscribed.catch((error: unknown) => {
+        if (channel.waiters.has(waiter)) waiter.reject(this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : closedError(`wait for the response to ${requestId}`));
+      });
+    });
+  }
+
+  /** Ends every subscription, rejects every waiter and quits both connections; later calls are refused. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    for (const channel of channels) {
+      for (const subscription of channel.subscriptions) subscription.isActive = false;
+      channel.subscriptions.clear();
+      for (const waiter of [...channel.waiters]) waiter.reject(closedError(`wait for the response to ${waiter.requestId}`));
+    }
+    await Promise.all([quit(this.publisher), quit(this.subscriber)]);
+  }
+
+  private open(connect: (role: MessageBusConnectionRole) => Redis, role: MessageBusConnectionRole): Redis {
+    const client = connect(role);
+    // Without any listener ioredis prints every failed reconnect; a connector that logs them itself is left to it.
+    if (client.listenerCount('error') === 0) {
+      let lastMessage: string | undefined;
+      client.on('error', (error: Error) => {
+        if (error.message === lastMessage) return;
+        lastMessage = error.message;
+        this.logger.warn(`message bus (${role}): ${error.message}`);
+      });
+      client.on('ready', () => (lastMessage = undefined));
+    }
+    return client;
+  }
+
+  private channelName(runId: string): string {
+    return `${this.prefix}:bus:${runId}`;
+  }
+
+  private channelOf(runId: string): RunChannel {
+    const name = this.channelName(runId);
+    let channel = this.channels.get(name);
+    if (channel === undefined) {
+      // A SUBSCRIBE sent after an UNSUBSCRIBE of the same channel is served after it: one connection, one order.
+      const subscribed = this.subscriber.subscribe(name).then(() => undefined);
+      subscribed.catch(() => undefined);
+      channel = { runId, subscriptions: new Set(), waiters: new Set(), subscribed };
+      this.channels.set(name, channel);
+    }
+    return channel;
+  }
+
+  /** Forgets a run nobody here listens to any more and unsubscribes its channel, so a long-lived bus does not grow with every run. */
+  private async dropIfIdle(channel: RunChannel): Promise<void> {
+    const name = this.channelName(channel.runId);
+    if (channel.subscriptions.size > 0 || channel.waiters.size > 0 || this.channels.get(name) !== channel) return;
+    this.channels.delete(name);
+    if (this.closing !== undefined) return;
+    // Sent now, not after the SUBSCRIBE's reply: a later SUBSCRIBE of the same run must reach Redis after it.
+    try {
+      await this.subscriber.unsubscribe(name);
+    } catch {
+      // The connection is gone: nothing is left to end.
+    }
+  }
+
+  private receive(channelName: string, text: string): void {
+    const channel = this.channels.get(channelName);
+    // Not a run this process listens to (any more).
+    if (channel === undefined) return;
+    const message = this.parse(channelName, channel.runId, text);
+    if (message === undefined) return;
+    // A snapshot: subscribing from a handler starts with the next message.
+    for (const subscription of [...channel.subscriptions]) {
+      if (!subscription.isActive || !receives(subscription.recipient, message)) continue;
+      try {
+        subscription.handler(message);
+      } catch (error) {
+        this.logger.error(`message bus: a subscriber of run ${channel.runId} failed on message ${message.messageId}`, error);
+      }
+    }
+    if (message.messageType !== 'response' || message.inReplyTo === undefined) return;
+    for (const waiter of [...channel.waiters]) if (waiter.requestId === message.inReplyTo) waiter.resolve(message);
+  }
+
+  private parse(channelName: string, runId: string, text: string): RunMessage | undefined {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      this.logger.warn(`message bus: dropped a message on ${channelName} that is not JSON: ${text.slice(0, 200)}`);
+      return undefined;
+    }
+    const parsed = runMessageSchema.safeParse(payload);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+      this.logger.warn(`message bus: dropped an invalid message on ${channelName}: ${issues}`);
+      return undefined;
+    }
+    if (parsed.data.runId !== runId) {
+      this.logger.warn(`message bus: dropped message ${parsed.data.messageId} on ${channelName}: it belongs to run ${parsed.data.runId}`);
+      return undefined;
+    }
+    return parsed.data;
+  }
+}
+
+function receives(recipient: MessageRecipient | '*', message: RunMessage): boolean {
+  return recipient === '*' || isMessageFor(message, { id: recipient.taskId, agentName: recipient.agentName });
+}
+
+/** QUIT when the server can hear it (pending commands are answered first); otherwise drop the connection. */
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
+
+function closedError(action: string): EnsembleError {
+  return new EnsembleError('INTERNAL', `message bus is closed: cannot ${action}`, { details: { reason: 'bus-closed' } });
+}

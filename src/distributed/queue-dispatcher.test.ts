@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -158,6 +158,27 @@ describe('QueueDispatcher and task workers', () => {
     expect(await client.exists(dispatchKeys(prefix).groups('run-q:cancelled-running:1'))).toBe(0);
   });
 
+  it('a worker that stops mid-task gives the job back to the queue: another worker runs it and the coordinator gets one result', async () => {
+    const prefix = freshPrefix();
+    const marker = join(workspace, 'runs.log');
+    // Logs each run, then works for 1.5 s: long enough for the first worker to stop in the middle.
+    const definitions = [distributedAgent('slow-logger', { runtime: 'command', command: ['sh', '-c', `echo run >> ${JSON.stringify(marker)}; sleep 1.5; echo finished`] })];
+    const first = await startDistributedTestWorker(redis.url, prefix, definitions, { concurrency: 1 });
+    const dispatcher = dispatcherOf(prefix, definitions);
+    const context = recordingDispatchContext(new AbortController().signal, workspace);
+    const outcome = dispatcher.dispatch(requestFor('slow-logger', 'handed-back'), context);
+    await until(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start on the first worker');
+    const stopping = first.close({ graceMs: 0 });
+    await workerOf(prefix, definitions);
+    await stopping;
+    const result = await outcome;
+    expect(result.output).toContain('finished');
+    // Two runs of the agent (the first one cut short), one result; the restart voided the first run's output.
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['run', 'run']);
+    const starts = context.recorded.events.filter((event) => event.type === 'agent:process' && (event.payload as { state: string }).state === 'started');
+    expect(starts).toHaveLength(2);
+  });
+
   it('never runs a job cancelled while it waited', async () => {
     const prefix = freshPrefix();
     const marker = join(workspace, 'ran');
@@ -236,7 +257,9 @@ describe('QueueDispatcher and task workers', () => {
     expect((await resumed).output).toContain('finished');
     expect(context.recorded.outputs[0]).toBe('');
     expect(await queue.getJobState(toJobId('run-q:long:2'))).toBe('unknown');
-    expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
+    // The worker writes the result before BullMQ moves the job to completed: wait for the move.
+    await until(async () => (await queue.getJobCounts('completed')).completed === 1, 'the one job to complete');
+    expect(await queue.getJobCounts('completed', 'waiting', 'active')).toMatchObject({ completed: 1, waiting: 0, active: 0 });
   });
 
   it('reattaches to a job that finished while no coordinator ran, replaying its end', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EnsembleError, isEnsembleError, serializeError, toEnsembleError } from '../core/index.js';
 import type { DispatchContext, Logger, MessageBus, TaskOutcome } from '../core/index.js';
@@ -95,6 +95,8 @@ export async function startTaskWorker(options: TaskWorkerOptions): Promise<TaskW
   const commands = options.connect();
   commands.on('error', () => undefined);
   const running = new Map<string, AbortController>();
+  /** The abort reason of the tasks this worker gives back to the queue when it stops. */
+  const handBack = new EnsembleError('AGENT_FAILED', `worker ${id} stopped while the task ran; the task goes back to the queue`, { retryable: true });
 
   const closeCancels = await subscribeCancels(
     options.connect(),
@@ -128,7 +130,7 @@ export async function startTaskWorker(options: TaskWorkerOptions): Promise<TaskW
     }
   };
 
-  const processJob = async (bullJob: Job): Promise<TerminalItem> => {
+  const processJob = async (bullJob: Job, token?: string): Promise<TerminalItem> => {
     const parsed = parseTaskJob(bullJob.data);
     const executionId = parsed.ok ? parsed.job.request.executionId : executionIdOf(bullJob.data, bullJob.id ?? 'unknown');
     const writer = new ExecutionStreamWriter(commands, keys.stream(executionId), logger);
@@ -183,6 +185,12 @@ export async function startTaskWorker(options: TaskWorkerOptions): Promise<TaskW
       } finally {
         await remote.dispose().catch((error: unknown) => logger.error(`execution ${executionId}: leaving the bus failed`, error));
       }
+      if (controller.signal.reason === handBack && token !== undefined) {
+        // This worker stops: the job goes back to the queue unfinished, for another worker to run from the start.
+        await bullJob.moveToDelayed(Date.now(), token);
+        emit({ executionId, phase: 'end', status: 'cancelled', error: handBack });
+        throw new DelayedError();
+      }
       await writer.finish(item);
       emit({
         executionId,
@@ -211,9 +219,8 @@ export async function startTaskWorker(options: TaskWorkerOptions): Promise<TaskW
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { readonly abort?: boolean; readonly graceMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
-      const stopped = new EnsembleError('AGENT_FAILED', `worker ${id} stopped while the task ran`, { retryable: true });
       const abortAll = (): void => {
-        for (const controller of running.values()) controller.abort(stopped);
+        for (const controller of running.values()) controller.abort(handBack);
       };
       const graceTimer = closeOptions.abort === true ? undefined : setTimeout(abortAll, closeOptions.graceMs ?? options.closeGraceMs ?? 30_000);
       if (closeOptions.abort === true) abortAll();

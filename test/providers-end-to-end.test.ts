@@ -36,29 +36,44 @@ function ofType<T extends RunEvent['type']>(events: readonly RunEvent[], type: T
   return events.filter((event) => event.type === type) as unknown as RunEventOf<T>[];
 }
 
-/** Lets launched work reach the provider, then waits (bounded) until no call is in flight. */
-async function settleCalls(governor: ProviderGovernor): Promise<void> {
-  // An llm task does file work before its call reaches the governor (its workspace's real path, its
-  // tools: issue 7); a few event-loop turns are not enough for the thread pool, so wait a little real time.
-  await sleep(20);
-  for (let turn = 0; turn < 5; turn++) await nextTurn();
-  const deadline = Date.now() + 10_000;
-  while (governor.stats('openai').inFlight > 0) {
-    if (Date.now() > deadline) throw new Error('a provider call did not settle');
+/** Tasks started and not yet ended or waiting out a retry: each should be at the provider (a call in flight or queued). */
+function runningTasks(events: readonly RunEvent[]): number {
+  const running = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'task:start') running.add(event.taskId);
+    else if (event.type === 'task:retry' || event.type === 'task:complete' || event.type === 'task:error' || event.type === 'task:cancelled') running.delete(event.taskId);
+  }
+  return running.size;
+}
+
+/**
+ * Waits until the run can only move on when time passes: no call in flight and every running task
+ * queued at the governor. A task does work before its call reaches the governor (its workspace's real
+ * path, its tools: issue 7; the tokenizer, loaded by the first task), which a loaded machine makes take
+ * seconds: firing a timer before the call arrives would skip time past it (to a task's 10-minute
+ * timeout). Bounded: after 15 s of real time it goes on.
+ */
+async function settleCalls(governor: ProviderGovernor, events: readonly RunEvent[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    const stats = governor.stats('openai');
+    if (stats.inFlight === 0 && runningTasks(events) <= stats.waiting) break;
+    if (Date.now() > deadline) break;
     await sleep(5);
   }
   for (let turn = 0; turn < 5; turn++) await nextTurn();
 }
 
-/** Runs the orchestrator to its end, firing the manual clock's timers one by one whenever no call is in flight. */
-async function driveToEnd(clock: ManualClock, governor: ProviderGovernor, running: Promise<RunOutcome>): Promise<RunOutcome> {
+/** Runs the orchestrator to its end, firing the manual clock's timers one by one whenever only time can move it on. */
+async function driveToEnd(clock: ManualClock, governor: ProviderGovernor, running: Promise<RunOutcome>, events: readonly RunEvent[]): Promise<RunOutcome> {
   let isDone = false;
   void running.then(
     () => (isDone = true),
     () => (isDone = true),
   );
   for (let step = 0; step < 1000; step++) {
-    await settleCalls(governor);
+    await settleCalls(governor, events);
     if (isDone) return running;
     if (!clock.fireNext()) await sleep(10);
   }
@@ -80,7 +95,7 @@ describe('providers fail fast and visibly (issue 6)', () => {
     const governor = createProviderGovernor({ clock });
     const { orchestrator: run, events } = orchestrator({ clock, governor });
     run.addTasks(Array.from({ length: 5 }, (_, index) => ({ id: `review-${index + 1}`, agentName: 'analyzer', prompt: `Review part ${index + 1}` })));
-    const outcome = await driveToEnd(clock, governor, run.execute());
+    const outcome = await driveToEnd(clock, governor, run.execute(), events);
 
     expect(outcome.status).toBe('failed');
     expect(outcome.summary).toMatchObject({ totalTasks: 5, failedTasks: 5 });
@@ -108,7 +123,7 @@ describe('providers fail fast and visibly (issue 6)', () => {
     const governor = createProviderGovernor({ clock });
     const { orchestrator: run, events } = orchestrator({ clock, governor });
     run.addTasks([{ id: 'only', agentName: 'analyzer', prompt: 'Plan', retry: { max: 3, backoffMs: 1000 } }]);
-    const outcome = await driveToEnd(clock, governor, run.execute());
+    const outcome = await driveToEnd(clock, governor, run.execute(), events);
     expect(outcome.results[0]).toMatchObject({ status: 'failed', attempts: 4, error: { code: 'PROVIDER_UNAVAILABLE' } });
     expect(server.requests).toHaveLength(4);
     expect(ofType(events, 'task:retry')).toHaveLength(3);
@@ -134,7 +149,7 @@ describe('providers fail fast and visibly (issue 6)', () => {
       { id: 'first', agentName: 'analyzer', prompt: 'Plan A', priority: 10 },
       { id: 'second', agentName: 'analyzer', prompt: 'Plan B' },
     ]);
-    const outcome = await driveToEnd(clock, governor, run.execute());
+    const outcome = await driveToEnd(clock, governor, run.execute(), events);
     expect(outcome.status).toBe('succeeded');
     expect(server.requests).toHaveLength(3);
     const limitedTask = limitedPrompt === 'Plan A' ? 'first' : 'second';

@@ -13,10 +13,12 @@ import { AgentOrchestrator } from '../src/orchestrator/index.js';
 import type { TaskInput } from '../src/core/index.js';
 import { startTestRedis, type TestRedisServer } from '../test/helpers/redis-server.js';
 import { createTempFolder } from '../test/helpers/temp-folder.js';
+import { DISTRIBUTED_HEADING } from './distributed-section.js';
+import { lowerBound, span, type Timing } from './makespan.js';
 import { layeredDag } from './random-dag.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
-const HEADING = '## Distributed mode: BullMQ workers on a loopback Redis';
+const HEADING = DISTRIBUTED_HEADING;
 const benchmarksPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
 const cliPath = fileURLToPath(new URL('../../bin/ensemble.js', import.meta.url));
 const AGENT = 'bench-noop';
@@ -27,11 +29,6 @@ const MAKESPAN_SEEDS = [1, 2, 3, 4, 5];
 const MAKESPAN_TASKS = 60;
 const MAKESPAN_CONCURRENCY = 4;
 const quietLogger = { warn: () => {}, error: (message: string) => process.stderr.write(`bench: ${message}\n`) };
-
-interface Timing {
-  start: number;
-  end: number;
-}
 
 interface WorkerChild {
   readonly child: ChildProcess;
@@ -67,10 +64,14 @@ async function startWorkers(count: number, redis: TestRedisServer, cwd: string):
 }
 
 /** Runs `tasks` and returns the wall time and each task's start and end, as the coordinator saw them. */
-async function runTasks(tasks: readonly TaskInput[], options: { readonly concurrency: number; readonly redis?: string; readonly latencyMs?: number; readonly folder: string; readonly agentsDir: string }): Promise<{ wallMs: number; timings: Map<string, Timing> }> {
+async function runTasks(
+  tasks: readonly TaskInput[],
+  options: { readonly concurrency: number; readonly redis?: string; readonly latencyMs?: number; readonly folder: string; readonly agentsDir: string; readonly context?: 'shared' | 'isolated' },
+): Promise<{ wallMs: number; timings: Map<string, Timing> }> {
   const timings = new Map<string, Timing>();
   const orchestrator = new AgentOrchestrator({
     maxParallelAgents: options.concurrency,
+    ...(options.context === undefined ? {} : { contextStrategy: options.context }),
     store: join(options.folder, 'bench.db'),
     agentDirs: [options.agentsDir],
     workspaceDir: options.folder,
@@ -92,32 +93,6 @@ async function runTasks(tasks: readonly TaskInput[], options: { readonly concurr
   return { wallMs, timings };
 }
 
-/** Lower bound from the durations the tasks really took: max(critical path, total work / concurrency). */
-function lowerBound(tasks: readonly TaskInput[], timings: ReadonlyMap<string, Timing>, concurrency: number): number {
-  const finish = new Map<string, number>();
-  let work = 0;
-  let criticalPath = 0;
-  for (const task of tasks) {
-    const timing = timings.get(task.id)!;
-    const duration = timing.end - timing.start;
-    work += duration;
-    const ready = Math.max(0, ...(task.dependencies ?? []).map((dependency) => finish.get(dependency)!));
-    finish.set(task.id, ready + duration);
-    criticalPath = Math.max(criticalPath, ready + duration);
-  }
-  return Math.max(criticalPath, work / concurrency);
-}
-
-function span(timings: ReadonlyMap<string, Timing>): number {
-  let first = Infinity;
-  let last = 0;
-  for (const { start, end } of timings.values()) {
-    first = Math.min(first, start);
-    last = Math.max(last, end);
-  }
-  return last - first;
-}
-
 const independent = (count: number, prefix: string): TaskInput[] => Array.from({ length: count }, (_, index) => ({ id: `${prefix}${index}`, agentName: AGENT, prompt: `no-op ${index}` }));
 const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
 
@@ -137,7 +112,8 @@ async function main(): Promise<void> {
       try {
         const folder = join(temp.folder, `throughput-${count}`);
         mkdirSync(folder);
-        const { wallMs } = await runTasks(independent(THROUGHPUT_TASKS, 'n'), { concurrency: 16, redis: redis.url, latencyMs: NOOP_MS, folder, agentsDir });
+        // No-op tasks need no context: under `shared` each job would carry the run's growing context pool.
+        const { wallMs } = await runTasks(independent(THROUGHPUT_TASKS, 'n'), { concurrency: 16, redis: redis.url, latencyMs: NOOP_MS, folder, agentsDir, context: 'isolated' });
         throughput.push({ workers: count, tasksPerSecond: THROUGHPUT_TASKS / (wallMs / 1000), wallMs });
         process.stderr.write(`throughput with ${count} worker(s): ${(THROUGHPUT_TASKS / (wallMs / 1000)).toFixed(1)} tasks/s\n`);
       } finally {
@@ -155,8 +131,8 @@ async function main(): Promise<void> {
       const remoteFolder = join(temp.folder, 'latency-distributed');
       mkdirSync(localFolder);
       mkdirSync(remoteFolder);
-      const local = await runTasks(independent(LATENCY_TASKS, 'l'), { concurrency: 1, latencyMs: NOOP_MS, folder: localFolder, agentsDir });
-      const remote = await runTasks(independent(LATENCY_TASKS, 'l'), { concurrency: 1, redis: redis.url, latencyMs: NOOP_MS, folder: remoteFolder, agentsDir });
+      const local = await runTasks(independent(LATENCY_TASKS, 'l'), { concurrency: 1, latencyMs: NOOP_MS, folder: localFolder, agentsDir, context: 'isolated' });
+      const remote = await runTasks(independent(LATENCY_TASKS, 'l'), { concurrency: 1, redis: redis.url, latencyMs: NOOP_MS, folder: remoteFolder, agentsDir, context: 'isolated' });
       localTaskMs = mean([...local.timings.values()].map((timing) => timing.end - timing.start));
       distributedTaskMs = mean([...remote.timings.values()].map((timing) => timing.end - timing.start));
       addedMs = distributedTaskMs - localTaskMs;
@@ -181,8 +157,8 @@ async function main(): Promise<void> {
         const remote = await runTasks(tasks, { concurrency: MAKESPAN_CONCURRENCY, redis: redis.url, folder: remoteFolder, agentsDir });
         const ratio = {
           seed,
-          local: span(local.timings) / lowerBound(tasks, local.timings, MAKESPAN_CONCURRENCY),
-          distributed: span(remote.timings) / lowerBound(tasks, remote.timings, MAKESPAN_CONCURRENCY),
+          local: span(local.timings) / lowerBound({ tasks }, local.timings, MAKESPAN_CONCURRENCY),
+          distributed: span(remote.timings) / lowerBound({ tasks }, remote.timings, MAKESPAN_CONCURRENCY),
         };
         ratios.push(ratio);
         process.stderr.write(`makespan seed ${seed}: local ${ratio.local.toFixed(3)}, distributed ${ratio.distributed.toFixed(3)}\n`);
@@ -200,7 +176,7 @@ async function main(): Promise<void> {
       '',
       `\`npm run bench:distributed\` — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start; redis-server on loopback, a coordinator in the bench process, \`ensemble worker\` child processes with \`--concurrency 1\`.`,
       '',
-      `Throughput of ${THROUGHPUT_TASKS} independent no-op tasks (simulated agents, ${NOOP_MS} ms each; coordinator concurrency 16):`,
+      `Throughput of ${THROUGHPUT_TASKS} independent no-op tasks (simulated agents, ${NOOP_MS} ms each; coordinator concurrency 16; \`isolated\` context, since under \`shared\` every job carries the run's context pool — 474 KB per job by the end of such a run, about 6 ms of the coordinator's CPU per task to send):`,
       '',
       '| workers | tasks/s | wall | vs 1 worker |',
       '|---|---|---|---|',

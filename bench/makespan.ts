@@ -1,7 +1,7 @@
 import { AgentOrchestrator } from '../src/index.js';
 import { layeredDag, type LayeredDag } from './random-dag.js';
 
-interface Timing {
+export interface Timing {
   start: number;
   end: number;
 }
@@ -29,7 +29,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** Lower bound from the durations the tasks really took: max(critical path, total work / concurrency). */
-function lowerBound(dag: LayeredDag, timings: ReadonlyMap<string, Timing>, concurrency: number): number {
+export function lowerBound(dag: Pick<LayeredDag, 'tasks'>, timings: ReadonlyMap<string, Timing>, concurrency: number): number {
   const finish = new Map<string, number>();
   let work = 0;
   let criticalPath = 0;
@@ -44,7 +44,8 @@ function lowerBound(dag: LayeredDag, timings: ReadonlyMap<string, Timing>, concu
   return Math.max(criticalPath, work / concurrency);
 }
 
-function span(timings: ReadonlyMap<string, Timing>): number {
+/** First start to last end, in ms. */
+export function span(timings: ReadonlyMap<string, Timing>): number {
   let first = Infinity;
   let last = 0;
   for (const timing of timings.values()) {

@@ -1,6 +1,7 @@
-import { EnsembleError, isMessageFor } from '../core/index.js';
+import { EnsembleError } from '../core/index.js';
 import type { Logger, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
 import { stderrLogger } from '../host/index.js';
+import { receives, type BusSubscription, type ResponseWaiter } from './bus-subscription.js';
 
 /** Options of {@link MemoryMessageBus}. */
 export interface MemoryMessageBusOptions {
@@ -8,21 +9,9 @@ export interface MemoryMessageBusOptions {
   readonly logger?: Logger;
 }
 
-interface Subscription {
-  readonly recipient: MessageRecipient | '*';
-  readonly handler: (message: RunMessage) => void;
-  isActive: boolean;
-}
-
-interface ResponseWaiter {
-  readonly requestId: string;
-  readonly resolve: (message: RunMessage) => void;
-  readonly reject: (reason: unknown) => void;
-}
-
 /** One run's subscribers, waiters and the messages not yet delivered. */
 interface RunChannel {
-  readonly subscriptions: Set<Subscription>;
+  readonly subscriptions: Set<BusSubscription>;
   readonly waiters: Set<ResponseWaiter>;
   readonly pending: RunMessage[];
   isDelivering: boolean;
@@ -56,7 +45,7 @@ export class MemoryMessageBus implements MessageBus {
   subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>> {
     if (this.isClosed) return Promise.reject(closedError(`subscribe to run ${runId}`));
     const channel = this.channelOf(runId);
-    const subscription: Subscription = { recipient, handler, isActive: true };
+    const subscription: BusSubscription = { recipient, handler, isActive: true };
     channel.subscriptions.add(subscription);
     const unsubscribe = (): Promise<void> => {
       subscription.isActive = false;
@@ -149,9 +138,6 @@ export class MemoryMessageBus implements MessageBus {
   }
 }
 
-function receives(recipient: MessageRecipient | '*', message: RunMessage): boolean {
-  return recipient === '*' || isMessageFor(message, { id: recipient.taskId, agentName: recipient.agentName });
-}
 
 function closedError(action: string): EnsembleError {
   return new EnsembleError('INTERNAL', `message bus is closed: cannot ${action}`, { details: { reason: 'bus-closed' } });

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { EnsembleError, isMessageFor } from '../core/index.js';
+import { EnsembleError } from '../core/index.js';
 import type { Logger, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
-import { stderrLogger } from '../host/index.js';
+import { quitRedis, stderrLogger } from '../host/index.js';
 import { runMessageSchema } from './schema.js';
+import { receives, type BusSubscription, type ResponseWaiter } from './bus-subscription.js';
 
 /** Which of its two connections the bus is opening: publishes keep their order on one, subscriptions need their own. */
 export type MessageBusConnectionRole = 'publisher' | 'subscriber';
@@ -17,22 +18,10 @@ export interface RedisMessageBusOptions {
   readonly logger?: Logger;
 }
 
-interface Subscription {
-  readonly recipient: MessageRecipient | '*';
-  readonly handler: (message: RunMessage) => void;
-  isActive: boolean;
-}
-
-interface ResponseWaiter {
-  readonly requestId: string;
-  readonly resolve: (message: RunMessage) => void;
-  readonly reject: (reason: unknown) => void;
-}
-
 /** One run's local listeners, and the SUBSCRIBE that feeds them. */
 interface RunChannel {
   readonly runId: string;
-  readonly subscriptions: Set<Subscription>;
+  readonly subscriptions: Set<BusSubscription>;
   readonly waiters: Set<ResponseWaiter>;
   /** Settles when Redis acknowledged the SUBSCRIBE of this channel. */
   readonly subscribed: Promise<void>;
@@ -70,7 +59,7 @@ export class RedisMessageBus implements MessageBus {
   async subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>> {
     if (this.closing !== undefined) throw closedError(`subscribe to run ${runId}`);
     const channel = this.channelOf(runId);
-    const subscription: Subscription = { recipient, handler, isActive: true };
+    const subscription: BusSubscription = { recipient, handler, isActive: true };
     channel.subscriptions.add(subscription);
     const unsubscribe = (): Promise<void> => {
       if (!subscription.isActive) return Promise.resolve();
@@ -133,7 +122,7 @@ export class RedisMessageBus implements MessageBus {
       channel.subscriptions.clear();
       for (const waiter of [...channel.waiters]) waiter.reject(closedError(`wait for the response to ${waiter.requestId}`));
     }
-    await Promise.all([quit(this.publisher), quit(this.subscriber)]);
+    await Promise.all([quitRedis(this.publisher), quitRedis(this.subscriber)]);
   }
 
   private open(connect: (role: MessageBusConnectionRole) => Redis, role: MessageBusConnectionRole): Redis {
@@ -223,23 +212,7 @@ export class RedisMessageBus implements MessageBus {
   }
 }
 
-function receives(recipient: MessageRecipient | '*', message: RunMessage): boolean {
-  return recipient === '*' || isMessageFor(message, { id: recipient.taskId, agentName: recipient.agentName });
-}
 
-/** QUIT when the server can hear it (pending commands are answered first); otherwise drop the connection. */
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
-  }
-}
 
 function closedError(action: string): EnsembleError {
   return new EnsembleError('INTERNAL', `message bus is closed: cannot ${action}`, { details: { reason: 'bus-closed' } });

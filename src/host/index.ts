@@ -17,3 +17,5 @@ export { readProcessStartTicks, isZombieProcess } from './process-start-ticks.js
 /** Kills a process group left behind by a crashed run, only if it is still the recorded one, and waits until it is gone. */
 export { terminateProcessGroup, isProcessGroupAlive } from './process-group.js';
 export type { RecordedProcessGroup, TerminateProcessGroupOptions, TerminationResult } from './process-group.js';
+/** Closes a Redis connection without waiting on a server that is down. */
+export { quitRedis } from './quit-redis.js';

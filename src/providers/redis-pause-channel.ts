@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/index.js';
-import { stderrLogger } from '../host/index.js';
+import { quitRedis, stderrLogger } from '../host/index.js';
 import type { ProviderPauseChannel, ProviderPauseNotice } from './provider-pause-channel.js';
 import { providerPauseNoticeSchema } from './schema.js';
 
@@ -95,7 +95,7 @@ class RedisPauseChannel implements ProviderPauseChannel {
 
   private async shutDown(): Promise<void> {
     this.handlers.clear();
-    await Promise.all([quit(this.publisher), this.subscriber === undefined ? Promise.resolve() : quit(this.subscriber)]);
+    await Promise.all([quitRedis(this.publisher), this.subscriber === undefined ? Promise.resolve() : quitRedis(this.subscriber)]);
   }
 
   private open(role: PauseChannelConnectionRole): Redis {
@@ -181,16 +181,3 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }
 
-/** QUIT when the server can hear it; otherwise drop the connection. */
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
-  }
-}

@@ -179,6 +179,25 @@ describe('QueueDispatcher and task workers', () => {
     expect(starts).toHaveLength(2);
   });
 
+  it('a cancel that missed the channel (only its mark was written) still reaches the running job within a heartbeat', async () => {
+    const prefix = freshPrefix();
+    const definitions = [distributedAgent('sleeper', { runtime: 'command', command: ['sleep', '60'] })];
+    // --lock-ms 1000: a beat every 500 ms.
+    const worker = await startDistributedTestWorker(redis.url, prefix, definitions, { lockDurationMs: 1_000 });
+    cleanups.push(() => worker.close({ abort: true }));
+    const dispatcher = dispatcherOf(prefix, definitions);
+    const context = recordingDispatchContext(new AbortController().signal, workspace);
+    const running = dispatcher.dispatch(requestFor('sleeper', 'missed-cancel'), context).catch((error: unknown) => error);
+    const started = await until(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start');
+    const pgid = (started.payload as { pgid: number }).pgid;
+    // The mark alone, as if the PUBLISH had gone out while the worker's subscriber was reconnecting.
+    const reason = new EnsembleError('RUN_CANCELLED', 'cancelled while the worker was not listening');
+    await client.set(dispatchKeys(prefix).cancelled('run-q:missed-cancel:1'), JSON.stringify({ executionId: 'run-q:missed-cancel:1', reason: { code: reason.code, message: reason.message, retryable: false } }), 'EX', 60);
+    const failure = await running;
+    expect(isEnsembleError(failure) && failure.code).toBe('RUN_CANCELLED');
+    await until(() => !isProcessGroupAlive(pgid), 'the process group to be gone');
+  });
+
   it('never runs a job cancelled while it waited', async () => {
     const prefix = freshPrefix();
     const marker = join(workspace, 'ran');

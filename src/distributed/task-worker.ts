@@ -111,6 +111,15 @@ export async function startTaskWorker(options: TaskWorkerOptions): Promise<TaskW
   const heartbeat = (): void => {
     const status: WorkerStatus = { id, host, pid, concurrency: options.concurrency, running: running.size, startedAt };
     writeWorkerHeartbeat(commands, prefix, status, beat.ttlMs).catch((error: unknown) => logger.error(`worker ${id}: heartbeat failed`, error));
+    // A cancel published while this worker's subscriber was away (Redis restarting) is still marked: look.
+    for (const [executionId, controller] of running) {
+      if (controller.signal.aborted) continue;
+      readCancel(commands, keys, executionId)
+        .then((reason) => {
+          if (reason !== undefined) controller.abort(reason);
+        })
+        .catch((error: unknown) => logger.error(`worker ${id}: reading the cancel mark of ${executionId} failed`, error));
+    }
     // Every live worker looks after the agents of dead workers on its host (one sweep at a time).
     if (isReaping) return;
     isReaping = true;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { isProcessGone, makeTempDir, parseNdjson, parseWorkerLog, runCli, startCli, writeWorkerAgent } from './helpers/cli.js';
 import { startTestRedis, type TestRedisServer } from './helpers/redis-server.js';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 // Issue 11: `ensemble worker` processes share a run that another process started (`run --redis`),
 // and the run survives a worker killed mid-task, a coordinator killed mid-run, and Redis restarting.
@@ -47,14 +48,6 @@ function tally(log: string): Map<string, { starts: number; ends: number; pids: n
     byTask.set(entry.task, counts);
   }
   return byTask;
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('distributed runs through the CLI (real redis-server, worker processes)', () => {

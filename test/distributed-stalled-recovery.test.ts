@@ -10,6 +10,7 @@ import { recordingDispatchContext } from './helpers/dispatch-context.js';
 import { createDistributedTestDispatcher, distributedAgent, distributedConnector, startDistributedTestWorker } from './helpers/distributed-dispatch.js';
 import { startTestRedis, type TestRedisServer } from './helpers/redis-server.js';
 import { createTempFolder, type TempFolder } from './helpers/temp-folder.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let redis: TestRedisServer;
 let temp: TempFolder;
@@ -24,16 +25,6 @@ afterEach(async () => {
   await redis.dispose();
   temp.remove();
 });
-
-async function until<T>(read: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it("a worker killed mid-job: another finishes the job, the dead worker's agent group is killed, the coordinator gets one result", async () => {
   const prefix = 'stalled';
@@ -50,7 +41,7 @@ it("a worker killed mid-job: another finishes the job, the dead worker's agent g
   cleanups.push(() => first.exitCode === null && first.signalCode === null && first.kill('SIGKILL'));
   let output = '';
   first.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('ready'), 'the child worker to listen');
+  await waitUntil(() => output.includes('ready'), 'the child worker to listen');
 
   const dispatcher = createDistributedTestDispatcher(redis.url, prefix, definitions, { watchIntervalMs: 500 });
   cleanups.push(() => dispatcher.close());
@@ -63,7 +54,7 @@ it("a worker killed mid-job: another finishes the job, the dead worker's agent g
   // The child's agent runs and its group is recorded: then its worker dies without a word.
   const redisClient = distributedConnector(redis.url)();
   cleanups.push(() => redisClient.disconnect());
-  const groups = await until(async () => {
+  const groups = await waitUntil(async () => {
     const recorded = await redisClient.hgetall(dispatchKeys(prefix).groups(request.executionId));
     return Object.keys(recorded).length > 0 ? recorded : undefined;
   }, 'the first agent process group to be recorded');

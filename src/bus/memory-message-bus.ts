@@ -1,7 +1,6 @@
-import { EnsembleError } from '../core/index.js';
 import type { Logger, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
 import { stderrLogger } from '../host/index.js';
-import { receives, type BusSubscription, type ResponseWaiter } from './bus-subscription.js';
+import { addResponseWaiter, busClosedError, deliverToListeners, endListeners, type BusSubscription, type RunListeners } from './bus-subscription.js';
 
 /** Options of {@link MemoryMessageBus}. */
 export interface MemoryMessageBusOptions {
@@ -10,9 +9,7 @@ export interface MemoryMessageBusOptions {
 }
 
 /** One run's subscribers, waiters and the messages not yet delivered. */
-interface RunChannel {
-  readonly subscriptions: Set<BusSubscription>;
-  readonly waiters: Set<ResponseWaiter>;
+interface RunChannel extends RunListeners {
   readonly pending: RunMessage[];
   isDelivering: boolean;
 }
@@ -33,7 +30,7 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   publish(message: RunMessage): Promise<void> {
-    if (this.isClosed) return Promise.reject(closedError(`publish message ${message.messageId} of run ${message.runId}`));
+    if (this.isClosed) return Promise.reject(busClosedError(`publish message ${message.messageId} of run ${message.runId}`));
     const channel = this.channels.get(message.runId);
     // Nobody listens to this run: nothing to deliver, nothing to keep (the journal is the record).
     if (channel === undefined) return Promise.resolve();
@@ -43,7 +40,7 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>> {
-    if (this.isClosed) return Promise.reject(closedError(`subscribe to run ${runId}`));
+    if (this.isClosed) return Promise.reject(busClosedError(`subscribe to run ${runId}`));
     const channel = this.channelOf(runId);
     const subscription: BusSubscription = { recipient, handler, isActive: true };
     channel.subscriptions.add(subscription);
@@ -58,30 +55,10 @@ export class MemoryMessageBus implements MessageBus {
 
   waitForResponse(runId: string, requestId: string, options: { readonly signal: AbortSignal }): Promise<RunMessage> {
     const { signal } = options;
-    if (this.isClosed) return Promise.reject(closedError(`wait for the response to ${requestId}`));
+    if (this.isClosed) return Promise.reject(busClosedError(`wait for the response to ${requestId}`));
     if (signal.aborted) return Promise.reject(signal.reason);
     const channel = this.channelOf(runId);
-    return new Promise<RunMessage>((resolve, reject) => {
-      const finish = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        channel.waiters.delete(waiter);
-        this.dropIfIdle(runId, channel);
-      };
-      const waiter: ResponseWaiter = {
-        requestId,
-        resolve: (message) => {
-          finish();
-          resolve(message);
-        },
-        reject: (reason) => {
-          finish();
-          reject(reason);
-        },
-      };
-      const onAbort = (): void => waiter.reject(signal.reason);
-      channel.waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return addResponseWaiter(channel, requestId, signal, () => this.dropIfIdle(runId, channel)).response;
   }
 
   /** Ends every subscription and rejects every waiter; later calls are refused. Idempotent. */
@@ -91,10 +68,8 @@ export class MemoryMessageBus implements MessageBus {
     const channels = [...this.channels.values()];
     this.channels.clear();
     for (const channel of channels) {
-      for (const subscription of channel.subscriptions) subscription.isActive = false;
-      channel.subscriptions.clear();
       channel.pending.length = 0;
-      for (const waiter of [...channel.waiters]) waiter.reject(closedError(`wait for the response to ${waiter.requestId}`));
+      endListeners(channel);
     }
     return Promise.resolve();
   }
@@ -119,17 +94,8 @@ export class MemoryMessageBus implements MessageBus {
     channel.isDelivering = true;
     try {
       for (let message = channel.pending.shift(); message !== undefined; message = channel.pending.shift()) {
-        // A snapshot: subscribing from a handler starts with the next message.
-        for (const subscription of [...channel.subscriptions]) {
-          if (!subscription.isActive || !receives(subscription.recipient, message)) continue;
-          try {
-            subscription.handler(message);
-          } catch (error) {
-            this.logger.error(`message bus: a subscriber of run ${runId} failed on message ${message.messageId}`, error);
-          }
-        }
-        if (message.messageType !== 'response' || message.inReplyTo === undefined) continue;
-        for (const waiter of [...channel.waiters]) if (waiter.requestId === message.inReplyTo) waiter.resolve(message);
+        const delivered = message;
+        deliverToListeners(channel, delivered, (error) => this.logger.error(`message bus: a subscriber of run ${runId} failed on message ${delivered.messageId}`, error));
       }
     } finally {
       channel.isDelivering = false;
@@ -138,7 +104,3 @@ export class MemoryMessageBus implements MessageBus {
   }
 }
 
-
-function closedError(action: string): EnsembleError {
-  return new EnsembleError('INTERNAL', `message bus is closed: cannot ${action}`, { details: { reason: 'bus-closed' } });
-}

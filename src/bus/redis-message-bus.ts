@@ -3,7 +3,7 @@ import { EnsembleError } from '../core/index.js';
 import type { Logger, MessageBus, MessageRecipient, RunMessage } from '../core/index.js';
 import { quitRedis, stderrLogger } from '../host/index.js';
 import { runMessageSchema } from './schema.js';
-import { receives, type BusSubscription, type ResponseWaiter } from './bus-subscription.js';
+import { addResponseWaiter, busClosedError, deliverToListeners, endListeners, type BusSubscription, type RunListeners } from './bus-subscription.js';
 
 /** Which of its two connections the bus is opening: publishes keep their order on one, subscriptions need their own. */
 export type MessageBusConnectionRole = 'publisher' | 'subscriber';
@@ -19,10 +19,8 @@ export interface RedisMessageBusOptions {
 }
 
 /** One run's local listeners, and the SUBSCRIBE that feeds them. */
-interface RunChannel {
+interface RunChannel extends RunListeners {
   readonly runId: string;
-  readonly subscriptions: Set<BusSubscription>;
-  readonly waiters: Set<ResponseWaiter>;
   /** Settles when Redis acknowledged the SUBSCRIBE of this channel. */
   readonly subscribed: Promise<void>;
 }
@@ -52,12 +50,12 @@ export class RedisMessageBus implements MessageBus {
   }
 
   async publish(message: RunMessage): Promise<void> {
-    if (this.closing !== undefined) throw closedError(`publish message ${message.messageId} of run ${message.runId}`);
+    if (this.closing !== undefined) throw busClosedError(`publish message ${message.messageId} of run ${message.runId}`);
     await this.publisher.publish(this.channelName(message.runId), JSON.stringify(message));
   }
 
   async subscribe(runId: string, recipient: MessageRecipient | '*', handler: (message: RunMessage) => void): Promise<() => Promise<void>> {
-    if (this.closing !== undefined) throw closedError(`subscribe to run ${runId}`);
+    if (this.closing !== undefined) throw busClosedError(`subscribe to run ${runId}`);
     const channel = this.channelOf(runId);
     const subscription: BusSubscription = { recipient, handler, isActive: true };
     channel.subscriptions.add(subscription);
@@ -71,41 +69,22 @@ export class RedisMessageBus implements MessageBus {
       await channel.subscribed;
     } catch (error) {
       await unsubscribe();
-      throw this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : closedError(`subscribe to run ${runId}`);
+      throw this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : busClosedError(`subscribe to run ${runId}`);
     }
-    if (this.closing !== undefined) throw closedError(`subscribe to run ${runId}`);
+    if (this.closing !== undefined) throw busClosedError(`subscribe to run ${runId}`);
     return unsubscribe;
   }
 
   waitForResponse(runId: string, requestId: string, options: { readonly signal: AbortSignal }): Promise<RunMessage> {
     const { signal } = options;
-    if (this.closing !== undefined) return Promise.reject(closedError(`wait for the response to ${requestId}`));
+    if (this.closing !== undefined) return Promise.reject(busClosedError(`wait for the response to ${requestId}`));
     if (signal.aborted) return Promise.reject(signal.reason);
     const channel = this.channelOf(runId);
-    return new Promise<RunMessage>((resolve, reject) => {
-      const finish = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        channel.waiters.delete(waiter);
-        void this.dropIfIdle(channel);
-      };
-      const waiter: ResponseWaiter = {
-        requestId,
-        resolve: (message) => {
-          finish();
-          resolve(message);
-        },
-        reject: (reason) => {
-          finish();
-          reject(reason);
-        },
-      };
-      const onAbort = (): void => waiter.reject(signal.reason);
-      channel.waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-      channel.subscribed.catch((error: unknown) => {
-        if (channel.waiters.has(waiter)) waiter.reject(this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : closedError(`wait for the response to ${requestId}`));
-      });
+    const { response, waiter } = addResponseWaiter(channel, requestId, signal, () => void this.dropIfIdle(channel));
+    channel.subscribed.catch((error: unknown) => {
+      if (channel.waiters.has(waiter)) waiter.reject(this.closing === undefined ? new EnsembleError('INTERNAL', `message bus: could not subscribe to run ${runId}`, { cause: error }) : busClosedError(`wait for the response to ${requestId}`));
     });
+    return response;
   }
 
   /** Ends every subscription, rejects every waiter and quits both connections; later calls are refused. Idempotent. */
@@ -117,11 +96,7 @@ export class RedisMessageBus implements MessageBus {
   private async shutDown(): Promise<void> {
     const channels = [...this.channels.values()];
     this.channels.clear();
-    for (const channel of channels) {
-      for (const subscription of channel.subscriptions) subscription.isActive = false;
-      channel.subscriptions.clear();
-      for (const waiter of [...channel.waiters]) waiter.reject(closedError(`wait for the response to ${waiter.requestId}`));
-    }
+    for (const channel of channels) endListeners(channel);
     await Promise.all([quitRedis(this.publisher), quitRedis(this.subscriber)]);
   }
 
@@ -177,17 +152,7 @@ export class RedisMessageBus implements MessageBus {
     if (channel === undefined) return;
     const message = this.parse(channelName, channel.runId, text);
     if (message === undefined) return;
-    // A snapshot: subscribing from a handler starts with the next message.
-    for (const subscription of [...channel.subscriptions]) {
-      if (!subscription.isActive || !receives(subscription.recipient, message)) continue;
-      try {
-        subscription.handler(message);
-      } catch (error) {
-        this.logger.error(`message bus: a subscriber of run ${channel.runId} failed on message ${message.messageId}`, error);
-      }
-    }
-    if (message.messageType !== 'response' || message.inReplyTo === undefined) return;
-    for (const waiter of [...channel.waiters]) if (waiter.requestId === message.inReplyTo) waiter.resolve(message);
+    deliverToListeners(channel, message, (error) => this.logger.error(`message bus: a subscriber of run ${channel.runId} failed on message ${message.messageId}`, error));
   }
 
   private parse(channelName: string, runId: string, text: string): RunMessage | undefined {
@@ -214,6 +179,3 @@ export class RedisMessageBus implements MessageBus {
 
 
 
-function closedError(action: string): EnsembleError {
-  return new EnsembleError('INTERNAL', `message bus is closed: cannot ${action}`, { details: { reason: 'bus-closed' } });
-}

@@ -15,6 +15,7 @@ import { dispatchKeys, TASK_QUEUE_NAME } from './redis-keys.js';
 import { startTaskWorker, type TaskWorker } from './task-worker.js';
 import { toJobId, type StreamItem } from './task-job.js';
 import type { QueueDispatcher } from './queue-dispatcher.js';
+import { waitUntil } from '../../test/helpers/wait-until.js';
 
 let redis: TestRedisServer;
 let workspace: string;
@@ -44,16 +45,6 @@ function freshPrefix(): string {
 function requestFor(agentName: string, taskId: string, attempt = 1): TaskRequest {
   const task = taskSpecSchema.parse({ id: taskId, agentName, prompt: 'work' });
   return { runId: 'run-q', task, attempt, executionId: `run-q:${taskId}:${attempt}`, inputs: [], context: [], permissions: 'edit' };
-}
-
-async function until<T>(read: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function streamItems(prefix: string, executionId: string): Promise<StreamItem[]> {
@@ -142,18 +133,18 @@ describe('QueueDispatcher and task workers', () => {
     const controller = new AbortController();
     const context = recordingDispatchContext(controller.signal, workspace);
     const running = dispatcher.dispatch(requestFor('sleeper', 'cancelled-running'), context).catch((error: unknown) => error);
-    const started = await until(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start');
+    const started = await waitUntil(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start', { timeoutMs: 15_000 });
     const pgid = (started.payload as { pgid: number }).pgid;
     expect(isProcessGroupAlive(pgid)).toBe(true);
     const reason = new EnsembleError('RUN_CANCELLED', 'cancelled by the test');
     controller.abort(reason);
     expect(await running).toBe(reason);
-    await until(() => !isProcessGroupAlive(pgid), 'the process group to be gone');
+    await waitUntil(() => !isProcessGroupAlive(pgid), 'the process group to be gone', { timeoutMs: 15_000 });
     // The worker ended the job with the cancel's reason, and forgot the group.
-    const items = await until(async () => {
+    const items = await waitUntil(async () => {
       const found = await streamItems(prefix, 'run-q:cancelled-running:1');
       return found.some((item) => item.kind === 'failure') ? found : undefined;
-    }, 'the failure item');
+    }, 'the failure item', { timeoutMs: 15_000 });
     expect(items.at(-1)).toMatchObject({ kind: 'failure', error: { code: 'RUN_CANCELLED' } });
     expect(await client.exists(dispatchKeys(prefix).groups('run-q:cancelled-running:1'))).toBe(0);
   });
@@ -167,7 +158,7 @@ describe('QueueDispatcher and task workers', () => {
     const dispatcher = dispatcherOf(prefix, definitions);
     const context = recordingDispatchContext(new AbortController().signal, workspace);
     const outcome = dispatcher.dispatch(requestFor('slow-logger', 'handed-back'), context);
-    await until(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start on the first worker');
+    await waitUntil(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start on the first worker', { timeoutMs: 15_000 });
     const stopping = first.close({ graceMs: 0 });
     await workerOf(prefix, definitions);
     await stopping;
@@ -188,14 +179,14 @@ describe('QueueDispatcher and task workers', () => {
     const dispatcher = dispatcherOf(prefix, definitions);
     const context = recordingDispatchContext(new AbortController().signal, workspace);
     const running = dispatcher.dispatch(requestFor('sleeper', 'missed-cancel'), context).catch((error: unknown) => error);
-    const started = await until(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start');
+    const started = await waitUntil(() => context.recorded.events.find((event) => event.type === 'agent:process'), 'the agent to start', { timeoutMs: 15_000 });
     const pgid = (started.payload as { pgid: number }).pgid;
     // The mark alone, as if the PUBLISH had gone out while the worker's subscriber was reconnecting.
     const reason = new EnsembleError('RUN_CANCELLED', 'cancelled while the worker was not listening');
     await client.set(dispatchKeys(prefix).cancelled('run-q:missed-cancel:1'), JSON.stringify({ executionId: 'run-q:missed-cancel:1', reason: { code: reason.code, message: reason.message, retryable: false } }), 'EX', 60);
     const failure = await running;
     expect(isEnsembleError(failure) && failure.code).toBe('RUN_CANCELLED');
-    await until(() => !isProcessGroupAlive(pgid), 'the process group to be gone');
+    await waitUntil(() => !isProcessGroupAlive(pgid), 'the process group to be gone', { timeoutMs: 15_000 });
   });
 
   it('never runs a job cancelled while it waited', async () => {
@@ -210,10 +201,10 @@ describe('QueueDispatcher and task workers', () => {
     const controller = new AbortController();
     const waiting = dispatcher.dispatch(requestFor('marks', 'cancelled-waiting'), recordingDispatchContext(controller.signal, workspace)).catch((error: unknown) => error);
     const jobId = toJobId('run-q:cancelled-waiting:1');
-    await until(async () => ['waiting', 'prioritized'].includes(await queue.getJobState(jobId)), 'the job to wait');
+    await waitUntil(async () => ['waiting', 'prioritized'].includes(await queue.getJobState(jobId)), 'the job to wait', { timeoutMs: 15_000 });
     controller.abort(new EnsembleError('RUN_CANCELLED', 'cancelled while waiting'));
     expect(isEnsembleError(await waiting)).toBe(true);
-    await until(async () => (await queue.getJobState(jobId)) === 'unknown', 'the waiting job to be removed');
+    await waitUntil(async () => (await queue.getJobState(jobId)) === 'unknown', 'the waiting job to be removed', { timeoutMs: 15_000 });
     await workerOf(prefix, definitions);
     // The worker takes jobs: a later one runs, and the cancelled one never did.
     expect((await dispatcher.dispatch(requestFor('says', 'after'), recordingDispatchContext(new AbortController().signal, workspace))).output).toContain('said');
@@ -230,10 +221,10 @@ describe('QueueDispatcher and task workers', () => {
     const request = requestFor('marks', 'marked-cancelled');
     await queue.add('marked-cancelled', { version: 1, request, workspace, run: { enableCommunication: true }, received: [] }, { jobId: toJobId(executionId) });
     await workerOf(prefix, definitions);
-    const items = await until(async () => {
+    const items = await waitUntil(async () => {
       const found = await streamItems(prefix, executionId);
       return found.some((item) => item.kind === 'failure') ? found : undefined;
-    }, 'the failure item');
+    }, 'the failure item', { timeoutMs: 15_000 });
     expect(items).toEqual([{ kind: 'failure', error: { code: 'TASK_TIMEOUT', message: 'too late', retryable: true } }]);
     expect(existsSync(marker)).toBe(false);
   });
@@ -245,14 +236,14 @@ describe('QueueDispatcher and task workers', () => {
     await workerOf(prefix, definitions);
     const executionId = 'run-q:broken:1';
     await queue.add('broken', { version: 1, request: { executionId, runId: 'run-q', task: { id: 'broken', agentName: 'says', prio: 3 } } }, { jobId: toJobId(executionId) });
-    const items = await until(async () => {
+    const items = await waitUntil(async () => {
       const found = await streamItems(prefix, executionId);
       return found.length > 0 ? found : undefined;
-    }, 'the failure item');
+    }, 'the failure item', { timeoutMs: 15_000 });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ kind: 'failure', error: { code: 'INVALID_INPUT' } });
     expect((items[0] as { error: { message: string } }).error.message).toMatch(/^job\.request\./);
-    await until(async () => (await queue.getJobState(toJobId(executionId))) === 'completed', 'the job to complete');
+    await waitUntil(async () => (await queue.getJobState(toJobId(executionId))) === 'completed', 'the job to complete', { timeoutMs: 15_000 });
     const dispatcher = dispatcherOf(prefix, definitions);
     expect((await dispatcher.dispatch(requestFor('says', 'fine'), recordingDispatchContext(new AbortController().signal, workspace))).output).toContain('said');
   });
@@ -265,7 +256,7 @@ describe('QueueDispatcher and task workers', () => {
     const queue = queueOf(prefix);
     const first = createDistributedTestDispatcher(redis.url, prefix, definitions);
     const abandoned = first.dispatch(requestFor('waits', 'long'), recordingDispatchContext(new AbortController().signal, workspace)).catch((error: unknown) => error);
-    await until(async () => (await streamItems(prefix, 'run-q:long:1')).some((item) => item.kind === 'started'), 'the job to start');
+    await waitUntil(async () => (await streamItems(prefix, 'run-q:long:1')).some((item) => item.kind === 'started'), 'the job to start', { timeoutMs: 15_000 });
     await first.close();
     expect(isEnsembleError(await abandoned)).toBe(true);
 
@@ -277,7 +268,7 @@ describe('QueueDispatcher and task workers', () => {
     expect(context.recorded.outputs[0]).toBe('');
     expect(await queue.getJobState(toJobId('run-q:long:2'))).toBe('unknown');
     // The worker writes the result before BullMQ moves the job to completed: wait for the move.
-    await until(async () => (await queue.getJobCounts('completed')).completed === 1, 'the one job to complete');
+    await waitUntil(async () => (await queue.getJobCounts('completed')).completed === 1, 'the one job to complete', { timeoutMs: 15_000 });
     expect(await queue.getJobCounts('completed', 'waiting', 'active')).toMatchObject({ completed: 1, waiting: 0, active: 0 });
   });
 
@@ -289,13 +280,13 @@ describe('QueueDispatcher and task workers', () => {
     const first = createDistributedTestDispatcher(redis.url, prefix, definitions);
     expect((await first.dispatch(requestFor('says', 'done-before'), recordingDispatchContext(new AbortController().signal, workspace))).output).toContain('said');
     await first.close();
-    await until(async () => (await queue.getJobState(toJobId('run-q:done-before:1'))) === 'completed', 'the job to complete');
+    await waitUntil(async () => (await queue.getJobState(toJobId('run-q:done-before:1'))) === 'completed', 'the job to complete', { timeoutMs: 15_000 });
 
     const second = dispatcherOf(prefix, definitions, { reattach: new Map([['done-before', 'run-q:done-before:1'], ['gone', 'run-q:gone:1']]) });
     expect((await second.dispatch(requestFor('says', 'done-before', 2), recordingDispatchContext(new AbortController().signal, workspace))).output).toContain('said');
     expect(await queue.getJobState(toJobId('run-q:done-before:2'))).toBe('unknown');
     // A job that no longer exists is queued afresh under the new execution id.
     expect((await second.dispatch(requestFor('says', 'gone', 2), recordingDispatchContext(new AbortController().signal, workspace))).output).toContain('said');
-    await until(async () => (await queue.getJobState(toJobId('run-q:gone:2'))) === 'completed', 'the new job to complete');
+    await waitUntil(async () => (await queue.getJobState(toJobId('run-q:gone:2'))) === 'completed', 'the new job to complete', { timeoutMs: 15_000 });
   });
 });

@@ -5,18 +5,11 @@ import { startTestRedis } from '../../test/helpers/redis-server.js';
 import type { TestRedisServer } from '../../test/helpers/redis-server.js';
 import type { ProviderPauseChannel, ProviderPauseNotice } from './provider-pause-channel.js';
 import { createRedisPauseChannel } from './redis-pause-channel.js';
+import { waitUntil } from '../../test/helpers/wait-until.js';
 
 const quietLogger: Logger = { warn: () => undefined, error: () => undefined };
 
 /** Waits (bounded) until `condition` holds: pub/sub delivery takes a round trip. */
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after 10 s waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('createRedisPauseChannel', () => {
   let server: TestRedisServer;
   let admin: Redis;
@@ -43,7 +36,7 @@ describe('createRedisPauseChannel', () => {
     const heard: ProviderPauseNotice[] = [];
     await open('keys').subscribe((got) => heard.push(got));
     await open('keys').publish(pause());
-    await waitUntil(() => heard.length === 1, 'the pause is delivered');
+    await waitUntil(() => heard.length === 1, 'the pause is delivered', { timeoutMs: 10_000, intervalMs: 5 });
     expect(heard).toEqual([pause()]);
     expect(JSON.parse((await admin.get('keys:provider-pause:openai'))!)).toEqual(pause());
     const ttlMs = await admin.pttl('keys:provider-pause:openai');
@@ -57,7 +50,7 @@ describe('createRedisPauseChannel', () => {
     const publisher = open('longest');
     await publisher.publish(pause({ pausedUntil: 60_000, origin: 'long' }));
     await publisher.publish(pause({ pausedUntil: 55_000, retryAfterMs: 100, origin: 'short' }));
-    await waitUntil(() => heard.length === 2, 'both pauses are delivered');
+    await waitUntil(() => heard.length === 2, 'both pauses are delivered', { timeoutMs: 10_000, intervalMs: 5 });
     expect(heard.map((got) => got.origin)).toEqual(['long', 'short']);
     expect(JSON.parse((await admin.get('longest:provider-pause:openai'))!)).toMatchObject({ origin: 'long', pausedUntil: 60_000 });
   });
@@ -81,7 +74,7 @@ describe('createRedisPauseChannel', () => {
     await admin.publish('invalid:provider-pause', 'not json');
     await admin.publish('invalid:provider-pause', JSON.stringify({ ...pause(), pausedUntil: 'soon' }));
     await open('invalid').publish(pause());
-    await waitUntil(() => heard.length === 1, 'the valid pause is delivered');
+    await waitUntil(() => heard.length === 1, 'the valid pause is delivered', { timeoutMs: 10_000, intervalMs: 5 });
     expect(heard).toEqual([pause()]);
     expect(warnings).toHaveLength(3);
     expect(warnings[1]).toContain('invalid:provider-pause');
@@ -97,7 +90,7 @@ describe('createRedisPauseChannel', () => {
     const unsubscribe = await channel.subscribe((got) => ended.push(got));
     await unsubscribe();
     await open('ended').publish(pause());
-    await waitUntil(() => kept.length === 1, 'the kept subscription hears the pause');
+    await waitUntil(() => kept.length === 1, 'the kept subscription hears the pause', { timeoutMs: 10_000, intervalMs: 5 });
     expect(ended).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { EnsembleError, ManualClock } from '../../src/core/index.js';
 import type { Logger } from '../../src/core/index.js';
 import { createProviderGovernor } from '../../src/providers/index.js';
 import type { GateCallOptions, GovernorEvent, ProviderGovernor, ProviderPause, ProviderPauseChannel, ProviderPauseNotice } from '../../src/providers/index.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /** What the contract needs from an implementation. */
 export interface PauseChannelFixture {
@@ -22,14 +23,6 @@ const START_AT = 10_000;
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Waits (bounded, real time) until `condition` holds: deliveries on a real channel take a round trip. */
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after 10 s waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Fires the manual clock's timers up to `untilMs`, letting promises settle after each. */
 async function advance(clock: ManualClock, untilMs: number): Promise<void> {
   await flush();
@@ -120,7 +113,7 @@ export function describeProviderPauseContract(name: string, createFixture: () =>
       const pausedUntil = pausesOf(eventsOfA)[0]!.pausedUntil;
       expect(pausedUntil).toBe(START_AT + 400);
 
-      await waitUntil(() => queuedOptions.pauses.length > 0, "B's queued caller is told of A's pause");
+      await waitUntil(() => queuedOptions.pauses.length > 0, "B's queued caller is told of A's pause", { timeoutMs: 10_000, intervalMs: 5 });
       expect(queuedOptions.pauses).toEqual([{ reason: 'rate-limited', waitMs: 400, error: expect.objectContaining({ code: 'PROVIDER_RATE_LIMITED' }) }]);
       expect(b.stats('openai')).toMatchObject({ pausedUntil, limit: 1 });
 
@@ -144,7 +137,7 @@ export function describeProviderPauseContract(name: string, createFixture: () =>
       const clock = new ManualClock(START_AT);
       const { a, b, eventsOfB } = await governors(clock);
       await settled(a.run('openai', AbortSignal.timeout(20_000), () => Promise.reject(rateLimited(400))));
-      await waitUntil(() => pausesOf(eventsOfB).length > 0, 'B hears of the pause');
+      await waitUntil(() => pausesOf(eventsOfB).length > 0, 'B hears of the pause', { timeoutMs: 10_000, intervalMs: 5 });
       expect(pausesOf(eventsOfB)).toEqual([{ type: 'provider:pause', provider: 'openai', reason: 'rate-limited', retryAfterMs: 400, pausedUntil: START_AT + 400, origin: 'governor-a' }]);
 
       const starts: Array<readonly [string, number]> = [];
@@ -180,7 +173,7 @@ export function describeProviderPauseContract(name: string, createFixture: () =>
       // The notice is out (a subscriber of the channel has it) before the late governor exists.
       const heard: ProviderPauseNotice[] = [];
       await open().subscribe((pause) => heard.push(pause));
-      await waitUntil(() => heard.some((pause) => pause.origin === 'governor-a'), 'the pause is published');
+      await waitUntil(() => heard.some((pause) => pause.origin === 'governor-a'), 'the pause is published', { timeoutMs: 10_000, intervalMs: 5 });
 
       const lateOptions = listener();
       let lateStartedAt: number | undefined;

@@ -7,6 +7,7 @@ import type { Logger } from '../../core/index.js';
 import { openRunStore, type RunStore } from '../../store/index.js';
 import { startTestRedis, type TestRedisServer } from '../../../test/helpers/redis-server.js';
 import { createServerMetrics, QUEUE_JOB_STATES, type QueueMetricsSource, type ServerMetrics } from './index.js';
+import { waitUntil } from '../../../test/helpers/wait-until.js';
 
 const openStores: RunStore[] = [];
 afterEach(() => {
@@ -138,7 +139,7 @@ describe('queue gauges over a real BullMQ queue in a redis-server of its own', (
       }
       for (const worker of workers) void worker.run();
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-      await waitUntil(async () => (await queue.getJobCounts('completed')).completed === 2, 10_000);
+      await waitUntil(async () => (await queue.getJobCounts('completed')).completed === 2, 'both jobs to complete', { timeoutMs: 10_000, intervalMs: 20 });
       const done = await metrics.render();
       expect(samplesOf(done, 'ensemble_queue_jobs')).toContain('ensemble_queue_jobs{state="completed"} 2');
       expect(samplesOf(done, 'ensemble_queue_jobs')).toContain('ensemble_queue_jobs{state="waiting"} 0');
@@ -151,10 +152,3 @@ describe('queue gauges over a real BullMQ queue in a redis-server of its own', (
 });
 
 /** Resolves once `isDone` holds, checking every 20 ms; rejects after `timeoutMs`. */
-async function waitUntil(isDone: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await isDone())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolveSleep) => setTimeout(resolveSleep, 20));
-  }
-}

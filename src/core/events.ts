@@ -1,5 +1,5 @@
 import type { SerializedError } from './errors.js';
-import type { RunStatus, RunSummary, TaskEvidence, TaskResult, TokenUsage } from './types.js';
+import type { CachedResultSource, RunStatus, RunSummary, TaskEvidence, TaskResult, TokenUsage } from './types.js';
 import type { PermissionCeiling, TaskSpec } from './schema.js';
 import type { MessageType } from './run-messages.js';
 import type { ContextReceipt, PruneReport } from './task-context.js';
@@ -132,6 +132,10 @@ export interface EventPayloads {
     readonly attempt: number;
     readonly output: string;
     readonly evidence?: TaskEvidence;
+    /** The output was reused from the result cache (no model was called, no tokens spent). */
+    readonly cached?: true;
+    /** Where a cached output came from: the finished task whose output this one reused. */
+    readonly cachedFrom?: CachedResultSource;
   };
   'task:error': {
     readonly taskId: string;
@@ -357,6 +361,28 @@ export interface EventPayloads {
     /** The owner holding it, when another one does. */
     readonly holder?: string;
   };
+  /**
+   * The host's load changed how many process agents (`cli`, `command`) may run at once in this
+   * process: what was measured and the new limit. Starts past the limit wait (the task stays
+   * ready); running agents are never stopped for it.
+   */
+  'resources:pressure': {
+    /** Host CPU utilisation over the last sample, 0-100 (all cores together). */
+    readonly cpuPercent: number;
+    /** The 1-minute load average. */
+    readonly loadAverage: number;
+    /** Memory the host can still give (MemAvailable), in MB (MiB). */
+    readonly memoryAvailableMb: number;
+    readonly memoryTotalMb: number;
+    /** Process agents that may run at once, now and before this decision. */
+    readonly limit: number;
+    readonly previousLimit: number;
+    readonly reason: PressureReason;
+    /** Process agents running in this process (every run) when it was decided. */
+    readonly running: number;
+    /** Ready tasks of this run held back for a process slot when it was journaled. */
+    readonly held: number;
+  };
   'wave:start': { readonly wave: number; readonly taskCount: number };
   'wave:complete': { readonly wave: number; readonly taskCount: number };
   'workflow:results': { readonly results: readonly TaskResult[] };
@@ -367,7 +393,14 @@ export interface EventPayloads {
 export type RunEventType = keyof EventPayloads;
 
 /** Why a `run:warning` was raised. */
-export type RunWarningCode = 'MESSAGE_UNKNOWN_RECIPIENT' | 'MESSAGE_LIMIT' | 'MESSAGES_DISABLED' | 'MESSAGE_MALFORMED' | 'CONTEXT_UPDATE_LIMIT';
+export type RunWarningCode = 'MESSAGE_UNKNOWN_RECIPIENT' | 'MESSAGE_LIMIT' | 'MESSAGES_DISABLED' | 'MESSAGE_MALFORMED' | 'CONTEXT_UPDATE_LIMIT' | 'RESOURCES_LIMITED';
+
+/**
+ * Why the process-agent limit changed: CPU above the target band, available memory under the floor
+ * (or too little above it for another agent's memory limit), or the host back below the band.
+ */
+export type PressureReason = 'cpu-above-target' | 'memory-below-floor' | 'memory-ceiling' | 'below-band';
+
 
 export const RUN_EVENT_TYPES = [
   'workflow:start',
@@ -401,6 +434,7 @@ export const RUN_EVENT_TYPES = [
   'lease:acquired',
   'lease:released',
   'lease:refused',
+  'resources:pressure',
   'wave:start',
   'wave:complete',
   'workflow:results',

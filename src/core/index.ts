@@ -22,6 +22,9 @@ export {
   PERMISSION_CEILINGS,
   DEFAULT_PERMISSION_CEILING,
   budgetCapSchema,
+  durationMsSchema,
+  resultCacheSettingsSchema,
+  resourceSettingsSchema,
   formatIssuePath,
   toInputIssues,
 } from './schema.js';
@@ -34,6 +37,8 @@ export type {
   PermissionCeiling,
   RunConfigInput,
   RunConfig,
+  ResourceSettings,
+  ResultCacheSettings,
   InputIssue,
 } from './schema.js';
 export { RUN_STATUSES, TERMINAL_RUN_STATUSES, TASK_STATUSES, ZERO_USAGE } from './types.js';
@@ -46,6 +51,7 @@ export type {
   ReportedFileChange,
   ReportedCommand,
   TaskOutcome,
+  CachedResultSource,
   DependencyOutput,
   PriorTaskResult,
   TaskSpend,
@@ -70,7 +76,7 @@ export type {
   ContextRequest,
   TaskContext,
 } from './task-context.js';
-export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope, RunWarningCode, ConflictPrediction } from './events.js';
+export type { EventPayloads, RunEventType, RunEvent, RunEventOf, EventEnvelope, RunWarningCode, PressureReason, ConflictPrediction } from './events.js';
 export type {
   Clock,
   TimerHandle,
@@ -95,6 +101,7 @@ export type {
   TaskEventRecorder,
   TaskEventType,
   AdmissionCheck,
+  ProcessSlotGate,
   AdmissionCandidate,
   AdmissionDecision,
   TerminalPolicy,
@@ -142,5 +149,17 @@ export { CircuitBreaker, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BREAKER_COOLDOWN_MS 
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { AdaptiveLimit } from './adaptive-limit.js';
 export type { AdaptiveLimitOptions } from './adaptive-limit.js';
+/** Host pressure: the slots process agents start in, and the pure rule that moves their limit with CPU and memory. */
+export { ProcessSlots } from './process-slots.js';
+export {
+  decideProcessLimit,
+  initialProcessLimit,
+  memoryCeiling,
+  defaultMemoryFloorMb,
+  DEFAULT_CPU_TARGET_PERCENT,
+  DEFAULT_CPU_BAND_PERCENT,
+  DEFAULT_AGENT_MEMORY_MB,
+} from './pressure-policy.js';
+export type { HostSample, PressureSettings, ProcessLimitState, PressureDecision } from './pressure-policy.js';
 /** Strips terminal escape sequences and control characters from untrusted text (agent output, a CLI's stderr). */
 export { sanitizeTerminalText, sanitizeTerminalLine } from './sanitize-terminal-text.js';

@@ -160,6 +160,21 @@ export interface AdmissionCandidate {
   readonly record: TaskEventRecorder;
 }
 
+/**
+ * Host slots for process agents, shared by every run of the process: a ready task that runs as a
+ * host process (`cli`, `command`) starts only with a slot, and stays ready until one is free. The
+ * scheduler releases the slot when the attempt ends, whatever its outcome. Implemented over
+ * {@link ProcessSlots}, whose limit the pressure monitor moves.
+ */
+export interface ProcessSlotGate {
+  /** Whether the task would run as a process on this host (so it needs a slot). */
+  needsSlot(task: TaskSpec): boolean;
+  tryAcquire(): boolean;
+  release(): void;
+  /** Calls `listener` when a slot may have become free; returns the unsubscribe. */
+  onAvailable(listener: () => void): () => void;
+}
+
 export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly reason: string };
 
 /**

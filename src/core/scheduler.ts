@@ -4,7 +4,7 @@ import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, toAgentError, toEnsembleError } from './errors.js';
 import { EventOutbox } from './event-outbox.js';
 import type { EventPayloads, RunEvent } from './events.js';
-import type { ActivityEventType, ActivityPayload, AdmissionCheck, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TaskEventRecorder, TaskEventType, TerminalPolicy, TimerHandle } from './ports.js';
+import type { ActivityEventType, ActivityPayload, AdmissionCheck, ProcessSlotGate, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TaskEventRecorder, TaskEventType, TerminalPolicy, TimerHandle } from './ports.js';
 import type { ContextEntry } from './task-context.js';
 import { RunCommunication } from './run-communication.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits, type OutgoingMessage, type SharedContextEntry } from './run-messages.js';
@@ -59,6 +59,8 @@ export interface SchedulerOptions {
   readonly admission?: AdmissionCheck;
   /** Decides retry, failure or escalation of a failed attempt. @default defaultTerminalPolicy */
   readonly terminalPolicy?: TerminalPolicy;
+  /** Host slots process agents start in (the pressure monitor's limit); a task that needs one and finds none stays ready. @default no limit but `maxParallelAgents` */
+  readonly processSlots?: ProcessSlotGate;
 }
 
 /** An escalation a task of this run waits on. */
@@ -115,6 +117,12 @@ export class RunScheduler {
   private readonly escalationCounts: Map<string, number>;
   /** Answers to each task's escalations, by task id: every later attempt gets them in its context. */
   private readonly guidance: Map<string, EscalationGuidance[]>;
+  /** The attempt holding a process slot, by task index. */
+  private readonly slotHolders = new Map<number, number>();
+  /** Ready tasks the last pump held back for want of a process slot. */
+  private heldForSlots = 0;
+  private isSlotRecheckQueued = false;
+  private unsubscribeSlots: (() => void) | undefined;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -265,6 +273,16 @@ export class RunScheduler {
     this.flush();
   }
 
+  /**
+   * Journals a change of the process-agent limit (the pressure monitor's decision) with how many of
+   * this run's ready tasks wait for a slot. Ignored once the run has ended.
+   */
+  recordPressure(payload: Omit<EventPayloads['resources:pressure'], 'held'>): void {
+    if (this.isFinished || this.isBroken) return;
+    this.outbox.record('resources:pressure', { ...payload, held: this.heldForSlots });
+    this.flush();
+  }
+
   /** Journals a ticket or lease event of a task (a codebase driver's commit, review or release). */
   recordTaskEvent<T extends TaskEventType>(taskId: string, type: T, payload: Omit<EventPayloads[T], 'taskId' | 'agentName'>): void {
     const index = this.graph.indexById.get(taskId);
@@ -382,6 +400,7 @@ export class RunScheduler {
   private breakRun(cause: unknown): void {
     this.isBroken = true;
     this.isFinished = true;
+    this.releaseAllSlots();
     const error = new EnsembleError('JOURNAL_ERROR', `could not write the run journal: ${toEnsembleError(cause).message}`, {
       cause,
     });
@@ -393,19 +412,71 @@ export class RunScheduler {
   private pump(): void {
     const limit = this.options.config.maxParallelAgents;
     const admission = this.options.admission;
+    const slots = this.options.processSlots;
     let refused: number[] | undefined;
+    let held = 0;
     while (this.inFlight < limit && this.stopReason === undefined) {
       const index = this.queue.pop();
       if (index === undefined) break;
+      const needsSlot = slots !== undefined && this.needsSlot(slots, index);
+      if (needsSlot && !slots.tryAcquire()) {
+        held++;
+        (refused ??= []).push(index);
+        continue;
+      }
       if (admission !== undefined) {
         const verdict = this.admit(admission, index);
         if (verdict === 'refused') (refused ??= []).push(index);
-        if (verdict !== 'admitted') continue;
+        if (verdict !== 'admitted') {
+          if (needsSlot) slots.release();
+          continue;
+        }
       }
+      if (needsSlot) this.slotHolders.set(index, this.attempts[index]! + 1);
       this.begin(index);
     }
+    this.heldForSlots = held;
+    if (held > 0) this.watchSlots();
     // Refused tasks stay ready, in their order: the next pump (a slot freed, a recheck) asks again.
     if (refused !== undefined) for (const index of refused) this.queue.push(index);
+  }
+
+  /** Whether a task runs as a host process; a gate that cannot tell (unknown agent) lets the launch report it. */
+  private needsSlot(slots: ProcessSlotGate, index: number): boolean {
+    try {
+      return slots.needsSlot(this.tasks[index] as TaskSpec);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Hears when a process slot may be free while tasks wait for one; the recheck runs after the releasing step, never inside it. */
+  private watchSlots(): void {
+    const slots = this.options.processSlots;
+    if (slots === undefined || this.unsubscribeSlots !== undefined) return;
+    this.unsubscribeSlots = slots.onAvailable(() => {
+      if (this.isSlotRecheckQueued || this.isFinished) return;
+      this.isSlotRecheckQueued = true;
+      queueMicrotask(() => {
+        this.isSlotRecheckQueued = false;
+        if (this.heldForSlots > 0) this.recheckAdmission();
+      });
+    });
+  }
+
+  /** Gives back the process slot of the attempt that ended (a later attempt's slot is its own). */
+  private releaseSlot(index: number, attempt: number): void {
+    if (this.slotHolders.get(index) !== attempt) return;
+    this.slotHolders.delete(index);
+    this.options.processSlots?.release();
+  }
+
+  /** The run ended or broke: every slot it still holds goes back, and it stops listening. */
+  private releaseAllSlots(): void {
+    for (const _ of this.slotHolders.values()) this.options.processSlots?.release();
+    this.slotHolders.clear();
+    this.unsubscribeSlots?.();
+    this.unsubscribeSlots = undefined;
   }
 
   /** Asks the admission check about a ready task; a check that throws fails the task (it would never start). */
@@ -552,6 +623,7 @@ export class RunScheduler {
   }
 
   private settle(index: number, attempt: number, outcome: TaskOutcome | undefined, thrown: unknown): void {
+    this.releaseSlot(index, attempt);
     if (this.isBroken || !this.isCurrentAttempt(index, attempt)) return;
     const controller = this.controls.end(index);
     this.inFlight--;
@@ -719,6 +791,7 @@ export class RunScheduler {
     // A driver adding tasks round by round holds the run open; a stopping run ends regardless.
     if (this.holds > 0 && this.stopReason === undefined) return;
     this.isFinished = true;
+    this.releaseAllSlots();
     this.globalTimer?.cancel();
     this.globalTimer = undefined;
     const { tasks, table } = this;

@@ -56,6 +56,45 @@ export const taskSpecSchema = z.strictObject({
 
 export const contextStrategySchema = z.enum(['shared', 'isolated', 'hierarchical']);
 
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+
+/** A duration: a number of ms, or text such as `90s`, `30m`, `12h`, `7d`; parsed to ms. */
+export const durationMsSchema = z.union([
+  z.int().positive().max(366 * 86_400_000),
+  z
+    .string()
+    .trim()
+    .regex(DURATION_PATTERN, 'expected a duration such as 90s, 30m, 12h or 7d (or a number of ms)')
+    .transform((text) => {
+      const [, amount, unit] = DURATION_PATTERN.exec(text) as unknown as [string, string, keyof typeof DURATION_UNITS_MS];
+      return Math.round(Number(amount) * DURATION_UNITS_MS[unit]);
+    })
+    .pipe(z.int().positive('must be longer than 0').max(366 * 86_400_000, 'must be at most 366 days')),
+]);
+
+/**
+ * The result cache, opt-in per workflow (`config.cache`) or per agent (front matter `cache`): a task
+ * whose agent, model, prompt, inputs and workspace state hash the same as a task that finished
+ * within `ttl` reuses its output. Never for agents that may write or run commands.
+ */
+export const resultCacheSettingsSchema = z.strictObject({
+  /** How long a finished task's output may be reused: ms, or `30m`, `12h`, `7d`. */
+  ttl: durationMsSchema,
+});
+
+/** How host load limits the process agents (`cli`, `command`) of a run. Every field has a default. */
+export const resourceSettingsSchema = z.strictObject({
+  /** Shrink the number of running process agents when the host is loaded, grow it back when it is not. @default true */
+  pressureControl: z.boolean().optional(),
+  /** Host CPU utilisation, in %, above which fewer process agents start; below it minus 20 points more may. @default 60 */
+  cpuTarget: z.number().min(5, 'must be at least 5 (%)').max(100, 'must be at most 100 (%)').optional(),
+  /** Memory, in MB, kept available: no process agent starts that its memory limit could push below it. @default 10 % of the host's memory, at least 512 */
+  memoryFloorMb: z.int().min(0).max(16_777_216).optional(),
+  /** Memory limit, in MB, of a process agent whose file sets no `limits.memoryMb`. @default 768 */
+  agentMemoryMb: z.int().min(16, 'must be at least 16 (MB)').max(16_777_216).optional(),
+});
+
 /**
  * What agents may do to the workspace: `read` (read and search files), `edit` (also write and
  * edit files inside the workspace), `full` (also run shell commands). Coding CLIs get their own
@@ -98,6 +137,8 @@ export type ContextStrategy = z.output<typeof contextStrategySchema>;
 /** One of {@link PERMISSION_CEILINGS}. */
 export type PermissionCeiling = z.output<typeof permissionCeilingSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type ResourceSettings = Readonly<z.output<typeof resourceSettingsSchema>>;
+export type ResultCacheSettings = Readonly<z.output<typeof resultCacheSettingsSchema>>;
 export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
 
 /** One problem in user input, with the path of the offending field (`tasks[2].priority`). */

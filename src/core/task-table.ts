@@ -197,6 +197,7 @@ export class TaskTable {
       attempt,
       output,
       ...(outcome.evidence === undefined ? {} : { evidence: outcome.evidence }),
+      ...(outcome.cachedFrom === undefined ? {} : { cached: true, cachedFrom: outcome.cachedFrom }),
     });
     this.markEnded(index);
     if (isStopping) return;

@@ -79,6 +79,16 @@ export interface ReportedCommand {
 }
 
 /** What an agent returns for one attempt of a task. */
+/** The finished task a cached output was taken from. */
+export interface CachedResultSource {
+  readonly runId: string;
+  readonly taskId: string;
+  /** When that task finished, epoch ms. */
+  readonly completedAt: number;
+  /** Tokens that task spent on the output: what reusing it saved. */
+  readonly tokensSaved: number;
+}
+
 export interface TaskOutcome {
   readonly output: string;
   readonly usage?: TokenUsage;
@@ -86,6 +96,8 @@ export interface TaskOutcome {
   readonly costUsd?: number;
   readonly model?: string;
   readonly evidence?: TaskEvidence;
+  /** The output came from the result cache: the task it was reused from (the attempt spent nothing). */
+  readonly cachedFrom?: CachedResultSource;
 }
 
 /** The output of a finished dependency, as handed to the task that needs it. */

@@ -24,9 +24,9 @@ describe('openDatabase and migrateSchema', () => {
       expect(database.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(database.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const tables = database.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(SCHEMA_VERSION).toBe(5);
-      // sqlite_sequence is SQLite's own, kept for the AUTOINCREMENT ticket and review numbers (v5).
-      expect(tables).toEqual(['agent_memories', 'contents', 'escalations', 'events', 'leases', 'reviews', 'runs', 'sqlite_sequence', 'tasks', 'tickets']);
+      expect(SCHEMA_VERSION).toBe(6);
+      // sqlite_sequence is SQLite's own, kept for the AUTOINCREMENT ticket and review numbers (v5) and maintenance actions (v6).
+      expect(tables).toEqual(['agent_memories', 'contents', 'escalations', 'events', 'leases', 'maintenance_actions', 'result_cache', 'reviews', 'runs', 'sqlite_sequence', 'tasks', 'tickets']);
       // A new file gives the space of removed runs back in small steps (runs rm / runs prune).
       expect(database.pragma('auto_vacuum', { simple: true })).toBe(2);
     } finally {

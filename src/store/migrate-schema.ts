@@ -215,6 +215,37 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reviews_by_status ON reviews (status);
   `,
+  // v6: the result cache (a task's output, reused by an identical read-only task within its TTL) and
+  // the log of host maintenance (`stop-all`, `cleanup`): what each did, for the record.
+  `
+  CREATE TABLE result_cache (
+    cache_key TEXT PRIMARY KEY,
+    agent_name TEXT NOT NULL,
+    model TEXT NOT NULL,
+    workspace TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    output TEXT NOT NULL,
+    tokens_used INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0,
+    last_hit_at INTEGER
+  );
+  CREATE INDEX result_cache_by_expiry ON result_cache (expires_at);
+  CREATE INDEX result_cache_by_agent ON result_cache (agent_name, created_at);
+
+  CREATE TABLE maintenance_actions (
+    action_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    action TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    report_json TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes and reads. */

@@ -323,7 +323,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('run:warning'),
     ...envelope,
-    code: z.enum(['MESSAGE_UNKNOWN_RECIPIENT', 'MESSAGE_LIMIT', 'MESSAGES_DISABLED', 'MESSAGE_MALFORMED', 'CONTEXT_UPDATE_LIMIT']),
+    code: z.enum(['MESSAGE_UNKNOWN_RECIPIENT', 'MESSAGE_LIMIT', 'MESSAGES_DISABLED', 'MESSAGE_MALFORMED', 'CONTEXT_UPDATE_LIMIT', 'RESOURCES_LIMITED']),
     message: z.string(),
     taskId: z.string().exactOptional(),
     agentName: z.string().exactOptional(),
@@ -396,6 +396,8 @@ export const runEventSchema = z.discriminatedUnion('type', [
     attempt: z.number(),
     output: z.string(),
     evidence: taskEvidenceSchema.exactOptional(),
+    cached: z.literal(true).exactOptional(),
+    cachedFrom: z.object({ runId: z.string(), taskId: z.string(), completedAt: z.number(), tokensSaved: z.number() }).exactOptional(),
   }),
   z.looseObject({
     type: z.literal('task:error'),
@@ -462,6 +464,19 @@ export const runEventSchema = z.discriminatedUnion('type', [
     reason: z.enum(['commit', 'failed', 'cancelled', 'review', 'waiting']),
   }),
   z.looseObject({ type: z.literal('lease:refused'), ...envelope, ...taskRef, attempt: z.number(), ticketId: z.string().exactOptional(), tool: z.string(), path: z.string(), holder: z.string().exactOptional() }),
+  z.looseObject({
+    type: z.literal('resources:pressure'),
+    ...envelope,
+    cpuPercent: z.number(),
+    loadAverage: z.number(),
+    memoryAvailableMb: z.number(),
+    memoryTotalMb: z.number(),
+    limit: z.number(),
+    previousLimit: z.number(),
+    reason: z.enum(['cpu-above-target', 'memory-below-floor', 'memory-ceiling', 'below-band']),
+    running: z.number(),
+    held: z.number(),
+  }),
   z.looseObject({ type: z.literal('workflow:complete'), ...envelope, status: runStatusSchema, summary: runSummarySchema }),
   z.looseObject({
     type: z.literal('workflow:error'),

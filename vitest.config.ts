@@ -6,5 +6,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The suite runs ~10 files at once on 2 cores: host-pressure control would hold every process agent of
+    // unrelated tests to one at a time. Tests of pressure control turn it on in their run config.
+    env: { ENSEMBLE_PRESSURE_CONTROL: 'off' },
   },
 });

@@ -11,6 +11,7 @@ import { benchToolLoop } from './tool-loop.js';
 import { SERVER_LOAD_HEADING } from './server-load-section.js';
 import { TICKETS_HEADING } from './tickets-section.js';
 import { DISTRIBUTED_HEADING } from './distributed-section.js';
+import { RESOURCES_HEADING } from './resources-section.js';
 import { readMarkdownSection, replaceMarkdownSection } from './write-benchmarks-section.js';
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -102,10 +103,10 @@ async function main(): Promise<void> {
   log('');
   for (const line of formatContextTokens(await benchContextTokens())) log(line);
   const benchmarksPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
-  // `npm run bench:server`, `bench:tickets` and `bench:distributed` own their sections: keep what they last wrote, in this order.
+  // `npm run bench:server`, `bench:tickets`, `bench:distributed` and `bench:resources` own their sections: keep what they last wrote, in this order.
   const previous = existsSync(benchmarksPath) ? readFileSync(benchmarksPath, 'utf8') : '';
   let text = `${lines.join('\n')}\n`;
-  for (const heading of [SERVER_LOAD_HEADING, TICKETS_HEADING, DISTRIBUTED_HEADING]) {
+  for (const heading of [SERVER_LOAD_HEADING, TICKETS_HEADING, DISTRIBUTED_HEADING, RESOURCES_HEADING]) {
     const kept = readMarkdownSection(previous, heading);
     if (kept !== undefined) text = replaceMarkdownSection(text, heading, kept);
   }

@@ -13,6 +13,10 @@ export { openRunStore, defaultStorePath, RunStore } from './store/index.js';
 export { createEnsembleServer, followRunEvents, readSseEvents } from './server/index.js';
 export type { EnsembleServer, EnsembleServerOptions, FollowRunEventsOptions, SseMessage, RunListItem, RunTaskView } from './server/index.js';
 export type { RunRecord, TaskRecord } from './store/index.js';
+/** Host maintenance: cancel every running run and kill its agents (`stop-all`); remove what crashed runs left (`cleanup`). Both are recorded in the journal. */
+export { stopAllRuns, cleanUpHost } from './orchestrator/index.js';
+export type { StopAllReport, CleanupReport, CleanupItem } from './orchestrator/index.js';
+export type { MaintenanceAction } from './store/index.js';
 export {
   chat,
   consult,

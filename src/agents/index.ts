@@ -31,6 +31,18 @@ export { killLiveProcessGroups } from './process/index.js';
 export { killLeftoverAgentProcesses, killRunAgentProcesses } from './process/index.js';
 /** The fields of an `agent:process` event that find the agent's processes, and what the kill found. */
 export type { AgentProcessRecord, LeftoverKill } from './process/index.js';
+/**
+ * What `kill -9`ed ensemble processes left on this host: their agents' scratch folders and empty
+ * cgroups. `list…` shows what the matching `sweep…` would remove (`ensemble cleanup --dry-run`);
+ * `sweepAbandonedScratchDirs` returns the folders it removed.
+ */
+export { listAbandonedScratchDirs, listAbandonedCgroups, sweepAbandonedScratchDirs, sweepAbandonedCgroups } from './process/index.js';
+/** /proc readers the resource monitor shares with the agents' limits: the process table, one stat line, a cgroup's CPU and memory. */
+export { parseProcStat, readProcessTable, CLOCK_TICKS_PER_SECOND, readCgroupCpuSeconds, readCgroupMemoryBytes } from './process/index.js';
+export type { ProcStat } from './process/index.js';
+/** Processes of this host tagged as agents of a run (`ENSEMBLE_RUN_ID`), by run id: what `killRunAgentProcesses` finds. */
+export { listTaggedAgentProcesses } from './process/index.js';
+export type { AbandonedCgroup, TaggedAgentProcess } from './process/index.js';
 /** The environment of a process agent: the allow-list, what its `env:` declares, then the task's variables. */
 export { buildAgentEnvironment, PASSED_ENVIRONMENT_NAMES, PASSED_ENVIRONMENT_PREFIXES } from './process/index.js';
 export { createSimulatedRuntime } from './simulated/index.js';

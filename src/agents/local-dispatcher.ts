@@ -1,4 +1,4 @@
-import { EnsembleError } from '../core/index.js';
+import { DEFAULT_AGENT_MEMORY_MB, EnsembleError } from '../core/index.js';
 import type { BudgetPort, DispatchContext, InvocationInfo, MessageBus, TaskDispatcher, TaskOutcome, TaskRequest, TaskSpec } from '../core/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
@@ -57,6 +57,11 @@ export interface LocalDispatcherOptions {
    * agents wait on it for responses. @default none: agents see only what was journaled when they ask
    */
   readonly bus?: MessageBus;
+  /**
+   * Memory limit, in MB, of every `cli`/`command` agent whose file sets no `limits.memoryMb` (the
+   * run's `resources.agentMemoryMb`). @default 768 (DEFAULT_AGENT_MEMORY_MB)
+   */
+  readonly agentMemoryMb?: number;
 }
 
 /**
@@ -91,7 +96,10 @@ export class LocalDispatcher implements TaskDispatcher {
     this.warn = options.onWarning === undefined ? undefined : warnOnceEach(options.onWarning);
     this.isCommunicationOn = options.enableCommunication ?? true;
     this.bus = options.bus;
-    this.commandRuntime = createCommandRuntime(options.windows === undefined ? {} : { windows: options.windows });
+    this.commandRuntime = createCommandRuntime({
+      ...(options.windows === undefined ? {} : { windows: options.windows }),
+      defaultMemoryMb: options.agentMemoryMb ?? DEFAULT_AGENT_MEMORY_MB,
+    });
     this.simulatedRuntime = createSimulatedRuntime(
       options.simulatedLatencyMs === undefined ? {} : { latencyMs: options.simulatedLatencyMs },
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_NAME_PATTERN, PERMISSION_CEILINGS } from '../core/index.js';
+import { AGENT_NAME_PATTERN, PERMISSION_CEILINGS, resultCacheSettingsSchema } from '../core/index.js';
 
 /** How an agent's work is executed: `llm` (a model), `cli` (a coding-agent CLI), `command` (a plain program), `simulated` (offline). */
 export const AGENT_RUNTIMES = ['llm', 'cli', 'command', 'simulated'] as const;
@@ -38,6 +38,7 @@ export const KNOWN_FRONT_MATTER_KEYS: ReadonlySet<string> = new Set([
   'permissions',
   'onRefusal',
   'maxTurns',
+  'cache',
 ]);
 
 /** Model steps an `llm` agent may take (each a model call, with the tool calls it asks for) when its file sets no `maxTurns`. */
@@ -191,6 +192,16 @@ export const cliPermissionsSchema = z.strictObject(
 );
 export type CliPermissions = z.output<typeof cliPermissionsSchema>;
 
+/**
+ * `cache:` of an agent: `{ttl: 12h}` reuses its tasks' outputs (when it is read-only: see src/cache),
+ * overriding the run's `config.cache`; `false` never caches its tasks, whatever the run says.
+ */
+export const agentCacheSettingSchema = z.union([z.literal(false), resultCacheSettingsSchema], {
+  error: 'expected {ttl: 12h} (a duration such as 30m, 12h, 7d, or ms) or false',
+});
+/** An agent's `cache:` (see {@link agentCacheSettingSchema}). */
+export type AgentCacheSetting = z.output<typeof agentCacheSettingSchema>;
+
 /** The fields of an agent definition's YAML front matter that ensemble reads (other keys pass through). */
 export const agentFrontMatterSchema = z
   .looseObject({
@@ -220,6 +231,8 @@ export const agentFrontMatterSchema = z
     // cli only: the CLI's flags for each permission ceiling, and what a refused tool call means.
     permissions: cliPermissionsSchema.optional(),
     onRefusal: z.enum(REFUSAL_POLICIES, { error: `expected ${REFUSAL_POLICIES.join(' or ')}` }).optional(),
+    // The result cache for this agent's tasks, over the run's `config.cache`; `false` opts the agent out.
+    cache: agentCacheSettingSchema.optional(),
   })
   .superRefine((frontMatter, context) => {
     if ((frontMatter.runtime === 'cli' || frontMatter.runtime === 'command') && frontMatter.command === undefined) {

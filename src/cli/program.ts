@@ -3,19 +3,23 @@ import { collect, type ActionFactory } from './action.js';
 import {
   registerAgentsCommands,
   registerAttachCommand,
+  registerCacheCommands,
   registerChatCommand,
+  registerCleanupCommand,
   registerConsultCommand,
   registerEscalationsCommands,
   registerLocksCommand,
   registerMeetingCommand,
   registerMeetingsCommands,
   registerMemoryCommands,
+  registerMonitorCommand,
   registerResumeCommand,
   registerReviewCommands,
   registerRouteCommand,
   registerRunCommand,
   registerRunsCommands,
   registerServeCommand,
+  registerStopAllCommand,
   registerWorkerCommand,
   registerTicketsCommands,
   registerTicketsRunCommand,
@@ -77,6 +81,13 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo()):
   registerReviewCommands(program, action);
   registerEscalationsCommands(program, action);
   registerAttachCommand(program, action);
+  // Resources (issue 13): the live view of every agent on this host, its CPU and memory, and the limits.
+  registerMonitorCommand(program, action);
+  // The result cache (issue 13): reusable outputs of read-only tasks.
+  registerCacheCommands(program, action);
+  // Host maintenance (issue 13): stop every run of the journal; remove what crashed runs left behind.
+  registerStopAllCommand(program, action);
+  registerCleanupCommand(program, action);
 
   try {
     await program.parseAsync([...argv]);

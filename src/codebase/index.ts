@@ -20,6 +20,23 @@ export { sweepLeftoverCopies } from './workspace-copies/index.js';
 export type { SweepLeftoverCopiesOptions } from './workspace-copies/index.js';
 /** Removes a removed run's patches and leftover workspace copies from the data folder (`runs rm`, `runs prune`). */
 export { removeRunFiles } from './remove-run-files.js';
+/**
+ * What crashed runs left in a data folder, for `ensemble cleanup`: workspace copies with their
+ * owner records, runs' patch folders (and half-written patches), ticket worktrees (with their
+ * repository and whether they hold uncommitted work) and worktree registrations whose folders are
+ * gone; each listed without removing, then removed one by one (a dirty ticket worktree never is).
+ */
+export {
+  listRecordedWorkspaceCopies,
+  removeRecordedWorkspaceCopy,
+  listPatchFolders,
+  removeDataPath,
+  listTicketWorktreeFolders,
+  removeCleanTicketWorktree,
+  listPrunableWorktrees,
+  pruneWorktrees,
+} from './leftovers/index.js';
+export type { RecordedWorkspaceCopy, PatchFolder, TicketWorktreeFolder } from './leftovers/index.js';
 /** Tickets worked by a team of agents: run options, the admission check (assignment, leases), the failure policy and the dispatcher around each attempt. */
 export {
   ISOLATION_MODES,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { McpServerEntry } from '../tools/index.js';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { EnsembleError, toInputIssues } from '../core/index.js';
-import type { RunConfig } from '../core/index.js';
+import type { ResourceSettings, RunConfig } from '../core/index.js';
 import type { ProviderSettings } from './provider-settings.js';
 import { readConfigFile } from './read-config-file.js';
 import { providerEnvSchema } from './schema.js';
@@ -49,6 +49,8 @@ export interface EnsembleConfig {
   readonly providerPolicy?: ProviderPolicyInput;
   /** The file's `redis` URL (the CLI's `--redis` and ENSEMBLE_REDIS_URL win over it). */
   readonly redis?: string;
+  /** The file's `resources:` (host pressure, agent memory); the run's own and the environment win over it, field by field. */
+  readonly resources?: ResourceSettings;
 }
 
 /**
@@ -79,6 +81,7 @@ export function loadEnsembleConfig(options: LoadEnsembleConfigOptions): Ensemble
     ...(file.mcpServers === undefined ? {} : { mcpServers: file.mcpServers }),
     ...(file.providerPolicy === undefined ? {} : { providerPolicy: file.providerPolicy }),
     ...(file.redis === undefined ? {} : { redis: file.redis }),
+    ...(file.resources === undefined ? {} : { resources: file.resources }),
   };
 }
 

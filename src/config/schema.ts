@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mcpServersConfigSchema } from '../tools/index.js';
-import { runConfigSchema } from '../core/index.js';
+import { resourceSettingsSchema, runConfigSchema } from '../core/index.js';
 import { providerPolicyInputSchema } from './provider-policy.js';
 
 /** Model providers of the `llm` runtime, in the order a provider is picked when none is named. */
@@ -89,6 +89,8 @@ export const ensembleConfigFileSchema = z.strictObject({
   providerPolicy: providerPolicyInputSchema.optional(),
   /** Redis of the worker queue (`redis://host:6379`): runs go to `ensemble worker` processes; `--redis` and ENSEMBLE_REDIS_URL win over it. */
   redis: z.string().trim().min(1).optional(),
+  /** How host load limits process agents, as a run config's `resources`; a run's own and ENSEMBLE_PRESSURE_CONTROL / ENSEMBLE_CPU_TARGET win over it. */
+  resources: resourceSettingsSchema.optional(),
 });
 
 /** A validated `ensemble.config.yaml`. */

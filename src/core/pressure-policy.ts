@@ -30,6 +30,12 @@ export interface PressureSettings {
 export interface ProcessLimitState {
   readonly limit: number;
   readonly running: number;
+  /**
+   * Memory above the floor, in MB, at the last sample taken while no process agent ran: what the
+   * agents running now may grow into together. Undefined: unknown (the running agents are then taken
+   * to be at their memory limit already).
+   */
+  readonly idleSpareMb?: number;
 }
 
 /** A change of the limit and why. */
@@ -55,13 +61,18 @@ export function defaultMemoryFloorMb(memoryTotalMb: number): number {
 }
 
 /**
- * How many process agents memory allows: those running plus as many more as fit, each at its memory
- * limit, in what is available above the floor. At least one, so a run always makes progress.
+ * How many process agents memory allows, each at its memory limit, above the floor. What the running
+ * agents use now is in the sample already, but they may still grow to their limit: an agent that
+ * starts small (most do) would otherwise let a burst start that outgrows the host minutes later. So
+ * the room is at most what was spare while none ran (`idleSpareMb`), and at most what is spare now
+ * plus a full limit per running agent (others took memory meanwhile). At least one, so a run always
+ * makes progress.
  */
-export function memoryCeiling(running: number, sample: HostSample, settings: PressureSettings): number {
-  const spareMb = sample.memoryAvailableMb - settings.memoryFloorMb;
-  const more = spareMb <= 0 ? 0 : Math.floor(spareMb / Math.max(1, settings.agentMemoryMb));
-  return Math.max(1, running + more);
+export function memoryCeiling(running: number, sample: HostSample, settings: PressureSettings, idleSpareMb?: number): number {
+  const agentMemoryMb = Math.max(1, settings.agentMemoryMb);
+  const spareNowMb = sample.memoryAvailableMb - settings.memoryFloorMb + running * agentMemoryMb;
+  const roomMb = idleSpareMb === undefined ? spareNowMb : Math.min(idleSpareMb, spareNowMb);
+  return Math.max(1, Math.floor(roomMb / agentMemoryMb));
 }
 
 /**
@@ -78,7 +89,7 @@ export function decideProcessLimit(state: ProcessLimitState, sample: HostSample,
   if (sample.memoryAvailableMb < settings.memoryFloorMb) {
     return changed(limit, Math.max(1, Math.min(base - 1, Math.floor(base * 0.75))), 'memory-below-floor');
   }
-  const ceiling = Math.min(settings.maxLimit, memoryCeiling(running, sample, settings));
+  const ceiling = Math.min(settings.maxLimit, memoryCeiling(running, sample, settings, state.idleSpareMb));
   if (sample.cpuPercent > settings.cpuTargetPercent) {
     const proportional = Math.floor((base * settings.cpuTargetPercent) / sample.cpuPercent);
     return changed(limit, Math.min(ceiling, Math.max(1, Math.min(base - 1, proportional))), 'cpu-above-target');

@@ -3,7 +3,7 @@ import { AttemptTimeout, createTaskTimeoutError } from './attempt-timeout.js';
 import { computeCriticalPath, estimateTaskDurations } from './critical-path.js';
 import { EnsembleError, toAgentError, toEnsembleError } from './errors.js';
 import { EventOutbox } from './event-outbox.js';
-import type { EventPayloads, RunEvent } from './events.js';
+import type { EventPayloads, RunEvent, RunWarningCode } from './events.js';
 import type { ActivityEventType, ActivityPayload, AdmissionCheck, ProcessSlotGate, Clock, ContextStrategy, Journal, SendMessageResult, TaskDispatcher, TaskEventRecorder, TaskEventType, TerminalPolicy, TimerHandle } from './ports.js';
 import type { ContextEntry } from './task-context.js';
 import { RunCommunication } from './run-communication.js';
@@ -280,6 +280,17 @@ export class RunScheduler {
   recordPressure(payload: Omit<EventPayloads['resources:pressure'], 'held'>): void {
     if (this.isFinished || this.isBroken) return;
     this.outbox.record('resources:pressure', { ...payload, held: this.heldForSlots });
+    this.flush();
+  }
+
+  /**
+   * Journals a warning about the whole run, not one task (its process agents held back by the host's
+   * memory). After {@link start}; ignored once the run has ended.
+   */
+  recordWarning(code: RunWarningCode, message: string): void {
+    if (this.isFinished || this.isBroken) return;
+    if (this.resolveOutcome === undefined) throw new EnsembleError('INTERNAL', 'a run warning is journaled after the run started');
+    this.outbox.record('run:warning', { code, message });
     this.flush();
   }
 

@@ -118,6 +118,10 @@ export const runConfigSchema = z.strictObject({
   retry: retryPolicySchema.default({ max: 0, backoffMs: 1000, maxBackoffMs: 60_000 }),
   /** How long an aborted task may take to stop before it is recorded as stopped anyway. */
   abortGraceMs: z.int().min(0).max(600_000).default(5000),
+  /** How host load limits the run's process agents; fields left out come from the environment, the config file, then the defaults. */
+  resources: resourceSettingsSchema.optional(),
+  /** Reuse the outputs of identical read-only tasks finished within `ttl` (see {@link resultCacheSettingsSchema}). @default off */
+  cache: resultCacheSettingsSchema.optional(),
   /** Caps on model spending: for the whole run, and per agent name. */
   budget: z
     .strictObject({

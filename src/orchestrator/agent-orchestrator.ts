@@ -41,11 +41,13 @@ import { createMcpToolSource, loadMcpServers, type McpToolSource } from '../tool
 import { currentOwner, holdClaim, releaseHeldClaim, stderrLogger, systemClock } from '../host/index.js';
 import { resolveProviderPolicy, type EnsembleConfig, type ProviderPolicy, type ProviderPolicyInput } from '../config/index.js';
 import { defaultStorePath, openRunStore, type RunStore } from '../store/index.js';
+import type { PressureMonitor, ResolvedPressureSettings } from '../resources/index.js';
 import { createRunId } from './run-id.js';
 import { openDistributedRun, type DistributedRun } from './distributed-run.js';
 import { checkRedisReachable } from '../distributed/index.js';
 import { createRunLlmRuntime } from './create-run-llm-runtime.js';
-import { createRunScheduler, type ScheduledRun } from './create-run-scheduler.js';
+import { createRunScheduler, runsAsHostProcess, type ScheduledRun } from './create-run-scheduler.js';
+import { resolveRunPressure, runMemoryWarning, runPressureMonitor } from './run-pressure.js';
 import { describeOverrides } from './describe-overrides.js';
 import { parseOrchestratorConfig, type OrchestratorConfig } from './orchestrator-config.js';
 import { prepareTaskGraph, withAgentDefaults } from './prepare-task-graph.js';
@@ -92,6 +94,10 @@ export class AgentOrchestrator {
   private readonly policyOption: ProviderPolicyInput | undefined;
   /** The `llm` runtime once made (undefined inside: no provider configured). */
   private llm: { readonly runtime: LlmRuntime | undefined } | undefined;
+  /** How host pressure limits the run's process agents, resolved before the run is journaled (a bad variable runs nothing). */
+  private pressure: ResolvedPressureSettings | undefined;
+  /** Whether the run has process agents (`cli`, `command`): only such a run journals the host's pressure decisions. */
+  private hasProcessTasks = false;
 
   constructor(config: OrchestratorConfig = {}) {
     const { options, policyOption } = parseOrchestratorConfig(config);
@@ -150,6 +156,7 @@ export class AgentOrchestrator {
       });
     }
     scheduler.addTasks(this.withLlmDefaults(withAgentDefaults(parsedTasks, this.agentRegistry(), this.inProcess())));
+    this.hasProcessTasks ||= parsedTasks.some((task) => runsAsHostProcess(task, this.agentRegistry(), this.inProcess()));
     this.addedCount += parsedTasks.length;
     return this;
   }
@@ -242,6 +249,7 @@ export class AgentOrchestrator {
     await laterTick();
     throwIfAborted(options.signal);
     const config = resolveNewRunConfig(toExplicitRunConfig(this.options), this.ensembleConfig());
+    this.pressure = resolveRunPressure(config, this.ensembleConfig(), process.env);
     const runId = this.config.runId ?? createRunId();
     const tasks = this.tasks;
     const settings = this.settings();
@@ -282,6 +290,7 @@ export class AgentOrchestrator {
       const resolved = resolveResumeSettings(run.spec, toExplicitSettings(this.options), process.cwd());
       this.resolvedSettings = resolved.settings;
       this.ensembleConfig();
+      this.pressure = resolveRunPressure(resolved.config, this.ensembleConfig(), process.env);
       // Tasks added while it ran (a meeting's rounds) are part of its graph again.
       const prepared = await this.prepareLlm(this.prepareTasks([...run.spec.tasks, ...store.addedTasks(runId)]), resolved.config, options.signal);
       // Before the run is taken over: a resume that cannot reach the run's queue leaves it as it was.
@@ -447,7 +456,7 @@ export class AgentOrchestrator {
           logger: this.logger,
         });
       }
-      scheduler = this.createScheduler(run, mcp);
+      scheduler = this.createScheduler(run, mcp, this.pressureMonitor(run.config));
     } catch (error) {
       await this.closeDistributed();
       await mcp?.close();
@@ -487,13 +496,26 @@ export class AgentOrchestrator {
     const keepAlive = setInterval(() => {}, 2 ** 30);
     const onAbort = (): void => this.cancel(abortReason(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
+    let stopPressure: (() => void) | undefined;
     try {
+      // Subscribed before the first start, so the run's first process agents already start under the host's limit.
+      const monitor = this.pressureMonitor(run.config);
+      this.hasProcessTasks = run.graph.tasks.some((task) => runsAsHostProcess(task, this.agentRegistry(), this.inProcess()));
+      stopPressure = monitor?.subscribe({
+        maxParallelAgents: run.config.maxParallelAgents,
+        onChange: (change) => {
+          if (this.hasProcessTasks) scheduler.recordPressure(change);
+        },
+      });
       const outcome = scheduler.start();
+      const memoryWarning = monitor === undefined ? undefined : runMemoryWarning(monitor, run, { registry: this.agentRegistry(), inProcess: this.inProcess() });
+      if (memoryWarning !== undefined) scheduler.recordWarning('RESOURCES_LIMITED', memoryWarning);
       if (signal?.aborted === true) onAbort();
       if (this.cancelReason !== undefined) scheduler.cancel(this.cancelReason);
       if (this.interruption !== undefined) scheduler.interrupt(this.interruption.reason, this.interruption.details);
       return await outcome;
     } finally {
+      stopPressure?.();
       clearInterval(keepAlive);
       stopWatching?.();
       signal?.removeEventListener('abort', onAbort);
@@ -524,7 +546,13 @@ export class AgentOrchestrator {
     });
   }
 
-  private createScheduler(run: ScheduledRun, mcp: McpToolSource | undefined): RunScheduler {
+  /** The monitor whose slots the run's process agents start in; none when pressure control is off or the run is distributed. */
+  private pressureMonitor(config: RunConfig): PressureMonitor | undefined {
+    this.pressure ??= resolveRunPressure(config, this.ensembleConfig(), process.env);
+    return runPressureMonitor(this.pressure, { isDistributed: this.settings().redis !== undefined, sampleIntervalMs: this.options.pressureSampleIntervalMs });
+  }
+
+  private createScheduler(run: ScheduledRun, mcp: McpToolSource | undefined, monitor: PressureMonitor | undefined): RunScheduler {
     const distributed = this.distributed;
     const simulatedLatencyMs = this.options.simulatedLatencyMs ?? simulatedLatencyFromEnv(process.env);
     return createRunScheduler(run, {
@@ -564,6 +592,8 @@ export class AgentOrchestrator {
       ...(this.config.terminalPolicy === undefined ? {} : { terminalPolicy: this.config.terminalPolicy }),
       ...(this.config.wrapDispatcher === undefined ? {} : { wrapDispatcher: this.config.wrapDispatcher }),
       ...(this.config.processWindows === undefined ? {} : { processWindows: this.config.processWindows }),
+      ...(monitor === undefined ? {} : { processSlots: monitor.slots }),
+      agentMemoryMb: (this.pressure ?? resolveRunPressure(run.config, this.ensembleConfig(), process.env)).agentMemoryMb,
     });
   }
 }

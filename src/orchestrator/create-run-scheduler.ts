@@ -1,6 +1,7 @@
-import { RunScheduler, type AdmissionCheck, type TaskDispatcher, type TerminalPolicy, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph } from '../core/index.js';
+import { RunScheduler, type AdmissionCheck, type ProcessSlotGate, type ProcessSlots, type TaskDispatcher, type TerminalPolicy, type BudgetPort, type Clock, type MessageBus, type RunConfig, type RunEvent, type SchedulerPrior, type TaskGraph, type TaskSpec } from '../core/index.js';
 import { createContextStrategy } from '../context/index.js';
 import { IsolatingDispatcher } from '../codebase/index.js';
+import { wrapWithResultCache } from '../cache/index.js';
 import { buildAgentEnvironment, LocalDispatcher, type AgentRegistry, type AgentWindowLauncher, type InProcessAgent, type LlmRuntime } from '../agents/index.js';
 import type { ProviderGate } from '../providers/index.js';
 import type { McpToolSource } from '../tools/index.js';
@@ -48,6 +49,34 @@ export interface RunSchedulerWiring {
   readonly processWindows?: AgentWindowLauncher;
   /** A distributed run: wraps the local dispatcher so file agents' tasks go to the workers' queue. */
   readonly wrapLocal?: (local: LocalDispatcher) => TaskDispatcher;
+  /**
+   * The slots of the host's pressure monitor, when pressure control is on: the run's process agents
+   * (`cli`, `command`) start only with one. Ignored for a distributed run, whose file agents run on
+   * the workers. @default no limit but `maxParallelAgents`
+   */
+  readonly processSlots?: ProcessSlots;
+  /** Memory limit, in MB, of process agents whose file sets none (the run's resolved `resources.agentMemoryMb`). */
+  readonly agentMemoryMb: number;
+}
+
+/**
+ * Whether a task runs as a process on this host: its agent is a file agent with runtime `cli` or
+ * `command` (an in-process agent of the same name wins, as in the dispatcher).
+ */
+export function runsAsHostProcess(task: TaskSpec, registry: AgentRegistry, inProcess: ReadonlyMap<string, InProcessAgent>): boolean {
+  if (inProcess.has(task.agentName)) return false;
+  const runtime = registry.get(task.agentName)?.runtime;
+  return runtime === 'cli' || runtime === 'command';
+}
+
+/** The gate a run's scheduler asks for a process slot: only tasks that run as a process here need one. */
+function processSlotGate(slots: ProcessSlots, wiring: RunSchedulerWiring): ProcessSlotGate {
+  return {
+    needsSlot: (task) => runsAsHostProcess(task, wiring.registry, wiring.inProcess),
+    tryAcquire: () => slots.tryAcquire(),
+    release: () => slots.release(),
+    onAvailable: (listener) => slots.onAvailable(listener),
+  };
 }
 
 /** The scheduler of `run`, dispatching in this process and journaling into the run's store under its claim (when it has one). */
@@ -68,12 +97,29 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     onWarning: wiring.onWarning,
     enableCommunication: config.enableCommunication,
     bus: wiring.bus,
+    agentMemoryMb: wiring.agentMemoryMb,
   });
   // Tasks with `isolation: 'worktree'` (bugfix attempts) work in private copies; the fix selector applies one.
-  const isolating = new IsolatingDispatcher(wiring.wrapLocal === undefined ? local : wiring.wrapLocal(local), { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
+  const executing = wiring.wrapLocal === undefined ? local : wiring.wrapLocal(local);
+  // The result cache sits in this process (the coordinator of a distributed run), inside the isolation of worktree tasks, which it never caches.
+  const cached =
+    store === undefined
+      ? executing
+      : wrapWithResultCache(executing, {
+          store: store.resultCache,
+          registry: wiring.registry,
+          settings: config.cache,
+          enableCommunication: config.enableCommunication,
+          dataDir: wiring.dataDir,
+          clock: wiring.clock,
+          onWarning: wiring.onWarning,
+        });
+  const isolating = new IsolatingDispatcher(cached, { dataDir: wiring.dataDir, verifyEnvironment: buildAgentEnvironment(process.env, undefined, {}) });
   const dispatcher = wiring.wrapDispatcher === undefined ? isolating : wiring.wrapDispatcher(isolating);
   const workflowName = run.workflowName ?? wiring.workflowName ?? 'workflow';
   const workflowId = run.workflowId ?? wiring.workflowId;
+  // A distributed run's file agents run on the workers (each bounded by its own `--concurrency`): none of its tasks is a process here.
+  const processSlots = wiring.processSlots === undefined || wiring.wrapLocal !== undefined ? undefined : processSlotGate(wiring.processSlots, wiring);
   return new RunScheduler({
     runId,
     workflowName,
@@ -91,5 +137,6 @@ export function createRunScheduler(run: ScheduledRun, wiring: RunSchedulerWiring
     ...(prior === undefined ? {} : { prior }),
     ...(wiring.admission === undefined ? {} : { admission: wiring.admission }),
     ...(wiring.terminalPolicy === undefined ? {} : { terminalPolicy: wiring.terminalPolicy }),
+    ...(processSlots === undefined ? {} : { processSlots }),
   });
 }

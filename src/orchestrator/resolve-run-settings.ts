@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { resolve } from 'node:path';
-import { runConfigSchema, type BudgetCap, type RunConfig } from '../core/index.js';
+import { runConfigSchema, type BudgetCap, type ResourceSettings, type RunConfig } from '../core/index.js';
 import type { EnsembleConfig } from '../config/index.js';
 import type { RunSpec } from '../store/index.js';
 import { withoutCredentials } from '../distributed/index.js';
@@ -46,10 +46,12 @@ export interface ResumeSettings {
 
 /** The run config fields the options set explicitly (nothing defaulted): a new run's config over the file's budget, a resume's overrides. */
 export function toExplicitRunConfig(options: ParsedOrchestratorOptions): Partial<RunConfig> {
-  const { maxParallelAgents, contextStrategy, permissions, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget } = options;
-  const entries = Object.entries({ maxParallelAgents, contextStrategy, permissions, enableCommunication, globalTimeout, pruningThreshold, retry, abortGraceMs, budget });
+  // Every run config field, from the schema itself: a field added there (`cache`, issue 13) cannot be forgotten here.
+  const entries = RUN_CONFIG_KEYS.map((key) => [key, options[key]] as const);
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as Partial<RunConfig>;
 }
+
+const RUN_CONFIG_KEYS = Object.keys(runConfigSchema.shape) as readonly (keyof RunConfig)[];
 
 /** What the options set explicitly (nothing defaulted): a resume's overrides. */
 export function toExplicitSettings(options: ParsedOrchestratorOptions): ExplicitSettings {
@@ -107,10 +109,11 @@ export function resolveResumeSettings(stored: RunSpec, explicit: ExplicitSetting
     if (to !== undefined && !isDeepStrictEqual(from, to)) overrides.push({ field, from, to });
   };
 
-  const { budget: explicitBudget, ...explicitConfig } = explicit.config;
+  const { budget: explicitBudget, resources: explicitResources, ...explicitConfig } = explicit.config;
   for (const [key, value] of Object.entries(explicitConfig)) note(key, stored.config[key as keyof RunConfig], value);
   const budget = mergeBudget(stored.config.budget, explicitBudget, note);
-  const config = runConfigSchema.parse({ ...stored.config, ...explicitConfig, ...(budget === undefined ? {} : { budget }) });
+  const resources = mergeResources(stored.config.resources, explicitResources, note);
+  const config = runConfigSchema.parse({ ...stored.config, ...explicitConfig, ...(budget === undefined ? {} : { budget }), ...(resources === undefined ? {} : { resources }) });
 
   const storedSettings = stored.settings ?? {};
   const workspaceDir = explicit.workspaceDir === undefined ? (storedSettings.workspaceDir ?? resolve(cwd)) : resolve(cwd, explicit.workspaceDir);
@@ -144,6 +147,13 @@ function mergeBudget(stored: Budget | undefined, given: Budget | undefined, note
     if (merged !== undefined) agents[name] = merged;
   }
   return { ...(run === undefined ? {} : { run }), ...(Object.keys(agents).length === 0 ? {} : { agents }) };
+}
+
+/** The stored resource settings with the given ones over them field by field (`--cpu-target` keeps the run's memory floor), noting each change. */
+function mergeResources(stored: ResourceSettings | undefined, given: ResourceSettings | undefined, note: (field: string, from: unknown, to: unknown) => void): ResourceSettings | undefined {
+  if (given === undefined) return stored;
+  for (const [key, value] of Object.entries(given)) note(`resources.${key}`, stored?.[key as keyof ResourceSettings], value);
+  return { ...stored, ...given };
 }
 
 function mergeCap(stored: BudgetCap | undefined, given: BudgetCap | undefined, path: string, note: (field: string, from: unknown, to: unknown) => void): BudgetCap | undefined {

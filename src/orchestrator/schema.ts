@@ -52,6 +52,8 @@ export const orchestratorOptionsSchema = z.strictObject(explicitRunConfigShape).
   orphanWaitMs: z.int().min(0).max(86_400_000).default(60_000),
   /** Resume even though process agents of an earlier execution may still run on another host (only when that host is gone for good). @default false */
   ignoreRemoteAgents: z.boolean().default(false),
+  /** How often host pressure is sampled while the run's process agents are limited by it (`resources.pressureControl`), in ms. @default 1000 */
+  pressureSampleIntervalMs: z.int().min(50).max(60_000).optional(),
 }).refine((options) => options.staleAfterMs >= 2 * options.heartbeatIntervalMs, {
   message: 'must be at least twice heartbeatIntervalMs, so one late renewal does not make a live run look gone',
   path: ['staleAfterMs'],

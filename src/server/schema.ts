@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contextStrategySchema, retryPolicySchema, RUN_STATUSES } from '../core/index.js';
+import { contextStrategySchema, resourceSettingsSchema, resultCacheSettingsSchema, retryPolicySchema, RUN_STATUSES } from '../core/index.js';
 import { ESCALATION_STATUSES, REVIEW_STATUSES, TICKET_STATUSES } from '../store/index.js';
 
 /** Most bytes a request body may have (a workflow of many tasks fits; a runaway upload does not). */
@@ -20,6 +20,10 @@ export const executeConfigSchema = z.strictObject({
   /** Run-wide caps: no model call starts that would cross one. */
   maxTokens: z.int().positive().optional(),
   maxCost: z.number().positive().optional(),
+  /** How host load limits the run's process agents (`{pressureControl, cpuTarget, memoryFloorMb, agentMemoryMb}`). */
+  resources: resourceSettingsSchema.optional(),
+  /** Reuse outputs of identical read-only tasks finished within `ttl` (`{ttl: '1h'}`). */
+  cache: resultCacheSettingsSchema.optional(),
 });
 
 /** `POST /api/workflows/execute`: a built-in template by id, or custom tasks in the workflow file's task shape. */

@@ -50,3 +50,9 @@ export type { TicketStatus, EscalationStatus, ReviewStatus } from './codebase-sc
 /** The shared codebase's figures (tickets by status, completion time, escalation, conflict and utilisation rates): `/metrics` and `tickets watch` read the same. */
 export { computeTicketFigures } from './ticket-figures.js';
 export type { TicketFigures } from './ticket-figures.js';
+/** The result cache's table (schema v6): reusable outputs of read-only tasks; reach it as `RunStore.resultCache`. */
+export { ResultCacheStore } from './result-cache-store.js';
+export type { ResultCacheEntry, ResultCacheEntryInput, ResultCacheFilter } from './result-cache-store.js';
+/** The log of host maintenance (schema v6): each `stop-all` and `cleanup`, started then finished with its report; reach it as `RunStore.maintenance`. */
+export { MaintenanceLog, MAINTENANCE_ACTIONS } from './maintenance-log.js';
+export type { MaintenanceAction, MaintenanceActionName, MaintenanceStartInput, ListMaintenanceOptions } from './maintenance-log.js';

@@ -18,6 +18,8 @@ import {
   type TaskStatus,
 } from '../core/index.js';
 import { CodebaseStore } from './codebase-store.js';
+import { MaintenanceLog } from './maintenance-log.js';
+import { ResultCacheStore } from './result-cache-store.js';
 import { EventAppender } from './event-appender.js';
 import { eventKeyRange } from './event-key.js';
 import { openDatabase } from './open-database.js';
@@ -85,6 +87,22 @@ export class RunStore {
   get codebase(): CodebaseStore {
     this.codebaseStore ??= new CodebaseStore(this.database, this.path);
     return this.codebaseStore;
+  }
+
+  private resultCacheStore: ResultCacheStore | undefined;
+
+  /** The result cache's table in this journal file (reusable outputs of read-only tasks); prepared on first use. */
+  get resultCache(): ResultCacheStore {
+    this.resultCacheStore ??= new ResultCacheStore(this.database, this.path);
+    return this.resultCacheStore;
+  }
+
+  private maintenanceLog: MaintenanceLog | undefined;
+
+  /** The log of host maintenance (`stop-all`, `cleanup`) in this journal file; prepared on first use. */
+  get maintenance(): MaintenanceLog {
+    this.maintenanceLog ??= new MaintenanceLog(this.database, this.path);
+    return this.maintenanceLog;
   }
 
   /** Records a new run, status `running`, before its first event; the returned claim lets its creator journal it and renew its heartbeat. */

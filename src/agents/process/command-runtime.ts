@@ -12,6 +12,7 @@ import { createAttemptDir, removeAttemptDir, sweepAbandonedScratchDirs } from '.
 import { buildAgentEnvironment } from './build-agent-environment.js';
 import { checkArgumentSize } from './check-argument-size.js';
 import { openMessageFile } from './message-file.js';
+import { hasProcFileSystem } from './proc-stat.js';
 import type { MessageFile } from './message-file.js';
 import { applyCliOutput, prepareCliEnvironment, readCliOutput, readConfiguredModel, resolveCliOutputFormat } from '../cli/index.js';
 import { PROCESS_TAG_VARIABLE, runAgentProcess } from './run-agent-process.js';
@@ -46,9 +47,14 @@ export interface CommandRuntimeOptions {
   readonly processTracking?: 'auto' | 'proc';
   /** Runs `cli` agents each in a window a person can watch (`tickets run --tmux`: a team's tmux session) instead of as hidden children. */
   readonly windows?: AgentWindowLauncher;
+  /**
+   * Memory limit, in MB, of every agent whose file sets no `limits.memoryMb` (the run's
+   * `resources.agentMemoryMb`), enforced as the file's would be. @default none
+   */
+  readonly defaultMemoryMb?: number;
 }
 
-type CommandRuntimeSettings = Required<Omit<CommandRuntimeOptions, 'windows'>> & { readonly windows?: AgentWindowLauncher };
+type CommandRuntimeSettings = Required<Omit<CommandRuntimeOptions, 'windows' | 'defaultMemoryMb'>> & { readonly windows?: AgentWindowLauncher; readonly defaultMemoryMb?: number };
 
 /**
  * The runtime of `command` and `cli` agents: runs the agent's argv (never through a shell) in the
@@ -69,14 +75,17 @@ type CommandRuntimeSettings = Required<Omit<CommandRuntimeOptions, 'windows'>> &
  * and cost (see `readCliOutput`). The agent's process group is announced in `agent:process` events.
  */
 export function createCommandRuntime(options: CommandRuntimeOptions = {}): AgentRuntime {
-  // The launcher is an object, not data: kept out of the strict schema.
-  const { windows, ...serialisable } = options;
+  // The launcher is an object, not data: kept out of the strict schema; the memory default was validated with the run's `resources`.
+  const { windows, defaultMemoryMb, ...serialisable } = options;
   const parsed = commandRuntimeOptionsSchema.safeParse(serialisable);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new EnsembleError('INVALID_INPUT', `command runtime: ${issue?.path.join('.') ?? 'options'}: ${issue?.message ?? 'invalid'}`);
   }
-  const settings: CommandRuntimeSettings = { ...parsed.data, ...(windows === undefined ? {} : { windows }) };
+  if (defaultMemoryMb !== undefined && !(Number.isFinite(defaultMemoryMb) && defaultMemoryMb > 0)) {
+    throw new EnsembleError('INVALID_INPUT', `command runtime: defaultMemoryMb: expected a positive number of MB, got ${defaultMemoryMb}`);
+  }
+  const settings: CommandRuntimeSettings = { ...parsed.data, ...(windows === undefined ? {} : { windows }), ...(defaultMemoryMb === undefined ? {} : { defaultMemoryMb }) };
   // What ensemble processes killed by `kill -9` left behind (one listing of the temp folder).
   sweepAbandonedScratchDirs();
   sweepAbandonedCgroups();
@@ -140,6 +149,10 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       invocation.reportEvent?.('agent:process', { state, ...fields });
     };
     const isPromptInArgv = agent.runtime === 'cli' && template.includes(PROMPT_PLACEHOLDER);
+    // Every process agent has a memory limit: its file's, else the run's default (issue 13). Without
+    // /proc none is enforced, and a default nobody asked for would only warn so on every run.
+    const isDefaultApplied = agent.limits?.memoryMb === undefined && settings.defaultMemoryMb !== undefined && hasProcFileSystem();
+    const limits = isDefaultApplied ? { ...agent.limits, memoryMb: settings.defaultMemoryMb } : agent.limits;
     const processOptions = {
       agentName: agent.name,
       argv,
@@ -147,7 +160,7 @@ async function runCommandAgent(invocation: AgentInvocation, signal: AbortSignal,
       env,
       processTag,
       maxOutputBytes: agent.limits?.outputBytes ?? settings.maxOutputBytes,
-      ...(agent.limits === undefined ? {} : { limits: agent.limits }),
+      ...(limits === undefined ? {} : { limits }),
       limitSampleIntervalMs: settings.limitSampleIntervalMs,
       processTracking: settings.processTracking,
       maxStderrBytes: STDERR_TAIL_BYTES,

@@ -13,6 +13,14 @@ export type { ShellRunnerOptions } from './create-shell-runner.js';
 export { snapshotWorkTree, diffSinceSnapshot } from './work-tree-snapshot.js';
 export type { WorkTreeSnapshot } from './work-tree-snapshot.js';
 export { createAttemptDir, removeAttemptDir } from './agent-scratch-dir.js';
+/** What `kill -9`ed ensemble processes left on this host (scratch folders, empty cgroups): listed, or swept (`ensemble cleanup`). */
+export { sweepAbandonedScratchDirs } from './agent-scratch-dir.js';
+export { sweepAbandonedCgroups, readCgroupCpuSeconds, readCgroupMemoryBytes } from './agent-cgroup.js';
+/** The /proc process table: one process's stat line, every process, and the unit of its CPU times. */
+export { parseProcStat, readProcessTable, CLOCK_TICKS_PER_SECOND } from './proc-stat.js';
+export type { ProcStat } from './proc-stat.js';
+export { listAbandonedScratchDirs, listAbandonedCgroups, listTaggedAgentProcesses } from './list-abandoned-agent-files.js';
+export type { AbandonedCgroup, TaggedAgentProcess } from './list-abandoned-agent-files.js';
 export { enterWorkspace } from './workspace-activity.js';
 export type { WorkspaceVisit } from './workspace-activity.js';
 /** Runs a process agent in a window a person can watch (a tmux team's): the port a `TmuxTeam` fits. */

@@ -1,7 +1,7 @@
 import { EnsembleError, formatIssuePath } from '../../core/index.js';
 import { parseFrontMatter } from './parse-front-matter.js';
 import { agentFrontMatterSchema, KNOWN_FRONT_MATTER_KEYS } from '../schema.js';
-import type { AgentEnvironment, AgentLimits, AgentRuntimeKind, CliOutputFormat, CliPermissions, RefusalPolicy } from '../schema.js';
+import type { AgentCacheSetting, AgentEnvironment, AgentLimits, AgentRuntimeKind, CliOutputFormat, CliPermissions, RefusalPolicy } from '../schema.js';
 
 /** One agent, as read from a Markdown file with YAML front matter (Claude Code subagent format). */
 export interface AgentDefinition {
@@ -25,6 +25,8 @@ export interface AgentDefinition {
   readonly timeoutMs?: number;
   /** `command`/`cli` agents: memory, CPU time, wall time and output caps of one attempt. */
   readonly limits?: AgentLimits;
+  /** The result cache for this agent's tasks (`{ttl}`), or `false` to keep them out of a run's cache; absent: the run's setting. */
+  readonly cache?: AgentCacheSetting;
   /** `command`/`cli` agents: variables passed through or set beyond the allow-listed environment (`env:`). */
   readonly env?: AgentEnvironment;
   /** `cli` agents: how stdout is read; absent means inferred from the command (else `text`). */
@@ -74,6 +76,7 @@ export function parseAgentDefinition(text: string, source: string): AgentDefinit
     ...(frontMatter.maxTurns === undefined ? {} : { maxTurns: frontMatter.maxTurns }),
     ...(frontMatter.timeoutMs === undefined ? {} : { timeoutMs: frontMatter.timeoutMs }),
     ...(frontMatter.limits === undefined ? {} : { limits: frontMatter.limits }),
+    ...(frontMatter.cache === undefined ? {} : { cache: frontMatter.cache }),
     ...(frontMatter.env === undefined ? {} : { env: frontMatter.env }),
     ...(frontMatter.outputFormat === undefined ? {} : { outputFormat: frontMatter.outputFormat }),
     ...(frontMatter.permissions === undefined ? {} : { permissions: frontMatter.permissions }),

@@ -17,3 +17,7 @@ export { registerReviewCommands } from './review-command.js';
 export { registerEscalationsCommands } from './escalations-command.js';
 export { registerAttachCommand } from './attach-command.js';
 export { registerTicketsRunCommand } from './tickets-run-command.js';
+export { registerMonitorCommand } from './monitor-command.js';
+export { registerCacheCommands } from './cache-command.js';
+export { registerStopAllCommand } from './stop-all-command.js';
+export { registerCleanupCommand } from './cleanup-command.js';

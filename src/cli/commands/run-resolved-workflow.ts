@@ -31,6 +31,8 @@ export async function runResolvedWorkflow(context: CliContext, workflow: Resolve
   const orchestrator = new AgentOrchestrator({
     ...workflow.config,
     ...shaping.config,
+    // `--cpu-target` keeps the workflow's memory settings: resources merge field by field, as the budget does.
+    ...(shaping.config.resources === undefined ? {} : { resources: { ...workflow.config.resources, ...shaping.config.resources } }),
     ...(shaping.runCap === undefined ? {} : { budget: { ...budget, run: { ...budget?.run, ...shaping.runCap } } }),
     workflowName: workflow.name,
     ...(workflow.workflowId === undefined ? {} : { workflowId: workflow.workflowId }),

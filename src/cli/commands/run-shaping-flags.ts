@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { contextStrategySchema, EnsembleError, permissionCeilingSchema, type BudgetCap, type RunConfigInput } from '../../core/index.js';
+import { contextStrategySchema, durationMsSchema, EnsembleError, permissionCeilingSchema, resourceSettingsSchema, type BudgetCap, type ResourceSettings, type RunConfigInput } from '../../core/index.js';
 import { PROVIDER_NAMES, providerNameSchema } from '../../config/index.js';
 import type { Command } from '../action.js';
 import { parseRedisUrl } from '../../distributed/index.js';
@@ -30,6 +30,12 @@ export interface RunShapingFlags {
   readonly maxCost?: string;
   readonly workspace?: string;
   readonly redis?: string;
+  /** `--cpu-target <percent>`. */
+  readonly cpuTarget?: string;
+  /** `--pressure-control` (true) or `--no-pressure-control` (false); absent when neither was given. */
+  readonly pressureControl?: boolean;
+  /** `--cache <ttl>`: reuse outputs of identical read-only tasks finished within it. */
+  readonly cache?: string;
 }
 
 /** What the flags set, parsed; only the flags given are present. */
@@ -59,6 +65,8 @@ export const FLAG_OF_SETTING: Readonly<Record<string, string>> = {
   workspaceDir: '--workspace',
   agentDirs: '--agents-dir',
   redis: '--redis',
+  'resources.cpuTarget': '--cpu-target',
+  cache: '--cache',
 };
 
 /** Adds the run-shaping flags; `workspaceDefault` ends the `--workspace` help (`run`: here; `resume`: none, the run's own). */
@@ -75,7 +83,11 @@ export function addRunShapingOptions(command: Command, workspaceDefault?: string
     .option('--max-tokens <n>', 'token cap for the whole run: no model call starts that could cross it')
     .option('--max-cost <usd>', 'dollar cap for the whole run: no model call starts that could cross it')
     .option('--workspace <dir>', `${workspaceHelp}${workspaceDefault === undefined ? '' : `; default: ${workspaceDefault}`})`)
-    .option('--redis <url>', 'run the tasks on `ensemble worker` processes through a BullMQ queue on this Redis (redis://host:6379); default ENSEMBLE_REDIS_URL, then the config file\'s `redis`');
+    .option('--redis <url>', 'run the tasks on `ensemble worker` processes through a BullMQ queue on this Redis (redis://host:6379); default ENSEMBLE_REDIS_URL, then the config file\'s `redis`')
+    .option('--cpu-target <percent>', 'host CPU utilisation (5-100 %) above which fewer process agents (cli, command) start; default ENSEMBLE_CPU_TARGET, then the config file\'s, then 60')
+    .option('--pressure-control', 'let host CPU and memory pressure limit how many process agents run at once (the default, unless ENSEMBLE_PRESSURE_CONTROL=off)')
+    .option('--no-pressure-control', 'start process agents up to --concurrency whatever the host\'s load')
+    .option('--cache <ttl>', 'reuse the output of an identical read-only task (same agent, model, prompt, inputs and workspace state) finished within ttl: 90s, 30m, 12h, 7d');
 }
 
 /** Parses the run-shaping flags, naming the flag of any bad value; paths are resolved against `cwd`. */
@@ -94,6 +106,13 @@ export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunSh
     if (!ceiling.success) throw new EnsembleError('INVALID_INPUT', `--permissions: expected read, edit or full, got "${flags.permissions}"`);
     config.permissions = ceiling.data;
   }
+  const resources = parseResourceFlags(flags);
+  if (resources !== undefined) config.resources = resources;
+  if (flags.cache !== undefined) {
+    const ttl = durationMsSchema.safeParse(flags.cache);
+    if (!ttl.success) throw new EnsembleError('INVALID_INPUT', `--cache: expected a duration such as 90s, 30m, 12h or 7d, got "${flags.cache}"`);
+    config.cache = { ttl: ttl.data };
+  }
   if (flags.provider !== undefined && !providerNameSchema.safeParse(flags.provider).success) {
     throw new EnsembleError('INVALID_INPUT', `--provider: expected one of ${PROVIDER_NAMES.join(', ')}, got "${flags.provider}"`);
   }
@@ -109,4 +128,19 @@ export function parseRunShapingFlags(flags: RunShapingFlags, cwd: string): RunSh
     ...(flags.workspace === undefined ? {} : { workspaceDir: resolve(cwd, flags.workspace) }),
     ...(flags.redis === undefined ? {} : { redis: parseRedisUrl(flags.redis, '--redis') }),
   };
+}
+
+/** `--cpu-target` (`60` or `60%`, 5-100) and `--[no-]pressure-control` as a run config's `resources`; undefined when neither was given. */
+function parseResourceFlags(flags: RunShapingFlags): ResourceSettings | undefined {
+  if (flags.cpuTarget === undefined && flags.pressureControl === undefined) return undefined;
+  let cpuTarget: number | undefined;
+  if (flags.cpuTarget !== undefined) {
+    const text = flags.cpuTarget.trim().replace(/%$/, '');
+    const parsed = resourceSettingsSchema.shape.cpuTarget.safeParse(/^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN);
+    if (!parsed.success || parsed.data === undefined) {
+      throw new EnsembleError('INVALID_INPUT', `--cpu-target: expected a percentage from 5 to 100, got "${flags.cpuTarget}"`);
+    }
+    cpuTarget = parsed.data;
+  }
+  return { ...(flags.pressureControl === undefined ? {} : { pressureControl: flags.pressureControl }), ...(cpuTarget === undefined ? {} : { cpuTarget }) };
 }

@@ -1,5 +1,5 @@
 import type { RunEvent, RunState } from '../../core/index.js';
-import type { Palette } from '../format.js';
+import { formatNumber, type Palette } from '../format.js';
 import { displayWidth, sanitizeTerminalLine, type TerminalOutput } from '../terminal/index.js';
 import { describeProviderPause } from './describe-provider-wait.js';
 import { renderNoticeLine } from './render-notice-line.js';
@@ -58,6 +58,7 @@ export class LineProgressView {
         break;
       }
       case 'agent:message':
+      case 'resources:pressure':
       case 'run:warning': {
         const line = renderNoticeLine(event, palette);
         if (line !== undefined) write(line);
@@ -71,7 +72,9 @@ export class LineProgressView {
         const task = this.state.tasks.get(event.taskId);
         if (task === undefined) break;
         const widths = { id: Math.max(4, displayWidth(task.taskId)), agent: Math.max(5, displayWidth(task.agentName)) };
-        write(renderTaskRow(task, event.at, palette, widths));
+        // A reused output says where from and what it saved (`✔ review … (cached from run r-abc, saved 1,234 tokens)`).
+        const cached = event.type === 'task:complete' && event.cachedFrom !== undefined ? palette.dim(` (cached from run ${sanitizeTerminalLine(event.cachedFrom.runId)}, saved ${formatNumber(event.cachedFrom.tokensSaved)} tokens)`) : '';
+        write(renderTaskRow(task, event.at, palette, widths) + cached);
         break;
       }
       default:

@@ -1,13 +1,15 @@
 import type { RunEvent } from '../../core/index.js';
 import type { Palette } from '../format.js';
 import { sanitizeTerminalLine } from '../terminal/index.js';
+import { renderPressureLine } from './render-pressure-line.js';
 
 /** Characters of a message's first line shown in its notice; the whole message is in the journal (`runs show`, `--json`). */
 const MAX_MESSAGE_PREVIEW_CHARS = 160;
 
 /**
  * The line the progress views print for an agent message (`✉ architect → frontend (request): Which
- * colours?`, its first line only) or a run warning (`⚠ shout: …`); undefined for other events.
+ * colours?`, its first line only), a run warning (`⚠ shout: …`) or a host-pressure decision
+ * (`⇣ host CPU 97%: process agents 16 → 9`); undefined for other events.
  * Agent text is untrusted: escape sequences and control characters are stripped.
  */
 export function renderNoticeLine(event: RunEvent, palette: Palette): string | undefined {
@@ -17,6 +19,8 @@ export function renderNoticeLine(event: RunEvent, palette: Palette): string | un
       const route = `${sanitizeTerminalLine(event.from)} → ${sanitizeTerminalLine(event.to)}${kind}`;
       return `${palette.cyan('✉')} ${route}: ${previewOf(event.content)}`;
     }
+    case 'resources:pressure':
+      return renderPressureLine(event, palette);
     case 'run:warning': {
       const where = event.taskId === undefined ? 'warning' : sanitizeTerminalLine(event.taskId);
       return `${palette.yellow('⚠')} ${where}: ${palette.yellow(sanitizeTerminalLine(event.message))}`;

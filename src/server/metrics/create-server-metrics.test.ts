@@ -287,7 +287,8 @@ describe('createServerMetrics: gauges read at scrape time', () => {
     expect(sampleValues(text, 'ensemble_runs')).toEqual([]);
     expect(sampleValues(text, 'ensemble_tasks')).toEqual([]);
     expect(sampleValue(text, 'ensemble_ready_tasks')).toBeNaN();
-    expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'journal' })).toBe(2);
+    // The journal gauges and the agent resource gauges each fail once per scrape.
+    expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'journal' })).toBe(4);
     expect(sampleValue(text, 'ensemble_metrics_errors_total', { source: 'live_runs' })).toBe(2);
     expect(sampleValues(text, 'ensemble_tickets')).toEqual([]);
     expect(sampleValue(text, 'ensemble_agent_utilisation')).toBeNaN();

@@ -6,6 +6,7 @@ import { EventMetrics } from './event-metrics.js';
 import { LabelValueCap } from './label-value-cap.js';
 import { NewEventFilter } from './new-event-filter.js';
 import { registerQueueGauges, type QueueMetricsSource } from './queue-gauges.js';
+import { registerAgentResourceGauges } from './agent-resource-gauges.js';
 import { registerScrapeGauges } from './scrape-gauges.js';
 
 /** Options of {@link createServerMetrics}. */
@@ -83,6 +84,8 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
 
   const beginScrape = registerScrapeGauges({ registry, store: options.store, liveRuns: options.liveRuns, fail });
   registerQueueGauges({ registry, source: options.queueSource, timeoutMs: options.queueReadTimeoutMs ?? DEFAULT_QUEUE_READ_TIMEOUT_MS, fail });
+  // Issue 13: what agents on this host use (CPU seconds, RSS), the host's CPU and memory, each running run's process-agent limit.
+  registerAgentResourceGauges({ registry, store: options.store, maxLabelValues: options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES, fail });
 
   let sseClientCount = 0;
   const sseClients = new Gauge({ name: 'ensemble_sse_clients', help: 'Server-Sent Events clients connected now.', registers });

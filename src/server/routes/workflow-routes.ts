@@ -65,5 +65,6 @@ function toRunConfig(workflow: ResolvedWorkflow, config: ExecuteConfig | undefin
     ...workflow.config,
     ...runConfig,
     ...(Object.keys(runCap).length === 0 ? {} : { budget: { ...budget, run: { ...budget?.run, ...runCap } } }),
+    ...(runConfig.resources === undefined ? {} : { resources: { ...workflow.config.resources, ...runConfig.resources } }),
   };
 }

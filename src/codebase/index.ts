@@ -4,6 +4,9 @@
  */
 
 /** A dispatcher wrapper that runs `isolation: 'worktree'` tasks in private copies and `fix-selector` tasks itself. */
+/** Runs git with an argv (never a shell), hooks and auto-gc off, under a signal: what every git call of ensemble goes through. */
+export { runGitCommand, lastLine as lastStderrLine } from './run-git-command.js';
+export type { GitCommandOptions, GitCommandResult } from './run-git-command.js';
 export { IsolatingDispatcher } from './isolating-dispatcher.js';
 export type { IsolatingDispatcherOptions } from './isolating-dispatcher.js';
 /** `<dataDir>/patches/<runId>/<taskId>.patch`: where an isolated task's change is kept; and reading it back. */

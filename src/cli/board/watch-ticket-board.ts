@@ -1,5 +1,5 @@
 import type { Palette } from '../format.js';
-import { countScreenRows, type TerminalOutput } from '../terminal/index.js';
+import { countScreenRows, sleepUnlessAborted, type TerminalOutput } from '../terminal/index.js';
 import type { TicketBoardSnapshot } from './board-snapshot.js';
 import { renderTicketBoard } from './render-ticket-board.js';
 
@@ -64,28 +64,11 @@ export async function watchTicketBoard(options: WatchTicketBoardOptions): Promis
   try {
     draw();
     while (!options.once && !signal.aborted && !output.isClosed) {
-      await sleep(options.intervalMs, signal);
+      await sleepUnlessAborted(options.intervalMs, signal);
       if (signal.aborted || output.isClosed) break;
       draw();
     }
   } finally {
     stopResize();
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects: an abort ends the watch, it is no failure). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

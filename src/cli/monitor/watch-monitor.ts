@@ -1,6 +1,6 @@
 import type { MonitorSnapshot } from '../../resources/index.js';
 import type { Palette } from '../format.js';
-import { countScreenRows, type TerminalOutput } from '../terminal/index.js';
+import { countScreenRows, sleepUnlessAborted, type TerminalOutput } from '../terminal/index.js';
 import { renderMonitorFrame } from './render-monitor-frame.js';
 
 /** A terminal's keyboard: `process.stdin`, or a test's stream. */
@@ -66,11 +66,11 @@ export async function watchMonitor(options: WatchMonitorOptions): Promise<void> 
   const stopResize = output.onResize(draw);
   try {
     options.collect();
-    await sleep(options.firstFrameDelayMs, stop.signal);
+    await sleepUnlessAborted(options.firstFrameDelayMs, stop.signal);
     while (!stop.signal.aborted && !output.isClosed) {
       latest = options.collect();
       draw();
-      await sleep(options.intervalMs, stop.signal);
+      await sleepUnlessAborted(options.intervalMs, stop.signal);
     }
   } finally {
     stopResize();
@@ -96,21 +96,4 @@ function listenForQuit(keys: KeyInput | undefined, quit: () => void): () => void
     // A paused stdin no longer holds the process open.
     keys.pause();
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects: an abort ends the view, it is no failure). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

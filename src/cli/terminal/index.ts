@@ -3,3 +3,5 @@ export { displayWidth, fitToWidth, padToWidth, countScreenRows, graphemeWidth } 
 export { sanitizeTerminalText, sanitizeTerminalLine } from '../../core/index.js';
 export { guardOutput } from './guard-output.js';
 export type { OutputStream, TerminalOutput } from './guard-output.js';
+/** The pause between two frames of a live view (`monitor`, `tickets watch`), cut short by its signal. */
+export { sleepUnlessAborted } from './sleep-unless-aborted.js';

@@ -171,26 +171,52 @@ export function removeAgentCgroup(cgroup: AgentCgroup): void {
  * left alone: their processes belong to a crashed run, which `resume` ends or waits for.
  */
 export function sweepAbandonedCgroups(): void {
+  for (const { path } of listAbandonedCgroups()) {
+    try {
+      for (const child of readdirSync(path, { withFileTypes: true })) {
+        if (child.isDirectory()) rmdirSync(join(path, child.name));
+      }
+      rmdirSync(path);
+    } catch {
+      // Populated, or not ours.
+    }
+  }
+}
+
+/** A cgroup folder (`ensemble-<pid>-<start>`) of an ensemble process that is no longer running. */
+export interface AbandonedCgroup {
+  readonly path: string;
+  /** Processes still in it or in one of its agent cgroups: `sweepAbandonedCgroups` leaves it until they are gone. */
+  readonly isPopulated: boolean;
+}
+
+/** The cgroups of dead ensemble processes below this process's own cgroup (what the sweep removes once empty); removes nothing. Empty without cgroup v2. */
+export function listAbandonedCgroups(): AbandonedCgroup[] {
   const own = findOwnCgroupDir();
-  if (own === undefined) return;
+  if (own === undefined) return [];
   let entries: string[];
   try {
     entries = readdirSync(own);
   } catch {
-    return;
+    return [];
   }
+  const abandoned: AbandonedCgroup[] = [];
   for (const entry of entries) {
     const match = OWNER_FOLDER_PATTERN.exec(entry);
     if (match === null || isProcessRunning(Number(match[1]), Number(match[2]))) continue;
-    const folder = join(own, entry);
-    try {
-      for (const child of readdirSync(folder, { withFileTypes: true })) {
-        if (child.isDirectory()) rmdirSync(join(folder, child.name));
-      }
-      rmdirSync(folder);
-    } catch {
-      // Populated, or not ours.
-    }
+    const path = join(own, entry);
+    if (!existsSync(path)) continue;
+    abandoned.push({ path, isPopulated: isCgroupPopulated(path) });
+  }
+  return abandoned;
+}
+
+function isCgroupPopulated(path: string): boolean {
+  if (readCgroupPids({ path }).length > 0) return true;
+  try {
+    return readdirSync(path, { withFileTypes: true }).some((child) => child.isDirectory() && readCgroupPids({ path: join(path, child.name) }).length > 0);
+  } catch {
+    return false;
   }
 }
 

@@ -60,18 +60,19 @@ export function removeAttemptDir(path: string): void {
 }
 
 /**
- * Removes the scratch folders of ensemble processes that are no longer running (killed before they
- * could clean up), and owner-less folders of older versions after a day. Only this user's folders.
- * @returns the folders removed.
+ * The scratch folders of ensemble processes on this host that are no longer running (killed before
+ * they could clean up), and owner-less folders of older versions after a day: what
+ * {@link sweepAbandonedScratchDirs} removes, and what `ensemble cleanup --dry-run` lists. Only this
+ * user's folders. Removes nothing.
  */
-export function sweepAbandonedScratchDirs(tmpDir: string = tmpdir()): string[] {
+export function listAbandonedScratchDirs(tmpDir: string = tmpdir()): string[] {
   let entries: string[];
   try {
     entries = readdirSync(tmpDir);
   } catch {
     return [];
   }
-  const removed: string[] = [];
+  const abandoned: string[] = [];
   const ownUid = process.getuid?.();
   for (const entry of entries) {
     const match = OWNER_FOLDER_PATTERN.exec(entry);
@@ -82,10 +83,26 @@ export function sweepAbandonedScratchDirs(tmpDir: string = tmpdir()): string[] {
       const stat = lstatSync(path);
       if (!stat.isDirectory() || (ownUid !== undefined && stat.uid !== ownUid)) continue;
       if (isLegacy ? Date.now() - stat.mtimeMs < LEGACY_FOLDER_MAX_AGE_MS : isOwnerRunning(match![2]!, match![3]!)) continue;
+      abandoned.push(path);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return abandoned;
+}
+
+/**
+ * Removes the folders {@link listAbandonedScratchDirs} finds.
+ * @returns the folders removed.
+ */
+export function sweepAbandonedScratchDirs(tmpDir: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const path of listAbandonedScratchDirs(tmpDir)) {
+    try {
       rmSync(path, { recursive: true, force: true });
       removed.push(path);
     } catch {
-      // Gone meanwhile, or not removable: not ours to fight over.
+      // Not removable: not ours to fight over.
     }
   }
   return removed;

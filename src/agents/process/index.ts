@@ -19,8 +19,11 @@ export { sweepAbandonedCgroups, readCgroupCpuSeconds, readCgroupMemoryBytes } fr
 /** The /proc process table: one process's stat line, every process, and the unit of its CPU times. */
 export { parseProcStat, readProcessTable, CLOCK_TICKS_PER_SECOND } from './proc-stat.js';
 export type { ProcStat } from './proc-stat.js';
-export { listAbandonedScratchDirs, listAbandonedCgroups, listTaggedAgentProcesses } from './list-abandoned-agent-files.js';
-export type { AbandonedCgroup, TaggedAgentProcess } from './list-abandoned-agent-files.js';
+export { listTaggedAgentProcesses } from './list-abandoned-agent-files.js';
+export type { TaggedAgentProcess } from './list-abandoned-agent-files.js';
+export { listAbandonedScratchDirs } from './agent-scratch-dir.js';
+export { listAbandonedCgroups } from './agent-cgroup.js';
+export type { AbandonedCgroup } from './agent-cgroup.js';
 export { enterWorkspace } from './workspace-activity.js';
 export type { WorkspaceVisit } from './workspace-activity.js';
 /** Runs a process agent in a window a person can watch (a tmux team's): the port a `TmuxTeam` fits. */

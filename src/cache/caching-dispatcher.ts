@@ -9,9 +9,6 @@ import { computeCacheKey } from './compute-cache-key.js';
 import { uncacheableReason } from './is-cacheable.js';
 import { readWorkspaceState, type WorkspaceState } from './read-workspace-state.js';
 
-/** An agent definition with its front matter's `cache` (`{ttl}`, or `false` to opt out). */
-type CacheAwareAgent = AgentDefinition & { readonly cache?: ResultCacheSettings | false };
-
 /** Options of {@link wrapWithResultCache}. */
 export interface ResultCacheOptions {
   /** Where entries live: the run's journal (`RunStore.resultCache`), shared by every run on it. */
@@ -43,7 +40,7 @@ export interface ResultCacheOptions {
  * `dispatcher` itself when neither the run nor any agent turns the cache on.
  */
 export function wrapWithResultCache(dispatcher: TaskDispatcher, options: ResultCacheOptions): TaskDispatcher {
-  const anyAgentOptsIn = options.registry.list().some((agent) => typeof (agent as CacheAwareAgent).cache === 'object');
+  const anyAgentOptsIn = options.registry.list().some((agent) => typeof agent.cache === 'object');
   if (options.settings === undefined && !anyAgentOptsIn) return dispatcher;
   return new CachingDispatcher(dispatcher, options);
 }
@@ -113,7 +110,7 @@ export class CachingDispatcher implements TaskDispatcher {
     if (context.leases !== undefined) return undefined;
     // An answer written after a person's guidance is that person's, not the agent's, to reuse.
     if (request.context.some((entry) => entry.relation === 'guidance')) return undefined;
-    const agent = this.options.registry.get(task.agentName) as CacheAwareAgent | undefined;
+    const agent = this.options.registry.get(task.agentName);
     if (agent === undefined || agent.cache === false) return undefined;
     const settings = agent.cache ?? this.options.settings;
     if (settings === undefined) return undefined;
